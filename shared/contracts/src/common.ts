@@ -1,0 +1,41 @@
+import { z } from 'zod/v4';
+
+/** Hard bounds of the wire format. Services apply tighter, configurable caps on top (see platform config). */
+export const LIMITS = {
+  maxTextChars: 32_000,
+  maxBatch: 256,
+  maxNewTokens: 4096,
+  maxSamples: 64,
+  maxStopStrings: 8,
+} as const;
+
+/** `name` or `name@version`; names as in the model registry. */
+export const ModelRefSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._-]{0,63}(@[A-Za-z0-9][A-Za-z0-9._-]{0,63})?$/, 'expected "name" or "name@version" (lowercase name)')
+  .meta({ description: 'Registered model: "name" (latest version) or "name@version".', example: 'med-guide@latest' });
+
+export function splitModelRef(ref: string): { name: string; version?: string } {
+  const [name, version] = ref.split('@');
+  return version && version !== 'latest' ? { name, version } : { name };
+}
+
+export const ObjectKeySchema = z
+  .string()
+  .min(1)
+  .max(512)
+  .regex(/^[A-Za-z0-9._\-/=+@]+$/, 'object keys use [A-Za-z0-9._-/=+@]')
+  .refine((key) => !key.startsWith('/') && !key.split('/').some((s) => s === '..' || s === ''), 'no absolute paths, empty or ".." segments');
+
+export const FiniteNumber = z.number().refine(Number.isFinite, 'must be a finite number');
+
+export const UsageSchema = z.object({ inputTokens: z.number().int(), outputTokens: z.number().int() });
+export type Usage = z.infer<typeof UsageSchema>;
+
+export const JobAcceptedSchema = z
+  .object({ jobId: z.string(), status: z.string(), statusUrl: z.string().optional() })
+  .meta({ id: 'JobAccepted', description: 'A durable job was queued; follow it with `assay jobs watch <jobId>`.' });
+export type JobAccepted = z.infer<typeof JobAcceptedSchema>;
+
+/** Optional idempotency key: submitting the same key twice returns the same job. */
+export const ClientKeySchema = z.string().min(1).max(128).regex(/^[A-Za-z0-9._:-]+$/).optional();

@@ -1,0 +1,63 @@
+import { INestApplication, Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { MicroserviceOptions, Transport } from '@nestjs/microservices';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { ServiceName, queueGroup } from '@assay/contracts';
+import { createLogger, PinoNestLogger } from '@assay/telemetry';
+import { AssayConfig, loadConfig } from './config';
+import { SafeNatsDeserializer } from './nats-deserializer';
+import { setupOpenApi } from './openapi';
+
+/** NATS transport options of a service: its queue group, credentials and the forgiving deserializer. */
+export function natsMicroserviceOptions(config: AssayConfig, service: ServiceName): MicroserviceOptions {
+  return {
+    transport: Transport.NATS,
+    options: {
+      servers: config.nats.servers,
+      queue: queueGroup(service),
+      name: `assay-${service}`,
+      user: config.nats.user,
+      pass: config.nats.pass,
+      token: config.nats.token,
+      deserializer: new SafeNatsDeserializer(config.nats.maxMessageBytes),
+      gracefulShutdown: true,
+      gracePeriod: 5000,
+      maxReconnectAttempts: -1,
+    },
+  };
+}
+
+/**
+ * The hybrid bootstrap every service uses: HTTP app, NATS microservice, OpenAPI at /docs, JSON logs,
+ * shutdown hooks (SIGTERM drains NATS and job workers before exit), then listen.
+ */
+export async function createServiceApp(
+  module: Type<unknown>,
+  service: ServiceName,
+  config: AssayConfig = loadConfig(service),
+): Promise<NestExpressApplication> {
+  const logger = createLogger(service, config.telemetry.logLevel);
+  const app = await NestFactory.create<NestExpressApplication>(module, {
+    logger: new PinoNestLogger(logger),
+    bodyParser: false,
+  });
+  app.useBodyParser('json', { limit: config.http.maxBody });
+  app.connectMicroservice<MicroserviceOptions>(natsMicroserviceOptions(config, service), { inheritAppConfig: true });
+  setupOpenApi(app, service);
+  app.enableShutdownHooks();
+  return app;
+}
+
+export async function startServiceApp(app: INestApplication, service: ServiceName, config: AssayConfig = loadConfig(service)) {
+  await app.startAllMicroservices();
+  await app.listen(config.http.port, config.http.host);
+  const logger = createLogger(service, config.telemetry.logLevel);
+  logger.info({ url: await app.getUrl(), docs: `${await app.getUrl()}/docs`, nats: config.nats.servers }, `${service} listening`);
+  return app;
+}
+
+export async function bootstrapService(module: Type<unknown>, service: ServiceName): Promise<INestApplication> {
+  const config = loadConfig(service);
+  const app = await createServiceApp(module, service, config);
+  return startServiceApp(app, service, config);
+}

@@ -1,0 +1,143 @@
+import { z } from 'zod/v4';
+import { ServiceName } from '@assay/contracts';
+
+/**
+ * Every environment variable Assay reads, with its default, in one place (documented in README and
+ * .env.example). Parsed once at boot into one typed object; a bad value stops boot with one clear message.
+ */
+export const ENV = {
+  NATS_URL: 'nats://127.0.0.1:4222',
+  NATS_USER: '',
+  NATS_PASSWORD: '',
+  NATS_TOKEN: '',
+  S3_ENDPOINT: 'http://127.0.0.1:9000',
+  S3_ACCESS_KEY: '',
+  S3_SECRET_KEY: '',
+  S3_BUCKET: 'assay',
+  S3_REGION: 'us-east-1',
+  ASSAY_DATA_DIR: '.assay',
+  ASSAY_CACHE_MAX_BYTES: String(8 * 1024 ** 3),
+  ASSAY_API_KEYS: '',
+  ASSAY_HOST: '127.0.0.1',
+  ASSAY_PORT_BASE: '8100',
+  ASSAY_RPC_TIMEOUT_MS: '30000',
+  ASSAY_MAX_MESSAGE_BYTES: String(900 * 1024),
+  ASSAY_MAX_HTTP_BODY: '1mb',
+  ASSAY_ORT_PROVIDERS: 'cpu',
+  ASSAY_ORT_INTRA_OP_THREADS: '0',
+  ASSAY_ORT_WORKERS: '1',
+  ASSAY_MICROBATCH_WINDOW_MS: '3',
+  ASSAY_MAX_BATCH: '64',
+  ASSAY_MAX_NEW_TOKENS: '512',
+  ASSAY_CERTIFIER_MAX_T: '16',
+  ASSAY_PRELOAD_MODELS: '',
+  ASSAY_JOB_ACK_WAIT_MS: '30000',
+  ASSAY_JOB_MAX_DELIVER: '5',
+  PERSPECTIVE_API_URL: '',
+  PERSPECTIVE_API_KEY: '',
+  OTEL_EXPORTER_OTLP_ENDPOINT: '',
+  LOG_LEVEL: 'info',
+} as const;
+export type EnvName = keyof typeof ENV;
+
+/** Port of each service when ASSAY_<SERVICE>_PORT is unset: ASSAY_PORT_BASE + offset. */
+export const PORT_OFFSETS: Record<ServiceName, number> = {
+  generation: 1,
+  likelihood: 2,
+  'guide-training': 3,
+  certifier: 4,
+  auditor: 5,
+};
+
+const int = (min: number) => z.coerce.number().int().min(min);
+const csv = z.string().transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
+
+const EnvSchema = z.object({
+  NATS_URL: z.string().min(1),
+  NATS_USER: z.string(),
+  NATS_PASSWORD: z.string(),
+  NATS_TOKEN: z.string(),
+  S3_ENDPOINT: z.url(),
+  S3_ACCESS_KEY: z.string(),
+  S3_SECRET_KEY: z.string(),
+  S3_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/),
+  S3_REGION: z.string(),
+  ASSAY_DATA_DIR: z.string(),
+  ASSAY_CACHE_MAX_BYTES: int(1),
+  ASSAY_API_KEYS: csv,
+  ASSAY_HOST: z.string(),
+  ASSAY_PORT_BASE: int(1),
+  ASSAY_RPC_TIMEOUT_MS: int(1),
+  ASSAY_MAX_MESSAGE_BYTES: int(1024),
+  ASSAY_MAX_HTTP_BODY: z.string(),
+  ASSAY_ORT_PROVIDERS: csv,
+  ASSAY_ORT_INTRA_OP_THREADS: int(0),
+  ASSAY_ORT_WORKERS: int(1),
+  ASSAY_MICROBATCH_WINDOW_MS: z.coerce.number().min(0),
+  ASSAY_MAX_BATCH: int(1),
+  ASSAY_MAX_NEW_TOKENS: int(1),
+  ASSAY_CERTIFIER_MAX_T: int(1),
+  ASSAY_PRELOAD_MODELS: csv,
+  ASSAY_JOB_ACK_WAIT_MS: int(1000),
+  ASSAY_JOB_MAX_DELIVER: int(1),
+  PERSPECTIVE_API_URL: z.string(),
+  PERSPECTIVE_API_KEY: z.string(),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.string(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+});
+
+export function loadEnv(source: NodeJS.ProcessEnv = process.env) {
+  const raw: Record<string, string> = {};
+  for (const [name, fallback] of Object.entries(ENV)) raw[name] = source[name] ?? fallback;
+  const parsed = EnvSchema.safeParse(raw);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}=${JSON.stringify(raw[String(i.path[0])])}: ${i.message}`);
+    throw new Error(`invalid Assay configuration:\n${lines.join('\n')}`);
+  }
+  return parsed.data;
+}
+type Env = ReturnType<typeof loadEnv>;
+
+/** The nested, typed configuration every service receives. */
+export function buildConfig(env: Env, service?: ServiceName, source: NodeJS.ProcessEnv = process.env) {
+  const portVar = service ? source[`ASSAY_${service.toUpperCase().replace(/-/g, '_')}_PORT`] : undefined;
+  const port = portVar ? Number(portVar) : service ? env.ASSAY_PORT_BASE + PORT_OFFSETS[service] : 0;
+  return {
+    service,
+    http: { host: env.ASSAY_HOST, port, maxBody: env.ASSAY_MAX_HTTP_BODY, apiKeys: env.ASSAY_API_KEYS },
+    nats: {
+      servers: env.NATS_URL.split(','),
+      user: env.NATS_USER || undefined,
+      pass: env.NATS_PASSWORD || undefined,
+      token: env.NATS_TOKEN || undefined,
+      rpcTimeoutMs: env.ASSAY_RPC_TIMEOUT_MS,
+      maxMessageBytes: env.ASSAY_MAX_MESSAGE_BYTES,
+    },
+    objectStore: {
+      endpoint: env.S3_ENDPOINT,
+      accessKey: env.S3_ACCESS_KEY,
+      secretKey: env.S3_SECRET_KEY,
+      bucket: env.S3_BUCKET,
+      region: env.S3_REGION,
+    },
+    cache: { dir: `${env.ASSAY_DATA_DIR}/cache`, maxBytes: env.ASSAY_CACHE_MAX_BYTES },
+    runtime: {
+      providers: env.ASSAY_ORT_PROVIDERS,
+      intraOpThreads: env.ASSAY_ORT_INTRA_OP_THREADS,
+      workers: env.ASSAY_ORT_WORKERS,
+      microBatchWindowMs: env.ASSAY_MICROBATCH_WINDOW_MS,
+      maxBatch: env.ASSAY_MAX_BATCH,
+      maxNewTokens: env.ASSAY_MAX_NEW_TOKENS,
+      preload: env.ASSAY_PRELOAD_MODELS,
+    },
+    certifier: { maxT: env.ASSAY_CERTIFIER_MAX_T },
+    jobs: { ackWaitMs: env.ASSAY_JOB_ACK_WAIT_MS, maxDeliver: env.ASSAY_JOB_MAX_DELIVER },
+    perspective: { url: env.PERSPECTIVE_API_URL || undefined, key: env.PERSPECTIVE_API_KEY || undefined },
+    telemetry: { otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT || undefined, logLevel: env.LOG_LEVEL },
+  };
+}
+export type AssayConfig = ReturnType<typeof buildConfig>;
+
+export function loadConfig(service?: ServiceName, source: NodeJS.ProcessEnv = process.env): AssayConfig {
+  return buildConfig(loadEnv(source), service, source);
+}

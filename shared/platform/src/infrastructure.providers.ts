@@ -1,0 +1,72 @@
+import { Inject, Injectable, OnApplicationShutdown, Provider } from '@nestjs/common';
+import type { NatsConnection } from 'nats';
+import { LocalArtifactCache, ModelRegistry, ObjectStore } from '@assay/artifacts';
+import { connectNats, JobsClient, RpcClient } from '@assay/messaging';
+import type { AssayConfig } from './config';
+import { ReadinessService } from './readiness.service';
+import { ASSAY_CONFIG, NATS_CONNECTION } from './tokens';
+
+/** Closes the NATS connection last, after Nest has drained the microservice and job workers. */
+@Injectable()
+class NatsConnectionCloser implements OnApplicationShutdown {
+  constructor(@Inject(NATS_CONNECTION) private readonly nc: NatsConnection) {}
+  async onApplicationShutdown() {
+    await this.nc.drain().catch(() => undefined);
+  }
+}
+
+export const infrastructureProviders: Provider[] = [
+  {
+    provide: NATS_CONNECTION,
+    inject: [ASSAY_CONFIG, ReadinessService],
+    useFactory: async (config: AssayConfig, readiness: ReadinessService) => {
+      const nc = await connectNats({
+        servers: config.nats.servers,
+        name: config.service ?? 'assay',
+        user: config.nats.user,
+        pass: config.nats.pass,
+        token: config.nats.token,
+        requestTimeoutMs: config.nats.rpcTimeoutMs,
+      });
+      readiness.register('nats', async () => (nc.isClosed() ? 'connection closed' : true));
+      return nc;
+    },
+  },
+  NatsConnectionCloser,
+  {
+    provide: RpcClient,
+    inject: [NATS_CONNECTION, ASSAY_CONFIG],
+    useFactory: (nc: NatsConnection, config: AssayConfig) => new RpcClient(nc, { defaultTimeoutMs: config.nats.rpcTimeoutMs }),
+  },
+  {
+    provide: JobsClient,
+    inject: [NATS_CONNECTION, ASSAY_CONFIG],
+    useFactory: async (nc: NatsConnection, config: AssayConfig) => JobsClient.create(nc, { ackWaitMs: config.jobs.ackWaitMs, maxDeliver: config.jobs.maxDeliver }),
+  },
+  {
+    provide: ObjectStore,
+    inject: [ASSAY_CONFIG, ReadinessService],
+    useFactory: async (config: AssayConfig, readiness: ReadinessService) => {
+      const store = new ObjectStore(config.objectStore);
+      readiness.register('object-store', async () => {
+        await store.ping();
+        return true;
+      });
+      // The bucket may not exist on a fresh MinIO; a failure here is reported by readiness, not fatal.
+      await store.ensureBucket().catch(() => undefined);
+      return store;
+    },
+  },
+  {
+    provide: LocalArtifactCache,
+    inject: [ASSAY_CONFIG],
+    useFactory: (config: AssayConfig) => new LocalArtifactCache(config.cache.dir, config.cache.maxBytes),
+  },
+  {
+    provide: ModelRegistry,
+    inject: [ObjectStore, LocalArtifactCache],
+    useFactory: (store: ObjectStore, cache: LocalArtifactCache) => new ModelRegistry(store, cache),
+  },
+];
+
+export const INFRASTRUCTURE_EXPORTS = [NATS_CONNECTION, RpcClient, JobsClient, ObjectStore, LocalArtifactCache, ModelRegistry];

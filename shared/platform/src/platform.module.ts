@@ -1,0 +1,54 @@
+import { DynamicModule, Global, Inject, Module, OnApplicationShutdown, Provider } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { Logger } from 'pino';
+import { ServiceName } from '@assay/contracts';
+import { createLogger } from '@assay/telemetry';
+import { ApiKeyGuard } from './api-key.guard';
+import { AssayConfig, loadConfig } from './config';
+import { AssayErrorFilter } from './error.filter';
+import { HealthController } from './health.controller';
+import { MetricsInterceptor } from './metrics.interceptor';
+import { MetricsService } from './metrics.service';
+import { ReadinessService } from './readiness.service';
+import { ASSAY_CONFIG, ASSAY_LOGGER } from './tokens';
+import { infrastructureProviders, INFRASTRUCTURE_EXPORTS } from './infrastructure.providers';
+
+export interface PlatformOptions {
+  service: ServiceName;
+  /** Overrides for tests (e.g. a random port, a test bucket); merged over the env-derived config. */
+  config?: AssayConfig;
+}
+
+/**
+ * Everything a service stands on, registered once: config, logs, metrics, health, API keys, the error
+ * envelope, tracing of NATS messages, and the clients of NATS, JetStream jobs and the object store.
+ */
+@Global()
+@Module({})
+export class PlatformModule implements OnApplicationShutdown {
+  constructor(@Inject(ASSAY_LOGGER) private readonly logger: Logger) {}
+
+  static forRoot(options: PlatformOptions): DynamicModule {
+    const config = options.config ?? loadConfig(options.service);
+    const providers: Provider[] = [
+      { provide: ASSAY_CONFIG, useValue: config },
+      { provide: ASSAY_LOGGER, useValue: createLogger(options.service, config.telemetry.logLevel) },
+      MetricsService,
+      ReadinessService,
+      ...infrastructureProviders,
+      { provide: APP_FILTER, useClass: AssayErrorFilter },
+      { provide: APP_GUARD, useClass: ApiKeyGuard },
+      { provide: APP_INTERCEPTOR, useClass: MetricsInterceptor },
+    ];
+    return {
+      module: PlatformModule,
+      controllers: [HealthController],
+      providers,
+      exports: [ASSAY_CONFIG, ASSAY_LOGGER, MetricsService, ReadinessService, ...INFRASTRUCTURE_EXPORTS],
+    };
+  }
+
+  onApplicationShutdown(signal?: string) {
+    this.logger.info({ signal }, 'service stopped');
+  }
+}

@@ -1,0 +1,4 @@
+export * from './genai';
+export * from './tracing';
+export * from './sdk';
+export * from './logger';
