@@ -6,7 +6,7 @@ const fs = require('fs');
 const swcrc = JSON.parse(fs.readFileSync(__dirname + '/.swcrc', 'utf8'));
 const common = {
   rootDir: __dirname,
-  testEnvironment: 'node',
+  testEnvironment: '<rootDir>/shared/testing/jest-environment.js',
   transform: { '^.+\\.ts$': ['@swc/jest', { ...swcrc, swcrc: false }] },
   moduleNameMapper: { '^@assay/([a-z-]+)$': '<rootDir>/shared/$1/src' },
   moduleFileExtensions: ['ts', 'js', 'json'],

@@ -1,0 +1,2 @@
+export * from './svg-chart';
+export * from './html-report';
