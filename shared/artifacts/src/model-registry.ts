@@ -1,0 +1,220 @@
+import { randomBytes } from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import { Readable } from 'stream';
+import type { LocalArtifactCache } from './cache';
+import { ConflictError, IntegrityError, InvalidKeyError, NotFoundError } from './errors';
+import { sha256Hex } from './integrity';
+import { assertValidName, keyProblem } from './keys';
+import {
+  LATEST,
+  MANIFEST_FILE,
+  MODELS_PREFIX,
+  ModelFile,
+  ModelManifest,
+  ModelManifestSchema,
+  Provenance,
+  ProvenanceSchema,
+  REQUIRED_MODEL_FILES,
+  compareVersions,
+  manifestKey,
+  parseManifestKey,
+  timestampVersion,
+  versionPrefix,
+} from './manifest';
+import type { ObjectStore } from './object-store';
+
+export interface PushOptions {
+  name: string;
+  /** Default: a timestamp id that sorts after earlier pushes (see timestampVersion). */
+  version?: string;
+  provenance: Provenance;
+  metadata?: Record<string, unknown>;
+}
+
+export interface ModelSummary {
+  name: string;
+  latestVersion: string;
+  versionCount: number;
+}
+
+/**
+ * Models in the object store, as `models/<name>/<version>/` holding the Optimum ONNX export files
+ * plus our `manifest.json` (sizes and sha256 of every file, provenance, metadata).
+ *
+ * The manifest is written last and deleted first: a version exists exactly when its manifest does,
+ * so a push that died half-way is invisible (and may be retried under the same version). There is
+ * no conditional PUT on s3rver, so two pushes racing for one version both succeed and the last
+ * manifest wins; versions from the default generator never collide.
+ */
+export class ModelRegistry {
+  constructor(
+    private readonly store: ObjectStore,
+    private readonly cache: LocalArtifactCache,
+  ) {}
+
+  /** Uploads a model directory as a new version; refuses an existing version. */
+  async push(dir: string, options: PushOptions): Promise<ModelManifest> {
+    const name = assertValidName(options.name, 'model name');
+    const version = assertValidName(options.version ?? timestampVersion(new Date(), randomBytes(2).toString('hex')), 'version');
+    if (version === LATEST) throw new InvalidKeyError(`"${LATEST}" is reserved and cannot be a version`);
+    const provenance = parse(ProvenanceSchema, options.provenance, 'provenance');
+    const files = await listModelFiles(dir);
+    await checkModelFiles(dir, files);
+    if (await this.store.exists(manifestKey(name, version))) {
+      throw new ConflictError(`model ${name}@${version} already exists`);
+    }
+    const prefix = versionPrefix(name, version);
+    const uploaded: ModelFile[] = [];
+    for (const file of files) {
+      const { size, sha256 } = await this.store.putFile(prefix + file, path.join(dir, ...file.split('/')), {
+        contentType: file.endsWith('.json') ? 'application/json' : 'application/octet-stream',
+      });
+      uploaded.push({ path: file, size, sha256 });
+    }
+    const manifest: ModelManifest = {
+      schemaVersion: 1,
+      name,
+      version,
+      createdAt: new Date().toISOString(),
+      files: uploaded,
+      provenance,
+      metadata: options.metadata ?? {},
+    };
+    await this.store.putJson(manifestKey(name, version), manifest);
+    return manifest;
+  }
+
+  /** Every model with its newest version, by name. */
+  async list(): Promise<ModelSummary[]> {
+    const { objects } = await this.store.list(MODELS_PREFIX, { recursive: true });
+    const versionsByName = new Map<string, string[]>();
+    for (const { key } of objects) {
+      const parsed = parseManifestKey(key);
+      if (!parsed) continue;
+      versionsByName.set(parsed.name, [...(versionsByName.get(parsed.name) ?? []), parsed.version]);
+    }
+    return [...versionsByName.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([name, versions]) => ({
+        name,
+        latestVersion: versions.sort(compareVersions)[versions.length - 1],
+        versionCount: versions.length,
+      }));
+  }
+
+  /** Published versions of `name`, oldest first (see compareVersions); [] for an unknown model. */
+  async versions(name: string): Promise<string[]> {
+    assertValidName(name, 'model name');
+    const { objects } = await this.store.list(`${MODELS_PREFIX}${name}/`, { recursive: true });
+    return objects
+      .map(({ key }) => parseManifestKey(key))
+      .filter((parsed): parsed is { name: string; version: string } => parsed?.name === name)
+      .map((parsed) => parsed.version)
+      .sort(compareVersions);
+  }
+
+  /** The concrete version for `version` (undefined or 'latest' → newest); NotFoundError if none. */
+  async resolve(name: string, version?: string): Promise<string> {
+    assertValidName(name, 'model name');
+    if (version === undefined || version === LATEST) {
+      const versions = await this.versions(name);
+      if (versions.length === 0) throw new NotFoundError(`model ${name} not found`);
+      return versions[versions.length - 1];
+    }
+    assertValidName(version, 'version');
+    if (!(await this.store.exists(manifestKey(name, version)))) {
+      throw new NotFoundError(`model ${name}@${version} not found`);
+    }
+    return version;
+  }
+
+  async show(name: string, version?: string): Promise<ModelManifest> {
+    return (await this.readManifest(name, await this.resolve(name, version))).manifest;
+  }
+
+  /**
+   * A local directory with every file of the version (and its manifest), each verified against
+   * the manifest's sha256 (IntegrityError otherwise), served through the cache.
+   */
+  async fetch(name: string, version?: string): Promise<string> {
+    const resolved = await this.resolve(name, version);
+    const { manifest, raw } = await this.readManifest(name, resolved);
+    const prefix = versionPrefix(name, resolved);
+    const keys = [...manifest.files.map((file) => prefix + file.path), prefix + MANIFEST_FILE];
+    const release = this.cache.pin(keys);
+    try {
+      for (const file of manifest.files) {
+        await this.cache.get(prefix + file.path, file, () => this.store.get(prefix + file.path));
+      }
+      await this.cache.get(prefix + MANIFEST_FILE, { sha256: sha256Hex(raw), size: raw.length }, async () =>
+        Readable.from([raw]),
+      );
+      // Files of an earlier push of this same name@version (deleted, then pushed again) must go.
+      await this.cache.removePrefix(prefix, keys);
+    } finally {
+      release();
+    }
+    return this.cache.directoryOf(prefix);
+  }
+
+  /** Unpublishes (manifest first) and deletes a version. */
+  async delete(name: string, version: string): Promise<void> {
+    const resolved = await this.resolve(name, assertValidName(version, 'version'));
+    await this.store.delete(manifestKey(name, resolved));
+    await this.store.deletePrefix(versionPrefix(name, resolved));
+    await this.cache.removePrefix(versionPrefix(name, resolved));
+  }
+
+  private async readManifest(name: string, version: string): Promise<{ manifest: ModelManifest; raw: Buffer }> {
+    const key = manifestKey(name, version);
+    const raw = await this.store.getBuffer(key);
+    let json: unknown;
+    try {
+      json = JSON.parse(raw.toString('utf8'));
+    } catch (err) {
+      throw new IntegrityError(`${key}: not valid JSON`, { cause: err });
+    }
+    const result = ModelManifestSchema.safeParse(json);
+    if (!result.success) throw new IntegrityError(`${key}: malformed manifest: ${result.error.message}`);
+    if (result.data.name !== name || result.data.version !== version) {
+      throw new IntegrityError(`${key}: manifest names ${result.data.name}@${result.data.version}`);
+    }
+    return { manifest: result.data, raw };
+  }
+}
+
+/** Regular files under `dir` as `/`-separated relative paths, sorted; a top-level manifest.json is ours to write. */
+async function listModelFiles(dir: string): Promise<string[]> {
+  const stat = await fs.promises.stat(dir).catch(() => undefined);
+  if (!stat?.isDirectory()) throw new InvalidKeyError(`model directory ${dir} does not exist`);
+  const files: string[] = [];
+  for (const entry of (await fs.promises.readdir(dir, { recursive: true })) as string[]) {
+    const relative = entry.split(path.sep).join('/');
+    const entryStat = await fs.promises.stat(path.join(dir, entry));
+    if (entryStat.isDirectory()) continue;
+    if (!entryStat.isFile()) throw new InvalidKeyError(`model file ${relative} is not a regular file`);
+    if (relative === MANIFEST_FILE) continue;
+    const problem = keyProblem(relative);
+    if (problem) throw new InvalidKeyError(`model file name ${JSON.stringify(relative)}: ${problem}`);
+    files.push(relative);
+  }
+  return files.sort();
+}
+
+async function checkModelFiles(dir: string, files: string[]): Promise<void> {
+  const missing = REQUIRED_MODEL_FILES.filter((required) => !files.includes(required));
+  if (missing.length > 0) throw new InvalidKeyError(`model directory ${dir} lacks ${missing.join(', ')}`);
+  try {
+    const config = JSON.parse(await fs.promises.readFile(path.join(dir, 'config.json'), 'utf8')) as unknown;
+    if (typeof config !== 'object' || config === null || Array.isArray(config)) throw new Error('not an object');
+  } catch (err) {
+    throw new InvalidKeyError(`config.json in ${dir} is not a JSON object: ${(err as Error).message}`);
+  }
+}
+
+function parse<T>(schema: { safeParse(value: unknown): { success: true; data: T } | { success: false; error: Error } }, value: unknown, what: string): T {
+  const result = schema.safeParse(value);
+  if (!result.success) throw new InvalidKeyError(`invalid ${what}: ${result.error.message}`);
+  return result.data;
+}

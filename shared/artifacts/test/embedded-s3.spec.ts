@@ -1,0 +1,136 @@
+import * as fs from 'fs';
+import * as http from 'http';
+import * as net from 'net';
+import * as os from 'os';
+import * as path from 'path';
+import { ObjectStore, UnavailableError, startEmbeddedS3 } from '@assay/artifacts';
+
+const credentials = { accessKey: 'embedded-test', secretKey: 'embedded-secret' };
+
+describe('startEmbeddedS3', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'assay-embedded-s3-'));
+  });
+  afterEach(() => fs.promises.rm(dir, { recursive: true, force: true }));
+
+  const storeFor = (endpoint: string, bucket = 'data') => new ObjectStore({ endpoint, ...credentials, region: 'us-east-1', bucket });
+
+  it('picks a free port, creates buckets, keeps data across restarts, frees the port on close', async () => {
+    const first = await startEmbeddedS3({ directory: dir, ...credentials, buckets: ['data'] });
+    expect(first.port).toBeGreaterThan(0);
+    expect(first.endpoint).toBe(`http://127.0.0.1:${first.port}`);
+    await storeFor(first.endpoint).ping();
+    await storeFor(first.endpoint).put('kept/x.txt', Buffer.from('survives'));
+    await first.close();
+    await expect(storeFor(first.endpoint).ping()).rejects.toThrow(UnavailableError);
+
+    // The same port is free again: the launcher can restart on a fixed port.
+    const again = await startEmbeddedS3({ directory: dir, port: first.port, ...credentials, buckets: ['data'] });
+    try {
+      expect(again.port).toBe(first.port);
+      expect((await storeFor(again.endpoint).getBuffer('kept/x.txt')).toString()).toBe('survives');
+    } finally {
+      await again.close();
+    }
+  });
+
+  it('answers path-style requests whatever the Host header (a compose service name is not a bucket)', async () => {
+    const s3 = await startEmbeddedS3({ directory: dir, ...credentials, buckets: ['data'] });
+    try {
+      await storeFor(s3.endpoint).put('a/b.txt', Buffer.from('by name'));
+      // As in docker-compose, where the endpoint is http://s3:<port>; s3rver's default vhost mode
+      // would read `s3` as the bucket. (s3rver also serves unsigned requests: it is a dev server.)
+      const body = await new Promise<string>((resolve, reject) => {
+        http
+          .get({ host: '127.0.0.1', port: s3.port, path: '/data/a/b.txt', headers: { host: `s3:${s3.port}` } }, (res) => {
+            let text = '';
+            res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+            res.on('end', () => resolve(`${res.statusCode} ${text}`));
+          })
+          .on('error', reject);
+      });
+      expect(body).toBe('200 by name');
+    } finally {
+      await s3.close();
+    }
+  });
+
+  it('keeps the previous object intact when an upload over it is interrupted', async () => {
+    const s3 = await startEmbeddedS3({ directory: dir, ...credentials, buckets: ['data'] });
+    try {
+      const store = storeFor(s3.endpoint);
+      const original = Buffer.alloc(100_000, 1);
+      await store.put('torn/x.bin', original);
+      // A client that dies half-way through a PUT (raw request: s3rver accepts unsigned ones).
+      await new Promise<void>((resolve) => {
+        const req = http.request({
+          host: '127.0.0.1',
+          port: s3.port,
+          method: 'PUT',
+          path: '/data/torn/x.bin',
+          headers: { 'content-length': '100000' },
+        });
+        req.on('error', () => resolve());
+        req.write(Buffer.alloc(50_000, 2), () => setTimeout(() => req.destroy(), 100));
+        req.on('close', () => resolve());
+      });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect((await store.getBuffer('torn/x.bin')).equals(original)).toBe(true);
+      const leftovers = fs.readdirSync(path.dirname(s3.objectPath('data', 'torn/x.bin'))).filter((f) => f.endsWith('.partial'));
+      expect(leftovers).toEqual([]);
+    } finally {
+      await s3.close();
+    }
+  });
+
+  it('closes promptly even with a client keep-alive connection open', async () => {
+    const s3 = await startEmbeddedS3({ directory: dir, ...credentials, buckets: ['data'] });
+    await storeFor(s3.endpoint).ping(); // leaves a pooled keep-alive socket
+    const socket = net.connect(s3.port, '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    const t0 = Date.now();
+    await s3.close();
+    expect(Date.now() - t0).toBeLessThan(2000);
+    socket.destroy();
+  });
+
+  it('turns a 503 during a streamed upload into UnavailableError instead of resending a consumed stream', async () => {
+    const s3 = await startEmbeddedS3({ directory: dir, ...credentials, buckets: ['data'] });
+    const upstream = new URL(s3.endpoint);
+    let putsToFail = 1;
+    // Fault injection in front of the real server: the first PUT is answered 503 (S3's SlowDown).
+    const proxy = http.createServer((req, res) => {
+      if (req.method === 'PUT' && putsToFail > 0) {
+        putsToFail--;
+        req.resume();
+        res.writeHead(503).end();
+        return;
+      }
+      const forward = http.request(
+        { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        },
+      );
+      req.pipe(forward);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined); // minio-js logs its retry
+    try {
+      const store = storeFor(`http://127.0.0.1:${(proxy.address() as net.AddressInfo).port}`);
+      const file = path.join(dir, 'upload.bin');
+      await fs.promises.writeFile(file, Buffer.alloc(2_000_000, 7));
+      await expect(store.putFile('retry/upload.bin', file)).rejects.toThrow(/failed mid-upload; retry the put/);
+      expect(await store.exists('retry/upload.bin')).toBe(false);
+      await store.putFile('retry/upload.bin', file);
+      expect((await store.stat('retry/upload.bin')).size).toBe(2_000_000);
+    } finally {
+      warn.mockRestore();
+      proxy.closeAllConnections();
+      proxy.close();
+      await s3.close();
+    }
+  });
+});
