@@ -12,7 +12,7 @@ export const LIMITS = {
 /** `name` or `name@version`; names as in the model registry. */
 export const ModelRefSchema = z
   .string()
-  .regex(/^[a-z0-9][a-z0-9._-]{0,63}(@[A-Za-z0-9][A-Za-z0-9._-]{0,63})?$/, 'expected "name" or "name@version" (lowercase name)')
+  .regex(/^[a-z0-9][a-z0-9._-]{0,63}(@[a-z0-9][a-z0-9._-]{0,63})?$/, 'expected "name" or "name@version" (lowercase name)')
   .meta({ description: 'Registered model: "name" (latest version) or "name@version".', example: 'med-guide@latest' });
 
 export function splitModelRef(ref: string): { name: string; version?: string } {

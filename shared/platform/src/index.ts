@@ -11,3 +11,6 @@ export * from './health.controller';
 export * from './openapi';
 export * from './platform.module';
 export * from './bootstrap';
+export * from './model-host.service';
+export * from './model-host.module';
+export * from './job-host.module';

@@ -41,7 +41,7 @@ export const infrastructureProviders: Provider[] = [
   {
     provide: JobsClient,
     inject: [NATS_CONNECTION, ASSAY_CONFIG],
-    useFactory: async (nc: NatsConnection, config: AssayConfig) => JobsClient.create(nc, { ackWaitMs: config.jobs.ackWaitMs, maxDeliver: config.jobs.maxDeliver }),
+    useFactory: async (nc: NatsConnection, config: AssayConfig) => JobsClient.create(nc, config.jobs),
   },
   {
     provide: ObjectStore,

@@ -29,10 +29,10 @@ export class PlatformModule implements OnApplicationShutdown {
   constructor(@Inject(ASSAY_LOGGER) private readonly logger: Logger) {}
 
   static forRoot(options: PlatformOptions): DynamicModule {
-    const config = options.config ?? loadConfig(options.service);
     const providers: Provider[] = [
-      { provide: ASSAY_CONFIG, useValue: config },
-      { provide: ASSAY_LOGGER, useValue: createLogger(options.service, config.telemetry.logLevel) },
+      // Read at instantiation, not import, so tests can set the environment before creating the app.
+      { provide: ASSAY_CONFIG, useFactory: () => options.config ?? loadConfig(options.service) },
+      { provide: ASSAY_LOGGER, inject: [ASSAY_CONFIG], useFactory: (config: AssayConfig) => createLogger(options.service, config.telemetry.logLevel) },
       MetricsService,
       ReadinessService,
       ...infrastructureProviders,

@@ -1,0 +1,70 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { AssayError, GenerateRequest, GenerateResponse } from '@assay/contracts';
+import { AssayConfig, ASSAY_CONFIG, MetricsService, ModelHostService } from '@assay/platform';
+import { ATTR, GEN_AI_SYSTEM, withSpan } from '@assay/telemetry';
+
+/** Sampling from decoder LMs through the shared runtime; every token comes with its log-probs. */
+@Injectable()
+export class GenerateService {
+  constructor(
+    private readonly models: ModelHostService,
+    private readonly metrics: MetricsService,
+    @Inject(ASSAY_CONFIG) private readonly config: AssayConfig,
+  ) {}
+
+  async generate(request: GenerateRequest): Promise<GenerateResponse> {
+    const { maxNewTokens, maxBatch } = this.config.runtime;
+    if (request.maxNewTokens > maxNewTokens) {
+      throw AssayError.badRequest(`maxNewTokens ${request.maxNewTokens} exceeds the configured cap of ${maxNewTokens} (ASSAY_MAX_NEW_TOKENS)`);
+    }
+    if (request.prompts.length * request.n > maxBatch) {
+      throw AssayError.badRequest(`prompts × n = ${request.prompts.length * request.n} exceeds the batch cap of ${maxBatch} (ASSAY_MAX_BATCH)`);
+    }
+    const attributes = {
+      [ATTR.genAiOperation]: 'text_completion',
+      [ATTR.genAiSystem]: GEN_AI_SYSTEM,
+      [ATTR.genAiRequestModel]: request.model,
+      [ATTR.genAiMaxTokens]: request.maxNewTokens,
+      [ATTR.genAiTemperature]: request.temperature,
+      [ATTR.genAiTopP]: request.topP,
+      [ATTR.genAiTopK]: request.topK,
+    };
+    return withSpan(`text_completion ${request.model}`, { attributes }, async (span) => {
+      const model = await this.models.acquire(request.model);
+      const result = await this.models.engine.generate({
+        model: model.key,
+        prompts: request.prompts,
+        n: request.n,
+        maxNewTokens: request.maxNewTokens,
+        temperature: request.temperature,
+        topK: request.topK,
+        topP: request.topP,
+        seed: request.seed,
+        stop: request.stop,
+        returnHiddenStates: request.returnHiddenStates,
+      });
+      span.setAttributes({
+        [ATTR.genAiResponseModel]: model.key,
+        [ATTR.genAiInputTokens]: result.usage.inputTokens,
+        [ATTR.genAiOutputTokens]: result.usage.outputTokens,
+        [ATTR.genAiSeed]: result.seed,
+        [ATTR.genAiFinishReasons]: [...new Set(result.completions.map((c) => c.finishReason))],
+      });
+      this.metrics.tokens.inc({ model: model.key, direction: 'input' }, result.usage.inputTokens);
+      this.metrics.tokens.inc({ model: model.key, direction: 'output' }, result.usage.outputTokens);
+      return {
+        model: model.name,
+        version: model.version,
+        usage: result.usage,
+        completions: result.completions.map((c) => ({
+          promptIndex: c.promptIndex,
+          sampleIndex: c.sampleIndex,
+          text: c.text,
+          tokens: c.tokens,
+          finishReason: c.finishReason,
+          ...(c.hiddenStates ? { hiddenStates: c.hiddenStates.map((row) => Array.from(row)) } : {}),
+        })),
+      };
+    });
+  }
+}

@@ -1,0 +1,96 @@
+import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Logger } from 'pino';
+import { ModelRegistry } from '@assay/artifacts';
+import { AssayError, splitModelRef } from '@assay/contracts';
+import { EngineClient, LocalEngine, ModelInfo } from '@assay/runtime';
+import type { AssayConfig } from './config';
+import { MetricsService } from './metrics.service';
+import { ReadinessService } from './readiness.service';
+import { ASSAY_CONFIG, ASSAY_LOGGER } from './tokens';
+
+export interface HostedModel {
+  /** Engine key: `name@version`, so a new version never shadows one in use. */
+  key: string;
+  name: string;
+  version: string;
+  info: ModelInfo;
+}
+
+/**
+ * Resolves model references against the registry, downloads (checksums verified, cached) and loads each
+ * version once into the runtime engine. The one place services turn "name@version" into something they can
+ * generate with or score with.
+ */
+@Injectable()
+export class ModelHostService implements OnApplicationBootstrap, OnApplicationShutdown {
+  readonly engine: EngineClient;
+  private readonly loaded = new Map<string, Promise<HostedModel>>();
+
+  constructor(
+    private readonly registry: ModelRegistry,
+    private readonly metrics: MetricsService,
+    private readonly readiness: ReadinessService,
+    @Inject(ASSAY_CONFIG) private readonly config: AssayConfig,
+    @Inject(ASSAY_LOGGER) private readonly logger: Logger,
+  ) {
+    const runtime = config.runtime;
+    this.engine = new LocalEngine({
+      config: {
+        executor: { kind: 'worker-threads', workers: runtime.workers },
+        session: {
+          executionProviders: runtime.providers,
+          intraOpNumThreads: runtime.intraOpThreads || undefined,
+        },
+        batching: { windowMs: runtime.microBatchWindowMs, maxBatchSize: runtime.maxBatch },
+      },
+      logger: { info: (o, m) => logger.info(o, m), warn: (o, m) => logger.warn(o, m) },
+    });
+  }
+
+  onApplicationBootstrap() {
+    const preload = this.config.runtime.preload;
+    this.readiness.register('models', async () => {
+      const states = await Promise.all(preload.map((ref) => this.acquire(ref).then(() => true, (e: Error) => `${ref}: ${e.message}`)));
+      const failures = states.filter((s): s is string => s !== true);
+      return failures.length ? failures.join('; ') : true;
+    });
+    for (const ref of preload) void this.acquire(ref).catch(() => undefined);
+  }
+
+  async onApplicationShutdown() {
+    await this.engine.close().catch(() => undefined);
+  }
+
+  /** The loaded model for a reference, loading it on first use. Unknown names → NOT_FOUND. */
+  async acquire(ref: string): Promise<HostedModel> {
+    const { name, version } = splitModelRef(ref);
+    const resolved = await this.registry.resolve(name, version).catch((error: unknown) => {
+      const failure = AssayError.from(error);
+      throw failure.code === 'NOT_FOUND' ? AssayError.notFound(`unknown model "${ref}"`, { model: ref }) : failure;
+    });
+    const key = `${name}@${resolved}`;
+    let pending = this.loaded.get(key);
+    if (!pending) {
+      pending = this.load(name, resolved, key);
+      this.loaded.set(key, pending);
+      // A failed load is not cached: the next request retries (e.g. after the file was fixed).
+      pending.catch(() => this.loaded.delete(key));
+    }
+    return pending;
+  }
+
+  private async load(name: string, version: string, key: string): Promise<HostedModel> {
+    const started = Date.now();
+    this.metrics.modelLoaded.set({ model: key }, 0);
+    try {
+      const dir = await this.registry.fetch(name, version);
+      const info = await this.engine.loadModel(key, dir);
+      this.metrics.modelLoaded.set({ model: key }, 1);
+      this.logger.info({ model: key, ms: Date.now() - started, providers: info.executionProviders }, 'model loaded');
+      return { key, name, version, info };
+    } catch (error) {
+      this.logger.warn({ model: key, err: (error as Error).message }, 'model failed to load');
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,2 @@
+export * from './platform-harness';
+export * from './model-factory';

@@ -1,0 +1,84 @@
+import { INestApplication, Type } from '@nestjs/common';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { EmbeddedS3, LocalArtifactCache, ModelRegistry, ObjectStore, startEmbeddedS3 } from '@assay/artifacts';
+import { ServiceName } from '@assay/contracts';
+import { connectNats, RpcClient } from '@assay/messaging';
+import { createServiceApp, loadConfig, startServiceApp } from '@assay/platform';
+import type { NatsConnection } from 'nats';
+
+export const TEST_NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
+
+/**
+ * A real platform for medium and e2e tests: an s3rver on a temp folder, the real nats-server, a unique
+ * jobs namespace, and services started in-process on random ports. Everything is torn down by close().
+ */
+export class PlatformHarness {
+  readonly apps = new Map<ServiceName, INestApplication>();
+  readonly dataDir: string;
+  readonly namespace: string;
+  readonly bucket = 'assay-test';
+  s3!: EmbeddedS3;
+  store!: ObjectStore;
+  registry!: ModelRegistry;
+  nc!: NatsConnection;
+  rpc!: RpcClient;
+  private readonly savedEnv = { ...process.env };
+
+  constructor(readonly label = 'test') {
+    this.dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `assay-${label}-`));
+    this.namespace = `t${randomBytes(5).toString('hex')}`;
+  }
+
+  async start(): Promise<this> {
+    const accessKey = 'assaytest';
+    const secretKey = 'assaytestsecret';
+    this.s3 = await startEmbeddedS3({ directory: path.join(this.dataDir, 's3'), accessKey, secretKey, buckets: [this.bucket] });
+    Object.assign(process.env, {
+      NATS_URL: TEST_NATS_URL,
+      S3_ENDPOINT: this.s3.endpoint,
+      S3_ACCESS_KEY: accessKey,
+      S3_SECRET_KEY: secretKey,
+      S3_BUCKET: this.bucket,
+      ASSAY_DATA_DIR: this.dataDir,
+      ASSAY_JOBS_NAMESPACE: this.namespace,
+      ASSAY_API_KEYS: 'test-key',
+      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
+      ASSAY_ORT_INTRA_OP_THREADS: '1',
+    });
+    for (const service of ['GENERATION', 'LIKELIHOOD', 'GUIDE_TRAINING', 'CERTIFIER', 'AUDITOR']) process.env[`ASSAY_${service}_PORT`] = '0';
+    const config = loadConfig();
+    this.store = new ObjectStore(config.objectStore);
+    this.registry = new ModelRegistry(this.store, new LocalArtifactCache(path.join(this.dataDir, 'client-cache'), 1024 ** 3));
+    this.nc = await connectNats({ servers: TEST_NATS_URL, name: `harness-${this.label}` });
+    this.rpc = new RpcClient(this.nc, { defaultTimeoutMs: 60_000 });
+    return this;
+  }
+
+  /** Starts a service module in this process (HTTP on a random port + NATS microservice). */
+  async startService(module: Type<unknown>, service: ServiceName): Promise<INestApplication> {
+    const config = loadConfig(service);
+    const app = await createServiceApp(module, service, config);
+    await startServiceApp(app, service, config);
+    this.apps.set(service, app);
+    return app;
+  }
+
+  async url(service: ServiceName): Promise<string> {
+    const app = this.apps.get(service);
+    if (!app) throw new Error(`${service} is not running`);
+    return (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  }
+
+  async close(): Promise<void> {
+    for (const app of [...this.apps.values()].reverse()) await app.close().catch(() => undefined);
+    this.apps.clear();
+    await this.nc?.drain().catch(() => undefined);
+    await this.s3?.close().catch(() => undefined);
+    fs.rmSync(this.dataDir, { recursive: true, force: true });
+    for (const key of Object.keys(process.env)) if (!(key in this.savedEnv)) delete process.env[key];
+    Object.assign(process.env, this.savedEnv);
+  }
+}
