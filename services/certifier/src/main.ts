@@ -1,4 +1,4 @@
-import '@assay/telemetry/src/auto-start'; // first: OpenTelemetry patches http before Nest loads it
+import '@assay/telemetry/auto-start'; // first: OpenTelemetry patches http before Nest loads it
 import { bootstrapService } from '@assay/platform';
 import { CertifierModule } from './certifier.module';
 

@@ -1,8 +1,9 @@
 import { INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { MicroserviceOptions, Transport } from '@nestjs/microservices';
+import { MicroserviceOptions } from '@nestjs/microservices';
+import { natsServerOptions } from '@assay/messaging';
 import { NestExpressApplication } from '@nestjs/platform-express';
-import { ServiceName, queueGroup } from '@assay/contracts';
+import { ServiceName } from '@assay/contracts';
 import { createLogger, PinoNestLogger } from '@assay/telemetry';
 import { AssayConfig, loadConfig } from './config';
 import { SafeNatsDeserializer } from './nats-deserializer';
@@ -10,20 +11,11 @@ import { setupOpenApi } from './openapi';
 
 /** NATS transport options of a service: its queue group, credentials and the forgiving deserializer. */
 export function natsMicroserviceOptions(config: AssayConfig, service: ServiceName): MicroserviceOptions {
+  const base = natsServerOptions({ servers: config.nats.servers, user: config.nats.user, pass: config.nats.pass, token: config.nats.token }, service);
   return {
-    transport: Transport.NATS,
-    options: {
-      servers: config.nats.servers,
-      queue: queueGroup(service),
-      name: `assay-${service}`,
-      user: config.nats.user,
-      pass: config.nats.pass,
-      token: config.nats.token,
-      deserializer: new SafeNatsDeserializer(config.nats.maxMessageBytes),
-      gracefulShutdown: true,
-      gracePeriod: 5000,
-      maxReconnectAttempts: -1,
-    },
+    ...base,
+    // In-flight requests get 2 s to finish after unsubscribing; hostile input gets an envelope, not a crash.
+    options: { ...base.options, deserializer: new SafeNatsDeserializer(config.nats.maxMessageBytes), gracePeriod: 2000 },
   };
 }
 

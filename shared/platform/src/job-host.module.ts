@@ -1,4 +1,4 @@
-import { DynamicModule, Inject, Injectable, Module, OnApplicationBootstrap, OnApplicationShutdown, SetMetadata } from '@nestjs/common';
+import { BeforeApplicationShutdown, DynamicModule, Inject, Injectable, Module, OnApplicationBootstrap, SetMetadata } from '@nestjs/common';
 import { DiscoveryModule, DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import type { NatsConnection } from 'nats';
 import { Logger } from 'pino';
@@ -26,7 +26,7 @@ export interface JobHostOptions {
  * back, so another replica resumes them.
  */
 @Injectable()
-export class JobHostService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class JobHostService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private worker?: JobWorker;
 
   constructor(
@@ -69,7 +69,8 @@ export class JobHostService implements OnApplicationBootstrap, OnApplicationShut
     this.logger.info({ queues: this.options.queues, worker: worker.workerId }, 'job worker started');
   }
 
-  async onApplicationShutdown() {
+  /** Before the NATS connection drains: running jobs checkpoint and are handed back first. */
+  async beforeApplicationShutdown() {
     const worker = this.worker;
     this.worker = undefined;
     await worker?.stop();

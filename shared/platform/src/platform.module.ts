@@ -2,6 +2,7 @@ import { DynamicModule, Global, Inject, Module, OnApplicationShutdown, Provider 
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { Logger } from 'pino';
 import { ServiceName } from '@assay/contracts';
+import { NatsTraceInterceptor } from '@assay/messaging';
 import { createLogger } from '@assay/telemetry';
 import { ApiKeyGuard } from './api-key.guard';
 import { AssayConfig, loadConfig } from './config';
@@ -38,6 +39,7 @@ export class PlatformModule implements OnApplicationShutdown {
       ...infrastructureProviders,
       { provide: APP_FILTER, useClass: AssayErrorFilter },
       { provide: APP_GUARD, useClass: ApiKeyGuard },
+      { provide: APP_INTERCEPTOR, useClass: NatsTraceInterceptor },
       { provide: APP_INTERCEPTOR, useClass: MetricsInterceptor },
     ];
     return {

@@ -4,6 +4,7 @@ import { startEmbeddedS3 } from '@assay/artifacts';
 import { ENV, loadConfig } from '@assay/platform';
 import { ensureNats, freePort, probeTcp } from '../local-stack/nats-server';
 import { loadOrCreateLocalSecrets } from '../local-stack/secrets';
+import { removePlatformFile, writePlatformFile } from '../local-stack/platform-file';
 import { availableServices, RunningService, startService, stopService, waitReady } from '../local-stack/services';
 import { print } from '../output';
 
@@ -49,6 +50,7 @@ export function upCommand(): Command {
         log(`HTTP API key (ASSAY_API_KEYS was unset): ${secrets.apiKey}`);
       }
 
+      writePlatformFile(dataDir, env);
       const wanted = options.only ? options.only.split(',').map((s) => s.trim()) : undefined;
       const services = availableServices().filter((s) => !wanted || wanted.includes(s));
       const running: RunningService[] = services.map((service) =>
@@ -64,6 +66,7 @@ export function upCommand(): Command {
         await Promise.all(running.map((r) => stopService(r)));
         await closeS3();
         await nats.stop();
+        removePlatformFile(dataDir);
         log('stopped');
         process.exit(code);
       };

@@ -1,0 +1,43 @@
+import { Command } from 'commander';
+import fs from 'node:fs';
+import path from 'node:path';
+import { objectStoreFromEnv } from '../connect';
+import { print } from '../output';
+
+/** `assay models ...`: the model registry in the object store (models/<name>/<version>/). */
+export function modelsCommand(): Command {
+  const models = new Command('models').description('the model registry: push, list, show');
+  models
+    .command('push <dir>')
+    .description('upload a model directory (model.onnx, config.json, tokenizer.json, ...) as a new version')
+    .requiredOption('--name <name>', 'model name (lowercase, [a-z0-9._-])')
+    .option('--version <version>', 'version id (default: a sortable timestamp)')
+    .option('--json', 'one JSON object')
+    .action(async (dir: string, o: { name: string; version?: string; json?: boolean }) => {
+      const { registry } = objectStoreFromEnv();
+      const reportFile = path.join(dir, 'training-report.json');
+      const trainingReport = fs.existsSync(reportFile) ? JSON.parse(fs.readFileSync(reportFile, 'utf8')) : undefined;
+      const manifest = await registry.push(dir, { name: o.name, version: o.version, provenance: { kind: trainingReport ? 'forged' : 'uploaded', ...(trainingReport ? { trainingReport } : {}) } });
+      print(manifest, Boolean(o.json), (m) => `pushed ${m.name}@${m.version} (${m.files.length} files, ${m.files.reduce((n: number, f: { size: number }) => n + f.size, 0)} bytes)`);
+    });
+  models
+    .command('list')
+    .description('registered models with their latest version')
+    .option('--json', 'one JSON object')
+    .action(async (o: { json?: boolean }) => {
+      const { registry } = objectStoreFromEnv();
+      const list = await registry.list();
+      print({ models: list }, Boolean(o.json), (v) => (v.models.length ? v.models.map((m: { name: string; latestVersion: string; versionCount: number }) => `${m.name.padEnd(28)} ${m.latestVersion.padEnd(26)} ${m.versionCount} version(s)`).join('\n') : 'no models registered (try: npx assay demo)'));
+    });
+  models
+    .command('show <name>')
+    .description('manifest of a model version (files, checksums, provenance, training report)')
+    .option('--version <version>', 'version (default: latest)')
+    .option('--json', 'one JSON object')
+    .action(async (name: string, o: { version?: string; json?: boolean }) => {
+      const { registry } = objectStoreFromEnv();
+      const [base, atVersion] = name.split('@');
+      print(await registry.show(base, o.version ?? atVersion), Boolean(o.json));
+    });
+  return models;
+}

@@ -1,0 +1,2 @@
+export * from './lm-dir';
+export * from './forge-lm';

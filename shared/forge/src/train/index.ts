@@ -1,0 +1,13 @@
+export { GptModel } from './gpt-model';
+export type { GptModelOptions, GptParameter, ForwardOptions } from './gpt-model';
+export { GptTrainer, trainGpt } from './trainer';
+export { resolveHyperparameters } from './hyperparameters';
+export { AdamW } from './adamw';
+export type { AdamWConfig, AdamWState } from './adamw';
+export { encodeCheckpoint, decodeCheckpoint } from './checkpoint-codec';
+export { learningRateAt } from './lr-schedule';
+export type { LrSchedule } from './lr-schedule';
+export { tokenizeExamples, buildTokenStream, splitExamples } from './token-stream';
+export type { TokenizedExample, SpecialTokens } from './token-stream';
+export { ensureTfBackend } from './tf-backend';
+export type * from './train-types';

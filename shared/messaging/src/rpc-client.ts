@@ -1,0 +1,152 @@
+import { randomUUID } from 'node:crypto';
+import { SpanKind, context, trace } from '@opentelemetry/api';
+import { createInbox, type Msg, type MsgHdrs, type NatsConnection, type Subscription } from 'nats';
+import { assertFitsPayload, decodeJson, encodeJson, encodeNestEvent } from './codec';
+import { DEFAULT_REQUEST_TIMEOUT_MS } from './config';
+import { maxPayload } from './connection';
+import { AssayError, isErrorEnvelope } from './errors';
+import { injectTraceHeaders, messagingAttributes, recordSpanError, tracer } from './tracing';
+
+export interface RpcClientOptions {
+  /** Used when a request names no timeout; every request has one. */
+  defaultTimeoutMs?: number;
+}
+
+export interface RequestOptions {
+  timeoutMs?: number;
+}
+
+/** What Nest's NATS server replies (server-nats.js `getPublisher` + server.js `send`). */
+interface NestReply {
+  id?: string;
+  response?: unknown;
+  err?: unknown;
+  isDisposed?: boolean;
+}
+
+/** Nest's ServerNats answers this when no @MessagePattern matches (constants.js NO_MESSAGE_HANDLER). */
+const NEST_NO_HANDLER = 'There is no matching message handler defined in the remote service.';
+
+/**
+ * Request/reply and events over one NATS connection, in Nest's NATS wire format, so the other side can be a
+ * Nest microservice (`@MessagePattern(subject)` / `@EventPattern(subject)`):
+ *   request `{ pattern, data, id }` on subject = pattern, reply to an inbox;
+ *   replies `{ id, response?, err?, isDisposed? }` (one or more; the stream ends at isDisposed or err);
+ *   events `{ pattern, data }` with no reply subject.
+ * Unlike Nest's ClientProxy.send, every request has a timeout and errors come back as AssayError codes.
+ */
+export class RpcClient {
+  private readonly defaultTimeoutMs: number;
+
+  constructor(
+    private readonly nc: NatsConnection,
+    options: RpcClientOptions = {},
+  ) {
+    this.defaultTimeoutMs = options.defaultTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  }
+
+  request<T = unknown>(subject: string, data: unknown, options: RequestOptions = {}): Promise<T> {
+    const timeoutMs = options.timeoutMs ?? this.defaultTimeoutMs;
+    if (!(timeoutMs > 0)) throw new AssayError('BAD_REQUEST', `request timeout must be positive, got ${timeoutMs}`);
+    const id = randomUUID();
+    const span = tracer.startSpan(`${subject} send`, {
+      kind: SpanKind.CLIENT,
+      attributes: messagingAttributes(subject, 'publish', { 'messaging.message.id': id }),
+    });
+    const spanContext = trace.setSpan(context.active(), span);
+    return context.with(spanContext, async () => {
+      try {
+        const body = encodeJson({ pattern: subject, data, id });
+        const headers = injectTraceHeaders(spanContext);
+        assertFitsPayload(subject, body, headers, maxPayload(this.nc));
+        span.setAttribute('messaging.message.body.size', body.length);
+        return (await this.exchange(subject, id, body, headers, timeoutMs)) as T;
+      } catch (error) {
+        recordSpanError(span, error);
+        throw error;
+      } finally {
+        span.end();
+      }
+    });
+  }
+
+  /** Fire-and-forget event in Nest's event format; `@EventPattern(subject)` handlers receive `data`. */
+  emit(subject: string, data: unknown): void {
+    const span = tracer.startSpan(`${subject} send`, {
+      kind: SpanKind.PRODUCER,
+      attributes: messagingAttributes(subject, 'publish'),
+    });
+    try {
+      const body = encodeNestEvent(subject, data);
+      const headers = injectTraceHeaders(trace.setSpan(context.active(), span));
+      assertFitsPayload(subject, body, headers, maxPayload(this.nc));
+      this.nc.publish(subject, body, { headers });
+    } catch (error) {
+      recordSpanError(span, error);
+      throw error;
+    } finally {
+      span.end();
+    }
+  }
+
+  /** One inbox per request, like Nest's ClientNats; resolves with the last `response` once the reply stream ends. */
+  private exchange(subject: string, id: string, body: Uint8Array, headers: MsgHdrs, timeoutMs: number): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      const inbox = createInbox();
+      let last: unknown;
+      let settled = false;
+      let subscription: Subscription | undefined;
+      let timer: NodeJS.Timeout | undefined;
+      const finish = (error: AssayError | undefined, value?: unknown) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        subscription?.unsubscribe();
+        if (error) reject(error);
+        else resolve(value);
+      };
+      const onReply = (err: Error | null, msg: Msg) => {
+        if (err) return finish(new AssayError('UNAVAILABLE', `request to ${subject} failed: ${err.message}`));
+        // No subscriber on the subject: the server answers with a 503 status message and no payload.
+        if (msg.headers?.code === 503) return finish(new AssayError('UNAVAILABLE', `no service is listening on ${subject}`));
+        if (msg.data.length === 0) return finish(new AssayError('INTERNAL', `empty reply from ${subject}`));
+        let reply: NestReply;
+        try {
+          reply = decodeJson<NestReply>(msg.data);
+        } catch {
+          return finish(new AssayError('INTERNAL', `reply from ${subject} is not JSON`));
+        }
+        if (!isNestReply(reply)) return finish(undefined, reply); // a plain (non-Nest) responder
+        if (reply.id && reply.id !== id) return;
+        if (reply.err !== undefined && reply.err !== null) return finish(toAssayError(subject, reply.err));
+        if (reply.response !== undefined) last = reply.response;
+        if (reply.isDisposed) finish(undefined, last);
+      };
+      timer = setTimeout(
+        () => finish(new AssayError('TIMEOUT', `no reply from ${subject} within ${timeoutMs} ms`, { subject, timeoutMs })),
+        timeoutMs,
+      );
+      try {
+        subscription = this.nc.subscribe(inbox, { callback: onReply });
+        this.nc.publish(subject, body, { reply: inbox, headers });
+      } catch (error) {
+        finish(new AssayError('UNAVAILABLE', `request to ${subject} failed: ${(error as Error).message}`));
+      }
+    });
+  }
+}
+
+/** Nest's IncomingResponseDeserializer treats a reply without err/response/isDisposed as external (the whole body). */
+function isNestReply(value: unknown): value is NestReply {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as NestReply;
+  return v.err !== undefined || v.response !== undefined || v.isDisposed !== undefined;
+}
+
+function toAssayError(subject: string, err: unknown): AssayError {
+  if (isErrorEnvelope(err)) return AssayError.fromEnvelope(err);
+  if (err === NEST_NO_HANDLER) return new AssayError('UNAVAILABLE', `no handler for ${subject} in the remote service`);
+  const message =
+    typeof err === 'string' ? err : typeof (err as { message?: unknown }).message === 'string' ? (err as { message: string }).message : 'remote error';
+  return new AssayError('INTERNAL', `${subject}: ${message}`, { remote: err });
+}
