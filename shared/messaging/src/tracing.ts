@@ -1,9 +1,15 @@
-import { context, propagation, trace, SpanStatusCode, type Context, type Span, type TextMapGetter, type TextMapSetter } from '@opentelemetry/api';
+import { context, propagation, trace, SpanStatusCode, type Context, type Span, type TextMapGetter, type TextMapSetter, type Tracer } from '@opentelemetry/api';
 import { headers as natsHeaders, type MsgHdrs } from 'nats';
 import { AssayError } from './errors';
 
 /** There is no NATS instrumentation for OpenTelemetry: we propagate W3C trace context in NATS headers ourselves. */
-export const tracer = trace.getTracer('@assay/messaging');
+/**
+ * Looked up per span, not once at import: a tracer taken before the SDK (or a test's provider) registers
+ * would stay a no-op forever.
+ */
+export const tracer: Pick<Tracer, 'startSpan'> = {
+  startSpan: (name, options, ctx) => trace.getTracer('@assay/messaging').startSpan(name, options, ctx),
+};
 
 export const TRACEPARENT = 'traceparent';
 
