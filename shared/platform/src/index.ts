@@ -14,3 +14,4 @@ export * from './bootstrap';
 export * from './model-host.service';
 export * from './model-host.module';
 export * from './job-host.module';
+export * from './health-rpc.controller';

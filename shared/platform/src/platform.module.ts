@@ -8,6 +8,7 @@ import { ApiKeyGuard } from './api-key.guard';
 import { AssayConfig, loadConfig } from './config';
 import { AssayErrorFilter } from './error.filter';
 import { HealthController } from './health.controller';
+import { healthRpcController } from './health-rpc.controller';
 import { MetricsInterceptor } from './metrics.interceptor';
 import { MetricsService } from './metrics.service';
 import { ReadinessService } from './readiness.service';
@@ -44,7 +45,7 @@ export class PlatformModule implements OnApplicationShutdown {
     ];
     return {
       module: PlatformModule,
-      controllers: [HealthController],
+      controllers: [HealthController, healthRpcController(options.service)],
       providers,
       exports: [ASSAY_CONFIG, ASSAY_LOGGER, MetricsService, ReadinessService, ...INFRASTRUCTURE_EXPORTS],
     };
