@@ -1,0 +1,182 @@
+import { ExecutorHealth } from '../executor/executor';
+import { FinishReason, Pooling } from '../model-runner/batch-types';
+
+/**
+ * The narrow protocol services depend on (vLLM's EngineClient): they never see executors, sessions
+ * or onnxruntime. `LocalEngine` implements it in-process; a remote client could implement it over NATS.
+ * Field names follow @assay/contracts' wire schemas where both exist.
+ */
+export interface EngineClient {
+  generate(request: GenerateRequest): Promise<GenerateResult>;
+  score(request: ScoreRequest): Promise<ScoreResult>;
+  hiddenStates(request: HiddenStatesRequest): Promise<HiddenStatesResult>;
+  health(): Promise<EngineHealth>;
+  /** Loads a model directory (Optimum layout) under `name`; fails if the name is taken. */
+  loadModel(name: string, dir: string): Promise<ModelInfo>;
+  unloadModel(name: string): Promise<void>;
+  listModels(): Promise<ModelInfo[]>;
+  close(): Promise<void>;
+}
+
+export interface GenerateRequest {
+  model: string;
+  prompts: string[];
+  /** Samples per prompt (default 1). */
+  n?: number;
+  /**
+   * Prompt tokens + maxNewTokens must fit the context, or the request fails before running (CONTEXT_OVERFLOW).
+   * Default: 64, or what the context leaves after the prompt if less.
+   */
+  maxNewTokens?: number;
+  /** Default 1; 0 = greedy. */
+  temperature?: number;
+  /** 0 (default) disables. */
+  topK?: number;
+  /** 1 (default) disables. */
+  topP?: number;
+  /**
+   * Sample j of a prompt draws from its own stream keyed by (seed, j, prompt tokens): the same seed
+   * reproduces a sample whatever else shares its batch. Default: random (returned in the result).
+   */
+  seed?: number;
+  /** Generation stops when the decoded text contains one; the text is cut before it. */
+  stop?: string[];
+  /** Default true. */
+  stopOnEos?: boolean;
+  /** Per generated token, the final hidden state at that token's position (needs a hidden-states output). */
+  returnHiddenStates?: boolean;
+  /** Prepend the model's BOS token to the prompt (default true, as score does). */
+  addBos?: boolean;
+}
+
+export interface GeneratedToken {
+  id: number;
+  text: string;
+  /** Natural-log probability under the model at temperature 1 (raw log-softmax). */
+  logprob: number;
+  /** Natural-log probability under the distribution actually sampled from (temperature, top-k, top-p); 0 when greedy. */
+  samplingLogprob: number;
+}
+
+export interface Completion {
+  promptIndex: number;
+  sampleIndex: number;
+  /** Generated text: EOS contributes nothing; with finishReason 'stop' it ends before the stop string. */
+  text: string;
+  /** Every sampled token, including EOS and the tokens of a matched stop string. */
+  tokens: GeneratedToken[];
+  finishReason: FinishReason;
+  stopString?: string;
+  /** Prompt tokens (BOS included). */
+  promptTokens: number;
+  /** One Float32Array(hiddenSize) per token, when returnHiddenStates. */
+  hiddenStates?: Float32Array[];
+}
+
+export interface Usage {
+  inputTokens: number;
+  outputTokens: number;
+}
+
+export interface GenerateResult {
+  model: string;
+  /** Prompt-major: prompt 0's samples 0…n−1, then prompt 1's, … */
+  completions: Completion[];
+  usage: Usage;
+  seed: number;
+}
+
+/**
+ * One scored pair. Context and continuation are tokenized separately (no special tokens) and
+ * concatenated as [BOS] + context + continuation, so tokens never merge across the boundary and the
+ * scored tokens are exactly the continuation's own tokenization (or `continuationIds`, to rescore
+ * generated token ids exactly). With an empty context the first continuation token is conditioned on BOS.
+ */
+export interface ScoreItem {
+  context?: string;
+  continuation?: string;
+  continuationIds?: number[];
+}
+
+export interface ScoreRequest {
+  model: string;
+  items: ScoreItem[];
+  /** Prepend BOS (default true). With an empty context BOS is prepended regardless. */
+  addBos?: boolean;
+  /** Drop context tokens from the left when a pair is longer than the context (default false: fail). */
+  truncateContext?: boolean;
+}
+
+export interface ScoredToken {
+  id: number;
+  text: string;
+  logprob: number;
+}
+
+export interface ScoreItemResult {
+  tokens: ScoredToken[];
+  sumLogprob: number;
+  numTokens: number;
+  /** Every continuation token was the model's argmax. */
+  isGreedy: boolean;
+  /** Context tokens actually used (after truncation), BOS excluded. */
+  contextTokens: number;
+  truncatedContextTokens: number;
+}
+
+export interface ScoreResult {
+  model: string;
+  results: ScoreItemResult[];
+  usage: Usage;
+}
+
+export interface HiddenStatesRequest {
+  model: string;
+  texts: string[];
+  /** 'last' (default): the last token's state; 'mean': mean over the text's tokens (BOS excluded); 'tokens': every token's. */
+  pooling?: Pooling;
+  /** Default true. */
+  addBos?: boolean;
+}
+
+export interface HiddenStatesResult {
+  model: string;
+  hiddenSize: number;
+  pooling: Pooling;
+  /** Per text: rows × hiddenSize values, row-major. */
+  vectors: Float32Array[];
+  rows: number[];
+  usage: Usage;
+}
+
+export interface ModelInfo {
+  name: string;
+  dir: string;
+  architecture: string;
+  vocabSize: number;
+  tokenizerSize: number;
+  contextLength: number;
+  layers: number;
+  heads: number;
+  hiddenSize: number;
+  bosTokenId?: number;
+  eosTokenIds: number[];
+  padTokenId: number;
+  hasKvCache: boolean;
+  hasHiddenStates: boolean;
+  executionProviders: string[];
+}
+
+export interface BatchingStats {
+  requests: number;
+  batches: number;
+  /** Executor calls after splitting merged batches to the batch limits. */
+  executorCalls: number;
+}
+
+export interface EngineHealth {
+  status: 'ok' | 'degraded' | 'closed';
+  executor: ExecutorHealth;
+  models: string[];
+  batching: { generate: BatchingStats; score: BatchingStats; hiddenStates: BatchingStats };
+}

@@ -1,0 +1,208 @@
+import { RuntimeError, invalidRequest } from '../errors';
+import { TextTokenizer } from '../model/text-tokenizer';
+import { Pooling } from '../model-runner/batch-types';
+import { ModelShape } from '../model-runner/model-runner';
+import { SamplingParams } from '../sampling/sampler';
+import { GenerateRequest, HiddenStatesRequest, ScoreItem, ScoreRequest } from './engine-client';
+
+/**
+ * Validation and tokenization of requests, on the caller's thread and before any batching, so a bad
+ * request fails alone and never reaches a batch shared with others.
+ *
+ * Tokenization boundary (the same for generate, score and hidden states): texts are encoded without
+ * special tokens; the engine prepends BOS itself (addBos, default true). Score encodes context and
+ * continuation separately and concatenates [BOS] + context + continuation; an empty context always gets
+ * BOS so the first continuation token has something to be conditioned on. Generation's prompt is
+ * [BOS] + prompt, so a completion's token ids rescored with {context: prompt, continuationIds} see
+ * exactly the sequence the sampler saw.
+ */
+export interface PreparationModel {
+  shape: ModelShape;
+  tokenizer: TextTokenizer;
+  hasHiddenStates: boolean;
+}
+
+export const GENERATE_DEFAULTS = { n: 1, maxNewTokens: 64, temperature: 1, topK: 0, topP: 1 } as const;
+
+export interface PreparedGenerateSequence {
+  promptIndex: number;
+  sampleIndex: number;
+  promptIds: number[];
+  maxNewTokens: number;
+  sampling: SamplingParams;
+  rngKey: string;
+  stop: string[];
+  stopOnEos: boolean;
+  returnHiddenStates: boolean;
+}
+
+export interface PreparedGenerate {
+  sequences: PreparedGenerateSequence[];
+  promptTokens: number[];
+  seed: number;
+}
+
+export interface PreparedScoreItem {
+  ids: number[];
+  targetStart: number;
+  contextTokens: number;
+  truncatedContextTokens: number;
+}
+
+export interface PreparedPoolItem {
+  ids: number[];
+  poolStart: number;
+  pooling: Pooling;
+}
+
+function checkInt(value: unknown, name: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw invalidRequest(`${name} must be an integer in [${min}, ${max}], got ${JSON.stringify(value)}`, { field: name });
+  }
+  return value;
+}
+
+function checkNumber(value: unknown, name: string, ok: (v: number) => boolean, range: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || !ok(value)) {
+    throw invalidRequest(`${name} must be a finite number ${range}, got ${JSON.stringify(value)}`, { field: name });
+  }
+  return value;
+}
+
+function checkTexts(texts: unknown, name: string): string[] {
+  if (!Array.isArray(texts) || texts.length === 0) throw invalidRequest(`${name} must be a non-empty array of strings`, { field: name });
+  texts.forEach((text, i) => {
+    if (typeof text !== 'string' || text.length === 0) throw invalidRequest(`${name}[${i}] must be a non-empty string`, { field: `${name}.${i}` });
+  });
+  return texts as string[];
+}
+
+function bosPrefix(shape: ModelShape, addBos: boolean | undefined): number[] {
+  return (addBos ?? true) && shape.bosTokenId !== undefined ? [shape.bosTokenId] : [];
+}
+
+/** 32-bit FNV-1a of token ids: part of a sample's random-stream key. */
+export function hashTokenIds(ids: readonly number[]): string {
+  let hash = 0x811c9dc5;
+  for (const id of ids) {
+    hash ^= id & 0xffff;
+    hash = Math.imul(hash, 0x01000193);
+    hash ^= id >>> 16;
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0).toString(16);
+}
+
+export function prepareGenerate(request: GenerateRequest, model: PreparationModel, randomSeed: () => number): PreparedGenerate {
+  const { shape, tokenizer } = model;
+  const prompts = checkTexts(request.prompts, 'prompts');
+  const n = checkInt(request.n ?? GENERATE_DEFAULTS.n, 'n', 1, 1024);
+  const explicitMaxNew = request.maxNewTokens === undefined ? undefined : checkInt(request.maxNewTokens, 'maxNewTokens', 1);
+  const temperature = checkNumber(request.temperature ?? GENERATE_DEFAULTS.temperature, 'temperature', (v) => v >= 0, '≥ 0');
+  const topK = checkInt(request.topK ?? GENERATE_DEFAULTS.topK, 'topK', 0);
+  const topP = checkNumber(request.topP ?? GENERATE_DEFAULTS.topP, 'topP', (v) => v > 0 && v <= 1, 'in (0, 1]');
+  const seed = request.seed === undefined ? randomSeed() : checkInt(request.seed, 'seed', 0, 2 ** 32 - 1);
+  const stop = request.stop ?? [];
+  if (!Array.isArray(stop) || stop.some((s) => typeof s !== 'string' || s.length === 0)) throw invalidRequest('stop must be an array of non-empty strings', { field: 'stop' });
+  const returnHiddenStates = request.returnHiddenStates === true;
+  if (returnHiddenStates && !model.hasHiddenStates) throw new RuntimeError('UNSUPPORTED', 'returnHiddenStates: this model has no hidden-states output');
+
+  const sampling: SamplingParams = { temperature, topK, topP };
+  const sequences: PreparedGenerateSequence[] = [];
+  const promptTokens: number[] = [];
+  prompts.forEach((prompt, promptIndex) => {
+    const encoded = tokenizer.encode(prompt);
+    if (encoded.length === 0) throw invalidRequest(`prompts[${promptIndex}] encodes to no tokens`, { field: `prompts.${promptIndex}` });
+    const promptIds = [...bosPrefix(shape, request.addBos), ...encoded];
+    // The default budget shrinks to what the context leaves; an explicit one is a promise we refuse to break.
+    const maxNewTokens = explicitMaxNew ?? Math.max(1, Math.min(GENERATE_DEFAULTS.maxNewTokens, shape.contextLength - promptIds.length));
+    if (promptIds.length + maxNewTokens > shape.contextLength) {
+      throw new RuntimeError(
+        'CONTEXT_OVERFLOW',
+        `prompts[${promptIndex}] has ${promptIds.length} tokens; with maxNewTokens ${maxNewTokens} it needs ${promptIds.length + maxNewTokens} positions, the model has ${shape.contextLength}`,
+        { promptIndex, promptTokens: promptIds.length, maxNewTokens, contextLength: shape.contextLength },
+      );
+    }
+    promptTokens.push(promptIds.length);
+    const promptHash = hashTokenIds(promptIds);
+    for (let sampleIndex = 0; sampleIndex < n; sampleIndex++) {
+      sequences.push({
+        promptIndex,
+        sampleIndex,
+        promptIds,
+        maxNewTokens,
+        sampling,
+        rngKey: `assay-sample:${seed}:${sampleIndex}:${promptHash}`,
+        stop,
+        stopOnEos: request.stopOnEos ?? true,
+        returnHiddenStates,
+      });
+    }
+  });
+  return { sequences, promptTokens, seed };
+}
+
+function prepareScoreItem(item: ScoreItem, index: number, request: ScoreRequest, model: PreparationModel): PreparedScoreItem {
+  const { shape, tokenizer } = model;
+  const field = `items.${index}`;
+  if (item === null || typeof item !== 'object') throw invalidRequest(`${field} must be an object`, { field });
+  const context = item.context ?? '';
+  if (typeof context !== 'string') throw invalidRequest(`${field}.context must be a string`, { field });
+  const hasText = typeof item.continuation === 'string' && item.continuation.length > 0;
+  const hasIds = item.continuationIds !== undefined;
+  if (hasText === hasIds) throw invalidRequest(`${field}: give exactly one of a non-empty continuation or continuationIds`, { field });
+  let continuation: number[];
+  if (hasIds) {
+    const ids = item.continuationIds!;
+    if (!Array.isArray(ids) || ids.length === 0) throw invalidRequest(`${field}.continuationIds must be a non-empty array`, { field });
+    ids.forEach((id, i) => checkInt(id, `${field}.continuationIds.${i}`, 0, shape.vocabSize - 1));
+    continuation = ids;
+  } else {
+    continuation = tokenizer.encode(item.continuation!);
+    if (continuation.length === 0) throw invalidRequest(`${field}.continuation encodes to no tokens`, { field });
+  }
+  let contextIds = tokenizer.encode(context);
+  const bos = contextIds.length === 0 && shape.bosTokenId !== undefined ? [shape.bosTokenId] : bosPrefix(shape, request.addBos);
+  if (contextIds.length === 0 && bos.length === 0) throw invalidRequest(`${field}: an empty context needs a BOS token and this model has none`, { field });
+
+  let truncatedContextTokens = 0;
+  const overflow = bos.length + contextIds.length + continuation.length - shape.contextLength;
+  if (overflow > 0) {
+    // Without BOS at least one context token must stay, or the first continuation token has no condition.
+    const mustKeep = bos.length > 0 ? 0 : 1;
+    if (!request.truncateContext || overflow > contextIds.length - mustKeep) {
+      throw new RuntimeError(
+        'CONTEXT_OVERFLOW',
+        `${field} has ${bos.length + contextIds.length + continuation.length} tokens, the model's context is ${shape.contextLength}` +
+          (request.truncateContext ? ' even with the context truncated' : ' (set truncateContext to drop context tokens from the left)'),
+        { index, tokens: bos.length + contextIds.length + continuation.length, contextLength: shape.contextLength },
+      );
+    }
+    contextIds = contextIds.slice(overflow);
+    truncatedContextTokens = overflow;
+  }
+  const ids = [...bos, ...contextIds, ...continuation];
+  return { ids, targetStart: bos.length + contextIds.length, contextTokens: contextIds.length, truncatedContextTokens };
+}
+
+export function prepareScore(request: ScoreRequest, model: PreparationModel): PreparedScoreItem[] {
+  if (!Array.isArray(request.items) || request.items.length === 0) throw invalidRequest('items must be a non-empty array', { field: 'items' });
+  return request.items.map((item, index) => prepareScoreItem(item, index, request, model));
+}
+
+export function preparePool(request: HiddenStatesRequest, model: PreparationModel): PreparedPoolItem[] {
+  const { shape, tokenizer } = model;
+  if (!model.hasHiddenStates) throw new RuntimeError('UNSUPPORTED', 'hiddenStates: this model has no hidden-states output');
+  const pooling = request.pooling ?? 'last';
+  if (!['last', 'mean', 'tokens'].includes(pooling)) throw invalidRequest(`pooling must be last, mean or tokens, got ${JSON.stringify(pooling)}`, { field: 'pooling' });
+  return checkTexts(request.texts, 'texts').map((text, i) => {
+    const encoded = tokenizer.encode(text);
+    if (encoded.length === 0) throw invalidRequest(`texts[${i}] encodes to no tokens`, { field: `texts.${i}` });
+    const bos = bosPrefix(shape, request.addBos);
+    const ids = [...bos, ...encoded];
+    if (ids.length > shape.contextLength) {
+      throw new RuntimeError('CONTEXT_OVERFLOW', `texts[${i}] has ${ids.length} tokens, the model's context is ${shape.contextLength}`, { index: i });
+    }
+    return { ids, poolStart: bos.length, pooling };
+  });
+}

@@ -1,0 +1,32 @@
+// Protocol: what services depend on.
+export * from './engine/engine-client';
+export { LocalEngine, LocalEngineOptions, RuntimeLogger } from './engine/local-engine';
+export { MicroBatcher, MicroBatcherOptions } from './engine/micro-batcher';
+export { planBatches, PlanItem, PlanLimits } from './engine/batch-planner';
+export { GENERATE_DEFAULTS, hashTokenIds } from './engine/request-preparation';
+
+// Configuration and errors.
+export * from './config';
+export { RUNTIME_ENV } from './env';
+export { RuntimeError, RuntimeErrorKind } from './errors';
+
+// Models: bundle, tokenizer, runners.
+export { readModelBundle, describeModelIo, ModelBundle, MODEL_FILES } from './model/model-bundle';
+export { TextTokenizer } from './model/text-tokenizer';
+export * from './model-runner/model-runner';
+export { MODEL_RUNNERS, runnerFor } from './model-runner/runner-table';
+export { OptimumDecoderRunner, GPT2_CONFIG_KEYS, DecoderConfigKeys } from './model-runner/optimum-decoder-runner';
+export * from './model-runner/batch-types';
+export { leftPad, positionIdsFromMask, PaddedBatch } from './model-runner/batch-layout';
+
+// Executors.
+export * from './executor/executor';
+export { InProcessExecutor } from './executor/in-process-executor';
+export { WorkerPoolExecutor, WorkerPoolLogger } from './executor/worker-pool-executor';
+export { OnnxSession, OpenedSession } from './executor/onnx-session';
+
+// Pure algorithms.
+export { logSoftmax, logSumExp, argmax } from './sampling/log-softmax';
+export { sampleToken, candidateSet, SamplingParams, SampledToken, GREEDY, UniformSource } from './sampling/sampler';
+export { IncrementalDetokenizer } from './decoding/incremental-detokenizer';
+export { StopStringMatcher } from './decoding/stop-strings';

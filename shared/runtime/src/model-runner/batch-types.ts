@@ -1,0 +1,76 @@
+import { SamplingParams } from '../sampling/sampler';
+import { TextTokenizer } from '../model/text-tokenizer';
+import { InferenceBackend, ModelIo, ModelRunner, ModelShape } from './model-runner';
+
+/**
+ * The units of work an executor runs: already-tokenized sequences of one model. Typed arrays so they
+ * cross worker boundaries by transfer, never as JSON.
+ */
+
+export type FinishReason = 'eos' | 'stop' | 'length';
+
+export interface GenerateSequenceSpec {
+  /** BOS (if any) + prompt tokens. */
+  promptIds: Int32Array;
+  maxNewTokens: number;
+  sampling: SamplingParams;
+  /** Seeds this sequence's own random stream (see request-preparation for how it is derived). */
+  rngKey: string;
+  stop: string[];
+  stopOnEos: boolean;
+  returnHiddenStates: boolean;
+}
+
+export interface GeneratedSequence {
+  tokenIds: Int32Array;
+  /** Per token: log-softmax of the raw logits (temperature 1). */
+  logprobs: Float64Array;
+  /** Per token: log-probability under the distribution sampled from (0 for greedy). */
+  samplingLogprobs: Float64Array;
+  /** Per token text; their concatenation is the untrimmed text (stop string included). */
+  tokenTexts: string[];
+  /** Generated text, cut before the stop string when one matched; EOS contributes no text. */
+  text: string;
+  finishReason: FinishReason;
+  stopString?: string;
+  /** [tokens, hiddenSize]: row i is the final hidden state at generated token i's position. */
+  hiddenStates?: Float32Array;
+}
+
+export interface ScoreSequenceSpec {
+  /** The whole sequence: BOS + context + continuation tokens. */
+  ids: Int32Array;
+  /** Index of the first scored token (≥ 1: every scored token needs a token before it). */
+  targetStart: number;
+}
+
+export interface ScoredSequence {
+  /** log p(ids[t] | ids[< t]) for t = targetStart … end. */
+  logprobs: Float64Array;
+  /** Whether every scored token was the argmax (the continuation is what greedy decoding would produce). */
+  greedy: boolean;
+}
+
+export type Pooling = 'last' | 'mean' | 'tokens';
+
+export interface PoolSequenceSpec {
+  ids: Int32Array;
+  /** First position included by 'mean' and 'tokens' (skips BOS). */
+  poolStart: number;
+  pooling: Pooling;
+}
+
+export interface PooledSequence {
+  /** [rows, hiddenSize]: one row for 'last' and 'mean', one per pooled token for 'tokens'. */
+  vectors: Float32Array;
+  rows: number;
+}
+
+/** A model as the batch loops need it: runner, session and names, shape and tokenizer. */
+export interface RunnableModel {
+  runner: ModelRunner;
+  backend: InferenceBackend;
+  io: ModelIo;
+  shape: ModelShape;
+  tokenizer: TextTokenizer;
+}
