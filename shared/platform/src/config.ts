@@ -1,5 +1,6 @@
 import { z } from 'zod/v4';
 import { ServiceName } from '@assay/contracts';
+import { RUNTIME_ENV, runtimeConfigFromEnv } from '@assay/runtime';
 
 /**
  * Every environment variable Assay reads, with its default, in one place (documented in README and
@@ -23,10 +24,16 @@ export const ENV = {
   ASSAY_RPC_TIMEOUT_MS: '30000',
   ASSAY_MAX_MESSAGE_BYTES: String(900 * 1024),
   ASSAY_MAX_HTTP_BODY: '1mb',
-  ASSAY_ORT_PROVIDERS: 'cpu',
-  ASSAY_ORT_INTRA_OP_THREADS: '0',
-  ASSAY_ORT_WORKERS: '1',
-  ASSAY_MICROBATCH_WINDOW_MS: '3',
+  // Runtime (onnxruntime) settings; names owned by @assay/runtime, empty means the runtime's default.
+  ASSAY_RUNTIME_EXECUTOR: '',
+  ASSAY_RUNTIME_WORKERS: '',
+  ASSAY_RUNTIME_EXECUTION_PROVIDERS: '',
+  ASSAY_RUNTIME_INTRA_OP_THREADS: '',
+  ASSAY_RUNTIME_INTER_OP_THREADS: '',
+  ASSAY_RUNTIME_GRAPH_OPTIMIZATION: '',
+  ASSAY_RUNTIME_BATCH_WINDOW_MS: '',
+  ASSAY_RUNTIME_MAX_BATCH_SIZE: '',
+  ASSAY_RUNTIME_MAX_BATCH_TOKENS: '',
   ASSAY_MAX_BATCH: '64',
   ASSAY_MAX_NEW_TOKENS: '512',
   ASSAY_CERTIFIER_MAX_T: '16',
@@ -40,6 +47,11 @@ export const ENV = {
   LOG_LEVEL: 'info',
 } as const;
 export type EnvName = keyof typeof ENV;
+
+// The runtime's variables are documented here too; fail loudly if the two lists drift apart.
+for (const name of Object.values(RUNTIME_ENV)) {
+  if (!(name in ENV)) throw new Error(`platform ENV is missing the runtime variable ${name}`);
+}
 
 /** Port of each service when ASSAY_<SERVICE>_PORT is unset: ASSAY_PORT_BASE + offset. */
 export const PORT_OFFSETS: Record<ServiceName, number> = {
@@ -71,10 +83,6 @@ const EnvSchema = z.object({
   ASSAY_RPC_TIMEOUT_MS: int(1),
   ASSAY_MAX_MESSAGE_BYTES: int(1024),
   ASSAY_MAX_HTTP_BODY: z.string(),
-  ASSAY_ORT_PROVIDERS: csv,
-  ASSAY_ORT_INTRA_OP_THREADS: int(0),
-  ASSAY_ORT_WORKERS: int(1),
-  ASSAY_MICROBATCH_WINDOW_MS: z.coerce.number().min(0),
   ASSAY_MAX_BATCH: int(1),
   ASSAY_MAX_NEW_TOKENS: int(1),
   ASSAY_CERTIFIER_MAX_T: int(1),
@@ -124,10 +132,7 @@ export function buildConfig(env: Env, service?: ServiceName, source: NodeJS.Proc
     },
     cache: { dir: `${env.ASSAY_DATA_DIR}/cache`, maxBytes: env.ASSAY_CACHE_MAX_BYTES },
     runtime: {
-      providers: env.ASSAY_ORT_PROVIDERS,
-      intraOpThreads: env.ASSAY_ORT_INTRA_OP_THREADS,
-      workers: env.ASSAY_ORT_WORKERS,
-      microBatchWindowMs: env.ASSAY_MICROBATCH_WINDOW_MS,
+      engine: runtimeConfigFromEnv(source),
       maxBatch: env.ASSAY_MAX_BATCH,
       maxNewTokens: env.ASSAY_MAX_NEW_TOKENS,
       preload: env.ASSAY_PRELOAD_MODELS,

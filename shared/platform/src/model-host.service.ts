@@ -33,16 +33,8 @@ export class ModelHostService implements OnApplicationBootstrap, OnApplicationSh
     @Inject(ASSAY_CONFIG) private readonly config: AssayConfig,
     @Inject(ASSAY_LOGGER) private readonly logger: Logger,
   ) {
-    const runtime = config.runtime;
     this.engine = new LocalEngine({
-      config: {
-        executor: { kind: 'worker-threads', workers: runtime.workers },
-        session: {
-          executionProviders: runtime.providers,
-          intraOpNumThreads: runtime.intraOpThreads || undefined,
-        },
-        batching: { windowMs: runtime.microBatchWindowMs, maxBatchSize: runtime.maxBatch },
-      },
+      config: config.runtime.engine,
       logger: { info: (o, m) => logger.info(o, m), warn: (o, m) => logger.warn(o, m) },
     });
   }

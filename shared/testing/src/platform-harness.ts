@@ -46,7 +46,7 @@ export class PlatformHarness {
       ASSAY_JOBS_NAMESPACE: this.namespace,
       ASSAY_API_KEYS: 'test-key',
       LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
-      ASSAY_ORT_INTRA_OP_THREADS: '1',
+      ASSAY_RUNTIME_INTRA_OP_THREADS: '1',
     });
     for (const service of ['GENERATION', 'LIKELIHOOD', 'GUIDE_TRAINING', 'CERTIFIER', 'AUDITOR']) process.env[`ASSAY_${service}_PORT`] = '0';
     const config = loadConfig();
