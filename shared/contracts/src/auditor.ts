@@ -1,55 +1,141 @@
 import { z } from 'zod/v4';
 import { ClientKeySchema, FiniteNumber, LIMITS, ModelRefSchema, ObjectKeySchema } from './common';
+import { ErrorEnvelopeSchema } from './errors';
 
+const compiles = (pattern: string, flags: string) => {
+  try {
+    new RegExp(pattern, flags);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** How a completion is turned into a behaviour score in [0, 1] (NaN = unscorable: the pair is dropped). */
 export const MetricSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('toxicity'), classifier: ModelRefSchema.default('assay-toxicity') }),
-  z.object({ kind: z.literal('perspective') }),
-  z.object({ kind: z.literal('chrf') }),
-  z.object({ kind: z.literal('bleu') }),
-  z.object({ kind: z.literal('lexicon'), words: z.array(z.string().min(1).max(64)).min(1).max(10_000) }),
-  z.object({ kind: z.literal('regex'), pattern: z.string().min(1).max(1000), flags: z.string().regex(/^[imsu]*$/).default('i') }),
+  z.object({ kind: z.literal('toxicity'), classifier: ModelRefSchema.default('assay-toxicity') }).meta({ description: 'P(toxic) of the completion from a registered text classifier.' }),
+  z.object({ kind: z.literal('perspective') }).meta({ description: 'Perspective API TOXICITY summary score of the completion (PERSPECTIVE_API_URL/KEY).' }),
+  z.object({ kind: z.literal('chrf') }).meta({ description: 'Sentence chrF of the completion against the prompt\'s reference, scaled to [0, 1].' }),
+  z.object({ kind: z.literal('bleu') }).meta({ description: 'Sentence BLEU of the completion against the prompt\'s reference, scaled to [0, 1].' }),
+  z
+    .object({
+      kind: z.literal('lexicon'),
+      words: z.array(z.string().min(1).max(64)).min(1).max(10_000),
+      mode: z.enum(['presence', 'fraction']).default('presence'),
+    })
+    .meta({ description: 'presence: 1 when any listed word occurs (case-insensitive, whole words); fraction: share of the completion\'s words that are listed.' }),
+  z
+    .object({ kind: z.literal('regex'), pattern: z.string().min(1).max(1000), flags: z.string().regex(/^[imsu]*$/).default('i') })
+    .refine((m) => compiles(m.pattern, m.flags), { message: 'pattern is not a valid regular expression', path: ['pattern'] })
+    .meta({ description: '1 when the completion matches the pattern, else 0.' }),
 ]);
 export type Metric = z.infer<typeof MetricSchema>;
+export type MetricInput = z.input<typeof MetricSchema>;
+
+/** One prompt of an audit; `reference` is the expected output for chrF/BLEU. */
+export const AuditPromptSchema = z.object({
+  prompt: z.string().min(1).max(LIMITS.maxTextChars),
+  reference: z.string().max(LIMITS.maxTextChars).optional(),
+});
+export type AuditPrompt = z.infer<typeof AuditPromptSchema>;
+
+export const AUDIT_TESTS = ['witness', 'mean-difference'] as const;
 
 export const AuditStartRequestSchema = z
   .object({
-    reference: ModelRefSchema,
-    candidate: ModelRefSchema,
+    reference: ModelRefSchema.meta({ description: 'The certified baseline M1.' }),
+    candidate: ModelRefSchema.meta({ description: 'The model under audit M2 (may equal reference with other seeds).' }),
     prompts: z.union([
-      ObjectKeySchema.meta({ description: 'Object key of a JSONL/text prompt set (field `prompt`, optional `reference` for chrF/BLEU).' }),
-      z.array(z.string().min(1).max(LIMITS.maxTextChars)).min(1).max(5000),
+      ObjectKeySchema.meta({ description: 'Object key of a JSONL prompt set (field `prompt`, optional `reference` for chrF/BLEU) or a text file (one prompt per line).' }),
+      z.array(z.union([z.string().min(1).max(LIMITS.maxTextChars), AuditPromptSchema])).min(1).max(5000),
     ]),
     metric: MetricSchema,
-    epsilon: FiniteNumber.min(0).max(0.5).default(0),
-    alpha: FiniteNumber.gt(0).max(0.5).default(0.05),
-    budget: z.number().int().min(2).max(1_000_000).default(2000),
-    batchSize: z.number().int().min(2).max(1000).default(50),
-    test: z.enum(['witness', 'mean-difference']).default('witness'),
+    epsilon: FiniteNumber.min(0)
+      .max(0.5)
+      .default(0)
+      .meta({ description: 'Tolerance, charged per pair: witness test on the ½·tanh witness (IPM ≤ TV) scale; mean-difference test on the mean scale.' }),
+    alpha: FiniteNumber.gt(0).max(0.5).default(0.05).meta({ description: 'Type I error: reject when the wealth reaches 1/alpha.' }),
+    budget: z.number().int().min(2).max(1_000_000).default(2000).meta({ description: 'Most prompts generated per model (each is one paired sample).' }),
+    batchSize: z.number().int().min(2).max(1000).default(50).meta({ description: 'Pairs per betting round (and per checkpoint).' }),
+    test: z.enum(AUDIT_TESTS).default('witness'),
     maxNewTokens: z.number().int().min(1).max(512).default(32),
     temperature: FiniteNumber.gt(0).max(5).default(0.7),
     topP: FiniteNumber.gt(0).max(1).default(0.9),
     seeds: z.object({ reference: z.number().int().min(0), candidate: z.number().int().min(0) }).default({ reference: 1000, candidate: 2000 }),
+    shuffle: z.boolean().default(true).meta({ description: 'Visit prompts in a seeded random order (seed `shuffleSeed`), so an ordered file still gives exchangeable pairs.' }),
+    shuffleSeed: z.number().int().min(0).default(0),
     clientKey: ClientKeySchema,
   })
   .meta({ id: 'AuditStartRequest' });
 export type AuditStartRequest = z.infer<typeof AuditStartRequestSchema>;
+export type AuditStartInput = z.input<typeof AuditStartRequestSchema>;
 
-export const AuditGetRequestSchema = z.object({ id: z.string().min(1).max(128) });
+export const AuditGetRequestSchema = z.object({ id: z.string().min(1).max(128) }).meta({ id: 'AuditGetRequest' });
+export type AuditGetRequest = z.infer<typeof AuditGetRequestSchema>;
+
+export const AUDIT_DECISIONS = ['shift-detected', 'no-shift-detected', 'pending', 'failed'] as const;
+export type AuditDecision = (typeof AUDIT_DECISIONS)[number];
+
+export const AuditMeanSchema = z.object({
+  /** Scores that entered the test (pairs with a NaN score are dropped for both models). */
+  n: z.number().int(),
+  mean: z.number().nullable(),
+  /** 95% t-interval; null while fewer than two scores. */
+  low: z.number().nullable(),
+  high: z.number().nullable(),
+});
+export type AuditMean = z.infer<typeof AuditMeanSchema>;
+
+export const WealthPointSchema = z.object({ samples: z.number().int(), logWealth: z.number() });
 
 export const AuditReportSchema = z
   .object({
     id: z.string(),
+    /** The job's status: queued, running, succeeded, failed, dead, cancelled. */
     status: z.string(),
-    decision: z.enum(['shift-detected', 'no-shift-detected', 'pending']),
+    decision: z.enum(AUDIT_DECISIONS),
+    /** Why the audit stopped: the wealth crossed 1/alpha, the budget or the prompt set ran out. */
+    stopReason: z.enum(['rejected', 'budget-spent', 'prompts-spent']).nullable(),
+    reference: z.string().optional(),
+    candidate: z.string().optional(),
+    metric: z.string().optional(),
+    test: z.enum(AUDIT_TESTS).optional(),
+    alpha: z.number().optional(),
+    epsilon: z.number().optional(),
+    budget: z.number().int().optional(),
+    /** Prompts generated by each model so far (the budget spent). */
     samplesUsed: z.number().int(),
+    /** Pairs that entered the test (samplesUsed − droppedPairs). */
+    pairsUsed: z.number().int(),
+    droppedPairs: z.number().int(),
+    /** Pairs used when the decision was made (at rejection, or all of them at the end); null while pending. */
     samplesToDecision: z.number().int().nullable(),
-    logWealth: z.array(z.object({ samples: z.number().int(), logWealth: z.number() })),
+    /** log-wealth after every batch, x = pairs used (thinned to ≤ 2000 points here; report.json has all). */
+    logWealth: z.array(WealthPointSchema),
+    finalLogWealth: z.number(),
+    /** log(1/alpha). */
     threshold: z.number(),
-    means: z.object({
-      reference: z.object({ mean: z.number(), low: z.number(), high: z.number() }),
-      candidate: z.object({ mean: z.number(), low: z.number(), high: z.number() }),
-    }),
+    means: z.object({ reference: AuditMeanSchema, candidate: AuditMeanSchema }),
+    /** Prompt index each later delivery of the job resumed at (empty when it ran in one go). */
+    resumedAt: z.array(z.number().int()),
+    /** Auditor route serving the log-wealth SVG (needs the API key); plotPresignedUrl works in a browser. */
     plotUrl: z.string().optional(),
+    reportUrl: z.string().optional(),
+    plotPresignedUrl: z.string().optional(),
+    reportKey: z.string().optional(),
+    error: ErrorEnvelopeSchema.optional(),
   })
   .meta({ id: 'AuditReport' });
 export type AuditReport = z.infer<typeof AuditReportSchema>;
+
+/** What the job stores as its result (small: the full report lives in the object store under reportKey). */
+export const AuditResultSchema = z
+  .object({
+    reportKey: z.string(),
+    decision: z.enum(AUDIT_DECISIONS),
+    samplesUsed: z.number().int(),
+    samplesToDecision: z.number().int().nullable(),
+    finalLogWealth: z.number(),
+  })
+  .meta({ id: 'AuditResult' });
+export type AuditResult = z.infer<typeof AuditResultSchema>;

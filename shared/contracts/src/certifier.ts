@@ -56,11 +56,25 @@ export const CertifyResponseSchema = z
   .meta({ id: 'CertifyResponse' });
 export type CertifyResponse = z.infer<typeof CertifyResponseSchema>;
 
-const ResponseSetSchema = z
+export const ResponseSetSchema = z
   .object({
-    key: ObjectKeySchema.meta({ description: 'JSONL with `response` (or `text`) and optional `prompt`; or plain text, one item per line.' }),
-    kind: z.enum(['responses', 'prompts']).default('responses').meta({ description: 'prompts: L generates the responses first.' }),
+    key: ObjectKeySchema.meta({
+      description: 'JSONL with `response` (or `text`, `answer`) and optional `prompt`; or plain text, one item per line (a response, or a prompt when kind is prompts).',
+    }),
+    kind: z.enum(['responses', 'prompts']).default('responses').meta({ description: 'prompts: L generates the responses first (generation service).' }),
   });
+export type ResponseSet = z.infer<typeof ResponseSetSchema>;
+
+/** How items are cut and generated, shared by evaluations and benchmarks. */
+const ItemScoringSchema = z.object({
+  T: z.number().int().min(1).max(64).default(1).meta({ description: 'VALID rounds the certificate charges for (+log2 T).' }),
+  minTokens: z.number().int().min(1).default(1).meta({ description: 'Items with fewer response tokens (N_y) are dropped (the notebook uses 10).' }),
+  maxItems: z.number().int().min(1).max(100_000).default(2000).meta({ description: 'Per set.' }),
+  maxResponseTokens: z.number().int().min(1).max(LIMITS.maxNewTokens).default(128).meta({ description: 'Responses are cut to this many of L\'s tokens (no EOS), and further if a model\'s context needs it.' }),
+  maxNewTokens: z.number().int().min(1).max(LIMITS.maxNewTokens).default(64).meta({ description: 'Generation length for kind=prompts.' }),
+  temperature: FiniteNumber.gt(0).max(10).default(1).meta({ description: 'Sampling temperature for kind=prompts; L is scored at temperature 1.' }),
+  seed: z.number().int().min(0).max(2 ** 32 - 1).default(23633),
+});
 
 export const CertifyEvalRequestSchema = z
   .object({
@@ -69,27 +83,78 @@ export const CertifyEvalRequestSchema = z
     inDomain: ResponseSetSchema,
     outOfDomain: ResponseSetSchema,
     targetFrr: FiniteNumber.min(0).max(1).default(0.1),
-    targetEpsilonLog2: FiniteNumber.optional(),
-    T: z.number().int().min(1).max(64).default(1),
-    minTokens: z.number().int().min(1).default(1),
-    maxItems: z.number().int().min(1).max(100_000).default(2000),
+    targetEpsilonLog2: FiniteNumber.optional().meta({ description: 'Also find the k whose domain certificate on the OOD set is this log2 ε.' }),
     clientKey: ClientKeySchema,
   })
+  .extend(ItemScoringSchema.shape)
   .meta({ id: 'CertifyEvalRequest' });
 export type CertifyEvalRequest = z.infer<typeof CertifyEvalRequestSchema>;
 
 export const CertifyEvalResultSchema = z
   .object({
     auroc: z.number(),
-    k: z.number(),
+    k: z.number().meta({ description: 'k (bits/token) at the target FRR: the (1 − FRR) quantile of in-domain ratios.' }),
+    targetFrr: z.number(),
     frr: z.number(),
     ood_rejection: z.number(),
-    domain_certificate_log2: z.number(),
-    youden: z.object({ k: z.number(), j: z.number() }),
+    domain_certificate_log2: z.number().meta({ description: 'max over the OOD sample of log2 ε_y at k.' }),
+    youden: z.object({ k: z.number(), j: z.number(), frr: z.number(), ood_rejection: z.number() }),
     kForTargetEpsilon: z.number().nullable(),
-    counts: z.object({ inDomain: z.number().int(), outOfDomain: z.number().int() }),
+    atTargetEpsilon: z.object({ log2Epsilon: z.number(), k: z.number().nullable(), frr: z.number().nullable(), ood_rejection: z.number().nullable() }).optional(),
+    T: z.number().int(),
+    counts: z.object({ inDomain: z.number().int(), outOfDomain: z.number().int(), dropped: z.number().int() }),
+    tokenizersMatch: z.boolean(),
     reportKey: z.string(),
-    reportUrl: z.string().optional(),
+    reportPath: z.string().meta({ description: 'GET this path on the certifier (with the API key) for the HTML report.' }),
+    reportUrl: z.string().optional().meta({ description: 'Presigned object-store URL of index.html (expires).' }),
   })
   .meta({ id: 'CertifyEvalResult' });
 export type CertifyEvalResult = z.infer<typeof CertifyEvalResultSchema>;
+
+/** Durable queue of certified benchmarking (add to JOB_QUEUES as certifierBenchmark). */
+export const CERTIFIER_BENCHMARK_QUEUE = 'certifier.benchmark';
+
+export const CertifyBenchRequestSchema = z
+  .object({
+    model: ModelRefSchema,
+    guide: ModelRefSchema,
+    data: ObjectKeySchema.meta({
+      description: 'JSONL multiple choice: `question`, `options` ({"A": ..., "B": ...}), `answer_idx` (gold letter), optional `answer` (gold text; defaults to options[answer_idx]). MedQA/MMLU-style.',
+    }),
+    outOfDomain: ResponseSetSchema.optional().meta({ description: 'OOD sample to calibrate k for each ε (spec §4: k is computed on OOD data). Required with epsilonsLog2.' }),
+    epsilonsLog2: z.array(FiniteNumber).max(200).default([]),
+    ks: z.array(FiniteNumber.min(-64).max(64)).max(200).default([]).meta({ description: 'Also report certified accuracy at these k directly.' }),
+    choicePrompt: z.string().min(1).max(2000).default('Question: {question}\n{options}\nAnswer:').meta({
+      description: 'Path A prompt; {question} and {options} ("A. text" lines) are filled in. L scores each marker " A", " B", ... after it.',
+    }),
+    answerContext: z.string().min(1).max(2000).default('Question: {question}\nAnswer:\n').meta({ description: 'Path B: L scores the gold answer text after this context; G scores it alone.' }),
+    clientKey: ClientKeySchema,
+  })
+  .extend(ItemScoringSchema.shape)
+  .extend({ maxItems: z.number().int().min(1).max(100_000).default(200) })
+  .refine((r) => r.epsilonsLog2.length === 0 || r.outOfDomain !== undefined, { message: 'epsilonsLog2 needs an outOfDomain set to calibrate k on', path: ['outOfDomain'] })
+  .refine((r) => r.epsilonsLog2.length + r.ks.length > 0, { message: 'give epsilonsLog2 (with outOfDomain) or ks', path: ['ks'] })
+  .meta({ id: 'CertifyBenchRequest' });
+export type CertifyBenchRequest = z.infer<typeof CertifyBenchRequestSchema>;
+
+export const CertifiedAccuracyPointSchema = z.object({
+  log2Epsilon: z.number().nullable().meta({ description: 'null for a k given directly.' }),
+  k: z.number().nullable().meta({ description: 'null when no k in [−100, 100] certifies this ε on the OOD set.' }),
+  certifiedAccuracy: z.number(),
+  frr: z.number(),
+});
+
+export const CertifyBenchResultSchema = z
+  .object({
+    accuracy: z.number().meta({ description: 'Unconstrained multiple-choice accuracy of L (argmax over option markers).' }),
+    chance: z.number(),
+    n: z.number().int(),
+    points: z.array(CertifiedAccuracyPointSchema),
+    T: z.number().int(),
+    tokenizersMatch: z.boolean(),
+    reportKey: z.string(),
+    reportPath: z.string(),
+    reportUrl: z.string().optional(),
+  })
+  .meta({ id: 'CertifyBenchResult' });
+export type CertifyBenchResult = z.infer<typeof CertifyBenchResultSchema>;
