@@ -1,4 +1,3 @@
-/** @jest-environment ./shared/forge/test/ort-environment.js */
 import { Tokenizer } from '@huggingface/tokenizers';
 import { mkdtemp, readFile, rm } from 'fs/promises';
 import * as ort from 'onnxruntime-node';

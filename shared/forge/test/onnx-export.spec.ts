@@ -1,4 +1,3 @@
-/** @jest-environment ./shared/forge/test/ort-environment.js */
 import * as ort from 'onnxruntime-node';
 import {
   buildGptOnnx,

@@ -1,4 +1,3 @@
-/** @jest-environment ./shared/forge/test/ort-environment.js */
 import { readFileSync } from 'fs';
 import { mkdtemp, readdir, readFile, rm } from 'fs/promises';
 import { tmpdir } from 'os';

@@ -1,4 +1,3 @@
-/** @jest-environment ./shared/forge/test/ort-environment.js */
 import * as ort from 'onnxruntime-node';
 import * as tf from '@tensorflow/tfjs';
 import { ensureTfBackend, GptModel, trainGpt } from '../src/train';
