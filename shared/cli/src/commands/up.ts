@@ -7,6 +7,16 @@ import { loadOrCreateLocalSecrets } from '../local-stack/secrets';
 import { removePlatformFile, writePlatformFile } from '../local-stack/platform-file';
 import { availableServices, RunningService, startService, stopService, waitReady } from '../local-stack/services';
 import { print } from '../output';
+import { objectStoreFromEnv } from '../connect';
+
+async function registryIsEmpty(env: NodeJS.ProcessEnv): Promise<boolean> {
+  try {
+    const { registry } = objectStoreFromEnv(loadConfig(undefined, env));
+    return (await registry.list()).length === 0;
+  } catch {
+    return false;
+  }
+}
 
 /**
  * `assay up`: the whole platform on this machine with embedded defaults. An S3 server (s3rver) on a
@@ -90,7 +100,9 @@ export function upCommand(): Command {
         log('Assay is up:');
         for (const e of endpoints) log(`  ${e.service.padEnd(15)} ${e.url}  docs ${e.docs}  ${e.ready ? 'ready' : 'NOT READY (see its logs)'}`);
         log(`  NATS ${nats.url}   S3 ${env.S3_ENDPOINT}`);
-        log('Try: npx assay status   |   npx assay demo   |   Ctrl-C to stop');
+        const empty = await registryIsEmpty(env);
+        if (empty) log('The model registry is empty. Forge a small model pair and certify two prompts with: npx assay demo');
+        log('Try: npx assay status   |   npx assay demo   |   npx assay jobs list   |   Ctrl-C to stop');
       }
     });
 }
