@@ -1,7 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AssayError, GenerateRequest, GenerateResponse } from '@assay/contracts';
-import { AssayConfig, ASSAY_CONFIG, MetricsService, ModelHostService } from '@assay/platform';
+import { AssayConfig, ASSAY_CONFIG, HostedModel, MetricsService, ModelHostService } from '@assay/platform';
+import { GenerateRequest as EngineGenerateRequest, GenerateResult, StreamedToken } from '@assay/runtime';
 import { ATTR, GEN_AI_SYSTEM, withSpan } from '@assay/telemetry';
+import { StreamTokenEvent } from './generate-stream.events';
 
 /** Sampling from decoder LMs through the shared runtime; every token comes with its log-probs. */
 @Injectable()
@@ -12,14 +14,23 @@ export class GenerateService {
     @Inject(ASSAY_CONFIG) private readonly config: AssayConfig,
   ) {}
 
-  async generate(request: GenerateRequest): Promise<GenerateResponse> {
-    const { maxNewTokens, maxBatch } = this.config.runtime;
-    if (request.maxNewTokens > maxNewTokens) {
-      throw AssayError.badRequest(`maxNewTokens ${request.maxNewTokens} exceeds the configured cap of ${maxNewTokens} (ASSAY_MAX_NEW_TOKENS)`);
-    }
-    if (request.prompts.length * request.n > maxBatch) {
-      throw AssayError.badRequest(`prompts × n = ${request.prompts.length * request.n} exceeds the batch cap of ${maxBatch} (ASSAY_MAX_BATCH)`);
-    }
+  generate(request: GenerateRequest): Promise<GenerateResponse> {
+    return this.run(request, (model) => this.models.engine.generate(this.engineRequest(model, request)));
+  }
+
+  /**
+   * `generate`, calling `onToken` for each token as soon as its decoding step is done. Resolves with the
+   * same response `generate` gives for the same seed; `signal` (client gone) stops the listener and the
+   * request's sequences, and rejects.
+   */
+  generateStream(request: GenerateRequest, onToken: (token: StreamTokenEvent) => void, signal?: AbortSignal): Promise<GenerateResponse> {
+    return this.run(request, (model) =>
+      this.models.engine.generateStream(this.engineRequest(model, request), (token: StreamedToken) => onToken(token), { signal }),
+    );
+  }
+
+  private async run(request: GenerateRequest, generate: (model: HostedModel) => Promise<GenerateResult>): Promise<GenerateResponse> {
+    this.checkCaps(request);
     const attributes = {
       [ATTR.genAiOperation]: 'text_completion',
       [ATTR.genAiSystem]: GEN_AI_SYSTEM,
@@ -31,18 +42,7 @@ export class GenerateService {
     };
     return withSpan(`text_completion ${request.model}`, { attributes }, async (span) => {
       const model = await this.models.acquire(request.model);
-      const result = await this.models.engine.generate({
-        model: model.key,
-        prompts: request.prompts,
-        n: request.n,
-        maxNewTokens: request.maxNewTokens,
-        temperature: request.temperature,
-        topK: request.topK,
-        topP: request.topP,
-        seed: request.seed,
-        stop: request.stop,
-        returnHiddenStates: request.returnHiddenStates,
-      });
+      const result = await generate(model);
       span.setAttributes({
         [ATTR.genAiResponseModel]: model.key,
         [ATTR.genAiInputTokens]: result.usage.inputTokens,
@@ -52,19 +52,48 @@ export class GenerateService {
       });
       this.metrics.tokens.inc({ model: model.key, direction: 'input' }, result.usage.inputTokens);
       this.metrics.tokens.inc({ model: model.key, direction: 'output' }, result.usage.outputTokens);
-      return {
-        model: model.name,
-        version: model.version,
-        usage: result.usage,
-        completions: result.completions.map((c) => ({
-          promptIndex: c.promptIndex,
-          sampleIndex: c.sampleIndex,
-          text: c.text,
-          tokens: c.tokens,
-          finishReason: c.finishReason,
-          ...(c.hiddenStates ? { hiddenStates: c.hiddenStates.map((row) => Array.from(row)) } : {}),
-        })),
-      };
+      return this.toResponse(model, result);
     });
+  }
+
+  private checkCaps(request: GenerateRequest): void {
+    const { maxNewTokens, maxBatch } = this.config.runtime;
+    if (request.maxNewTokens > maxNewTokens) {
+      throw AssayError.badRequest(`maxNewTokens ${request.maxNewTokens} exceeds the configured cap of ${maxNewTokens} (ASSAY_MAX_NEW_TOKENS)`);
+    }
+    if (request.prompts.length * request.n > maxBatch) {
+      throw AssayError.badRequest(`prompts × n = ${request.prompts.length * request.n} exceeds the batch cap of ${maxBatch} (ASSAY_MAX_BATCH)`);
+    }
+  }
+
+  private engineRequest(model: HostedModel, request: GenerateRequest): EngineGenerateRequest {
+    return {
+      model: model.key,
+      prompts: request.prompts,
+      n: request.n,
+      maxNewTokens: request.maxNewTokens,
+      temperature: request.temperature,
+      topK: request.topK,
+      topP: request.topP,
+      seed: request.seed,
+      stop: request.stop,
+      returnHiddenStates: request.returnHiddenStates,
+    };
+  }
+
+  private toResponse(model: HostedModel, result: GenerateResult): GenerateResponse {
+    return {
+      model: model.name,
+      version: model.version,
+      usage: result.usage,
+      completions: result.completions.map((c) => ({
+        promptIndex: c.promptIndex,
+        sampleIndex: c.sampleIndex,
+        text: c.text,
+        tokens: c.tokens,
+        finishReason: c.finishReason,
+        ...(c.hiddenStates ? { hiddenStates: c.hiddenStates.map((row) => Array.from(row)) } : {}),
+      })),
+    };
   }
 }

@@ -26,6 +26,12 @@ export const BatchingConfigSchema = z.object({
   maxBatchSize: z.number().int().min(1).default(32),
   /** Padded tokens per forward batch: batch × (longest prompt + new tokens). */
   maxBatchTokens: z.number().int().min(1).default(16384),
+  /**
+   * Scoring, pooling and classification batches are cut where more than this share of their padded tokens
+   * would be padding. Unset: 0.25 for models running on CPU only (a padded token costs a real one there and
+   * bigger batches buy little), no limit on accelerators.
+   */
+  maxPaddingFraction: z.number().min(0).max(1).optional(),
 });
 export type BatchingConfig = z.infer<typeof BatchingConfigSchema>;
 

@@ -16,7 +16,8 @@ export type RuntimeErrorKind =
   | 'CONTEXT_OVERFLOW'
   | 'INVALID_REQUEST'
   | 'EXECUTOR_FAILED' // a worker died or onnxruntime failed while running
-  | 'EXECUTOR_CLOSED';
+  | 'EXECUTOR_CLOSED'
+  | 'CANCELLED'; // the caller stopped listening (e.g. a streaming client went away)
 
 const CODE_BY_KIND: Record<RuntimeErrorKind, ErrorCode> = {
   MODEL_DIR_INVALID: 'BAD_REQUEST',
@@ -31,6 +32,7 @@ const CODE_BY_KIND: Record<RuntimeErrorKind, ErrorCode> = {
   INVALID_REQUEST: 'BAD_REQUEST',
   EXECUTOR_FAILED: 'INTERNAL',
   EXECUTOR_CLOSED: 'UNAVAILABLE',
+  CANCELLED: 'UNAVAILABLE',
 };
 
 export class RuntimeError extends AssayError {

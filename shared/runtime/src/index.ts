@@ -2,6 +2,7 @@
 export * from './engine/engine-client';
 export { LocalEngine, LocalEngineOptions, RuntimeLogger } from './engine/local-engine';
 export { MicroBatcher, MicroBatcherOptions } from './engine/micro-batcher';
+export { CPU_MAX_PADDING_FRACTION } from './engine/engine-model';
 export { planBatches, PlanItem, PlanLimits } from './engine/batch-planner';
 export { GENERATE_DEFAULTS, hashTokenIds } from './engine/request-preparation';
 
@@ -16,8 +17,10 @@ export { TextTokenizer } from './model/text-tokenizer';
 export * from './model-runner/model-runner';
 export { MODEL_RUNNERS, runnerFor } from './model-runner/runner-table';
 export { OptimumDecoderRunner, GPT2_CONFIG_KEYS, DecoderConfigKeys } from './model-runner/optimum-decoder-runner';
+export { TextClassifierRunner, TEXT_CLASSIFIER_IO } from './model-runner/text-classifier-runner';
 export * from './model-runner/batch-types';
-export { leftPad, positionIdsFromMask, PaddedBatch } from './model-runner/batch-layout';
+export { leftPad, rightPad, positionIdsFromMask, PaddedBatch } from './model-runner/batch-layout';
+export { DecodeControl } from './model-runner/decode-loop';
 
 // Executors.
 export * from './executor/executor';
@@ -26,7 +29,7 @@ export { WorkerPoolExecutor, WorkerPoolLogger } from './executor/worker-pool-exe
 export { OnnxSession, OpenedSession } from './executor/onnx-session';
 
 // Pure algorithms.
-export { logSoftmax, logSumExp, argmax } from './sampling/log-softmax';
+export { logSoftmax, logSumExp, logSumExpArgmax, argmax } from './sampling/log-softmax';
 export { sampleToken, candidateSet, SamplingParams, SampledToken, GREEDY, UniformSource } from './sampling/sampler';
 export { IncrementalDetokenizer } from './decoding/incremental-detokenizer';
 export { StopStringMatcher } from './decoding/stop-strings';

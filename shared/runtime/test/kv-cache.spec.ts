@@ -1,5 +1,5 @@
 import { referenceForward } from '@assay/forge';
-import { describeModelIo, leftPad, LocalEngine, ModelBundle, ModelIo, OnnxSession, PastKeyValues, readModelBundle, runtimeConfig } from '@assay/runtime';
+import { decoderRunner, describeModelIo, leftPad, LocalEngine, ModelBundle, ModelIo, OnnxSession, PastKeyValues, readModelBundle, runtimeConfig } from '@assay/runtime';
 import { newTestEngine, newTestModel, removeTestModels, TestModel } from './fixtures';
 
 /**
@@ -48,7 +48,8 @@ describe('KV-cached decoding', () => {
   }
 
   it('gives the same logits as full recomputation, step by step, on a left-padded batch (≤ 1e-4)', async () => {
-    const { runner, shape } = bundle;
+    const { shape } = bundle;
+    const runner = decoderRunner(bundle.runner);
     const V = shape.vocabSize;
     const prompt = leftPad(prompts, shape.padTokenId);
     let out = await runner.forward(session, io, prompt);
@@ -81,7 +82,8 @@ describe('KV-cached decoding', () => {
   });
 
   it('matches the float64 reference forward pass of each unpadded sequence (≤ 1e-4)', async () => {
-    const { runner, shape } = bundle;
+    const { shape } = bundle;
+    const runner = decoderRunner(bundle.runner);
     const rows = prompts.map((p, b) => [...p, ...continuation[b]]);
     const padded = leftPad(rows, shape.padTokenId);
     const out = await runner.forward(session, io, { ...padded, wantHiddenStates: true });

@@ -58,8 +58,20 @@ describe('micro-batching', () => {
     });
   });
 
+  it('on CPU, cuts a scoring batch where padding would pass a quarter of it (long and short pairs run apart)', async () => {
+    const before = (await stats()).score.executorCalls;
+    const long = WORDS.join(' ');
+    const items = [long, 'a', long, 'the', long, 'cat', long, 'on'].map((context) => ({ context, continuation: ' end' }));
+    const together = await engine.score({ model: 'tiny', items });
+    expect((await stats()).score.executorCalls - before).toBe(2);
+    for (const [i, item] of items.entries()) {
+      const [alone] = (await engine.score({ model: 'tiny', items: [item] })).results;
+      expect(Math.abs(together.results[i].sumLogprob - alone.sumLogprob)).toBeLessThanOrEqual(TOLERANCE);
+    }
+  });
+
   it("splits merged work at maxBatchSize; a bad request fails alone and doesn't poison its batch", async () => {
-    const small = newTestEngine({ batching: { windowMs: 20, maxBatchSize: 8 } });
+    const small = newTestEngine({ batching: { windowMs: 20, maxBatchSize: 8, maxPaddingFraction: 1 } });
     try {
       await small.loadModel('tiny', (await newTestModel({ seed: 21, contextLength: 64 })).dir);
       const items = Array.from({ length: 20 }, (_, i) => ({ context: promptOf(i), continuation: ' the' }));

@@ -37,6 +37,24 @@ describe('planBatches', () => {
     ]);
   });
 
+  it('cuts single-pass batches whose padding would exceed maxPaddingFraction, never generation batches', () => {
+    const lengths = [40, 38, 36, 30, 29, 28, 10, 9];
+    const passes = lengths.map((length) => ({ length, newTokens: 0 }));
+    const wide = { maxBatchSize: 32, maxBatchTokens: 100_000, contextLength: 100 };
+    expect(planBatches(passes, wide)).toEqual([[0, 1, 2, 3, 4, 5, 6, 7]]);
+    const groups = planBatches(passes, { ...wide, maxPaddingFraction: 0.2 });
+    expect(groups).toEqual([
+      [0, 1, 2, 3, 4, 5],
+      [6, 7],
+    ]);
+    for (const g of groups) {
+      const padded = g.length * Math.max(...g.map((i) => lengths[i]));
+      expect(padded - g.reduce((n, i) => n + lengths[i], 0)).toBeLessThanOrEqual(0.2 * padded);
+    }
+    const prompts = lengths.map((length) => ({ length, newTokens: 16 }));
+    expect(planBatches(prompts, { ...wide, maxPaddingFraction: 0.2 })).toHaveLength(1);
+  });
+
   it('puts an item over the token budget alone', () => {
     expect(planBatches([{ length: 50, newTokens: 0 }, { length: 2, newTokens: 0 }], limits)).toEqual([[0], [1]]);
   });

@@ -1,5 +1,6 @@
 import { ExecutorHealth } from '../executor/executor';
 import { FinishReason, Pooling } from '../model-runner/batch-types';
+import { ModelTask } from '../model-runner/model-runner';
 
 /**
  * The narrow protocol services depend on (vLLM's EngineClient): they never see executors, sessions
@@ -8,10 +9,19 @@ import { FinishReason, Pooling } from '../model-runner/batch-types';
  */
 export interface EngineClient {
   generate(request: GenerateRequest): Promise<GenerateResult>;
+  /**
+   * `generate`, reporting each token as soon as its decoding step is done (while the batch still runs).
+   * Resolves with exactly what `generate` would return (same seed, same completions); per completion the
+   * tokens arrive in order, and all of them before the promise resolves. Aborting `signal` stops the
+   * listener at once, ends the request's sequences at their next step and rejects with CANCELLED.
+   */
+  generateStream(request: GenerateRequest, onToken: (token: StreamedToken) => void, options?: { signal?: AbortSignal }): Promise<GenerateResult>;
   score(request: ScoreRequest): Promise<ScoreResult>;
   hiddenStates(request: HiddenStatesRequest): Promise<HiddenStatesResult>;
+  /** Text classification, for models whose config.json `model_type` is a classifier (`assay-text-classifier`). */
+  classify(request: ClassifyRequest): Promise<ClassifyResult>;
   health(): Promise<EngineHealth>;
-  /** Loads a model directory (Optimum layout) under `name`; fails if the name is taken. */
+  /** Loads a model directory (Optimum layout, or a classifier directory) under `name`; fails if the name is taken. */
   loadModel(name: string, dir: string): Promise<ModelInfo>;
   unloadModel(name: string): Promise<void>;
   listModels(): Promise<ModelInfo[]>;
@@ -71,6 +81,14 @@ export interface Completion {
   promptTokens: number;
   /** One Float32Array(hiddenSize) per token, when returnHiddenStates. */
   hiddenStates?: Float32Array[];
+}
+
+/** One generated token of a streamed request, as it will appear in `completions[…].tokens[index]`. */
+export interface StreamedToken extends GeneratedToken {
+  promptIndex: number;
+  sampleIndex: number;
+  /** Position in its completion's `tokens`. */
+  index: number;
 }
 
 export interface Usage {
@@ -149,10 +167,45 @@ export interface HiddenStatesResult {
   usage: Usage;
 }
 
+export interface ClassifyRequest {
+  model: string;
+  /** Texts to classify; empty strings are allowed. Each keeps only its first max_length tokens. */
+  texts: string[];
+  /** Decision threshold on P(positive label) for `labels` (default: the model's, from config.json). */
+  threshold?: number;
+}
+
+export interface ClassifyResult {
+  model: string;
+  /** Per text: P(positive label), e.g. P(toxic). */
+  probabilities: number[];
+  /** Per text: the positive label when its probability ≥ threshold, else the most probable other label. */
+  labels: string[];
+  /** Per text: the probability of every label, in `ModelInfo.classifier.labels` order. */
+  labelProbabilities: number[][];
+  positiveLabel: string;
+  threshold: number;
+  /** inputTokens: tokens actually fed (after truncation). */
+  usage: Usage;
+}
+
+export interface ClassifierInfo {
+  labels: string[];
+  positiveLabel: string;
+  /** The model's default decision threshold. */
+  threshold: number;
+  /** Tokens kept per text. */
+  maxLength: number;
+}
+
 export interface ModelInfo {
   name: string;
   dir: string;
   architecture: string;
+  /** What the model can do: generate/score/hiddenStates, or classify. */
+  task: ModelTask;
+  /** Classifiers only. */
+  classifier?: ClassifierInfo;
   vocabSize: number;
   tokenizerSize: number;
   contextLength: number;
@@ -178,5 +231,5 @@ export interface EngineHealth {
   status: 'ok' | 'degraded' | 'closed';
   executor: ExecutorHealth;
   models: string[];
-  batching: { generate: BatchingStats; score: BatchingStats; hiddenStates: BatchingStats };
+  batching: { generate: BatchingStats; score: BatchingStats; hiddenStates: BatchingStats; classify: BatchingStats };
 }

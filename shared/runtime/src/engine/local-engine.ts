@@ -6,10 +6,10 @@ import { Executor } from '../executor/executor';
 import { InProcessExecutor } from '../executor/in-process-executor';
 import { WorkerPoolExecutor } from '../executor/worker-pool-executor';
 import { readModelBundle } from '../model/model-bundle';
-import { GeneratedSequence, PooledSequence, ScoredSequence } from '../model-runner/batch-types';
-import { PlanItem, planBatches } from './batch-planner';
 import {
   BatchingStats,
+  ClassifyRequest,
+  ClassifyResult,
   EngineClient,
   EngineHealth,
   GenerateRequest,
@@ -19,19 +19,11 @@ import {
   ModelInfo,
   ScoreRequest,
   ScoreResult,
+  StreamedToken,
 } from './engine-client';
-import { MicroBatcher } from './micro-batcher';
-import {
-  PreparationModel,
-  PreparedGenerate,
-  PreparedGenerateSequence,
-  PreparedPoolItem,
-  PreparedScoreItem,
-  prepareGenerate,
-  preparePool,
-  prepareScore,
-} from './request-preparation';
-import { toCompletion, toScoreResult } from './results';
+import { createEngineModel, EngineModel, REQUEST_KINDS, sum } from './engine-model';
+import { PreparedGenerate, prepareClassify, prepareGenerate, preparePool, prepareScore } from './request-preparation';
+import { classifierLabel, toCompletion, toScoreResult } from './results';
 
 export interface RuntimeLogger {
   info(obj: object, msg: string): void;
@@ -43,19 +35,6 @@ export interface LocalEngineOptions {
   /** Overrides the executor the config would build (benchmarks, tests). */
   executor?: Executor;
   logger?: RuntimeLogger;
-}
-
-type Kind = 'generate' | 'score' | 'hiddenStates';
-
-interface EngineModel {
-  info: ModelInfo;
-  key: string;
-  prep: PreparationModel;
-  generate: MicroBatcher<PreparedGenerate, GeneratedSequence[]>;
-  score: MicroBatcher<PreparedScoreItem[], ScoredSequence[]>;
-  hiddenStates: MicroBatcher<PreparedPoolItem[], PooledSequence[]>;
-  executorCalls: Record<Kind, number>;
-  inFlight: Set<Promise<unknown>>;
 }
 
 /**
@@ -89,10 +68,13 @@ export class LocalEngine implements EngineClient {
       const key = `${name}#${++this.loads}`;
       const report = await this.executor.loadModel({ key, dir: bundle.dir, session: this.config.session });
       for (const warning of report.warnings) this.logger.warn({ model: name, warning }, 'runtime: execution provider fallback');
+      const head = bundle.shape.classifier;
       const info: ModelInfo = {
         name,
         dir: bundle.dir,
         architecture: bundle.shape.architecture,
+        task: bundle.runner.task,
+        ...(head ? { classifier: { labels: head.labels, positiveLabel: head.positiveLabel, threshold: head.threshold, maxLength: bundle.shape.contextLength } } : {}),
         vocabSize: bundle.shape.vocabSize,
         tokenizerSize: bundle.tokenizer.size,
         contextLength: bundle.shape.contextLength,
@@ -106,8 +88,9 @@ export class LocalEngine implements EngineClient {
         hasHiddenStates: report.io.hiddenStates !== undefined,
         executionProviders: report.executionProviders,
       };
-      this.models.set(name, this.engineModel(info, key, { shape: bundle.shape, tokenizer: bundle.tokenizer, hasHiddenStates: info.hasHiddenStates }));
-      this.logger.info({ model: name, dir: info.dir, providers: info.executionProviders, kv: info.hasKvCache }, 'runtime: model loaded');
+      const prep = { shape: bundle.shape, tokenizer: bundle.tokenizer, hasHiddenStates: info.hasHiddenStates };
+      this.models.set(name, createEngineModel(this.executor, this.config.batching, info, key, prep));
+      this.logger.info({ model: name, dir: info.dir, task: info.task, providers: info.executionProviders, kv: info.hasKvCache }, 'runtime: model loaded');
       return info;
     } finally {
       this.loading.delete(name);
@@ -118,7 +101,7 @@ export class LocalEngine implements EngineClient {
   async unloadModel(name: string): Promise<void> {
     const model = this.model(name);
     this.models.delete(name);
-    for (const batcher of [model.generate, model.score, model.hiddenStates]) batcher.flush();
+    for (const kind of REQUEST_KINDS) model[kind].flush();
     while (model.inFlight.size > 0) await Promise.allSettled([...model.inFlight]);
     await this.executor.unloadModel(model.key);
   }
@@ -129,7 +112,52 @@ export class LocalEngine implements EngineClient {
 
   async generate(request: GenerateRequest): Promise<GenerateResult> {
     const model = this.model(request?.model);
+    return this.runGenerate(model, prepareGenerate(request, model.prep, () => randomInt(0, 2 ** 32)));
+  }
+
+  async generateStream(request: GenerateRequest, onToken: (token: StreamedToken) => void, options: { signal?: AbortSignal } = {}): Promise<GenerateResult> {
+    const model = this.model(request?.model);
     const prepared = prepareGenerate(request, model.prep, () => randomInt(0, 2 ** 32));
+    const { signal } = options;
+    const cancelled = () => new RuntimeError('CANCELLED', 'generation cancelled: the caller stopped listening');
+    if (signal?.aborted) throw cancelled();
+    const stop = new AbortController();
+    let listenerError: unknown;
+    for (const seq of prepared.sequences) {
+      // A batch retried after a failure replays the same (seeded) tokens: report each index once.
+      let next = 0;
+      seq.stream = {
+        signal: stop.signal,
+        onToken: ({ index, id, text, logprob, samplingLogprob }) => {
+          if (stop.signal.aborted || index < next) return;
+          next = index + 1;
+          try {
+            onToken({ promptIndex: seq.promptIndex, sampleIndex: seq.sampleIndex, index, id, text, logprob, samplingLogprob });
+          } catch (error) {
+            listenerError = error;
+            stop.abort();
+          }
+        },
+      };
+    }
+    let onAbort = (): void => undefined;
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = () => {
+        stop.abort();
+        reject(cancelled());
+      };
+    });
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      const result = await Promise.race([this.runGenerate(model, prepared), aborted]);
+      if (listenerError !== undefined) throw listenerError;
+      return result;
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  private async runGenerate(model: EngineModel, prepared: PreparedGenerate): Promise<GenerateResult> {
     const generated = await this.track(model, model.generate.submit(prepared));
     const completions = prepared.sequences.map((seq, i) => toCompletion(seq, generated[i], model.info.hiddenSize));
     return {
@@ -166,11 +194,27 @@ export class LocalEngine implements EngineClient {
     };
   }
 
+  async classify(request: ClassifyRequest): Promise<ClassifyResult> {
+    const model = this.model(request?.model);
+    const { items, threshold } = prepareClassify(request, model.prep);
+    const classified = await this.track(model, model.classify.submit(items));
+    const head = model.prep.shape.classifier!;
+    return {
+      model: model.info.name,
+      probabilities: classified.map((c) => c.probabilities[head.positiveIndex]),
+      labels: classified.map((c) => classifierLabel(c.probabilities, head, threshold)),
+      labelProbabilities: classified.map((c) => Array.from(c.probabilities)),
+      positiveLabel: head.positiveLabel,
+      threshold,
+      usage: { inputTokens: sum(items.map((i) => i.ids.length)), outputTokens: 0 },
+    };
+  }
+
   async health(): Promise<EngineHealth> {
     const executor = this.executor.health();
-    const batching = { generate: emptyStats(), score: emptyStats(), hiddenStates: emptyStats() };
+    const batching = { generate: emptyStats(), score: emptyStats(), hiddenStates: emptyStats(), classify: emptyStats() };
     for (const model of this.models.values()) {
-      for (const kind of ['generate', 'score', 'hiddenStates'] as const) {
+      for (const kind of REQUEST_KINDS) {
         const stats = model[kind].stats();
         batching[kind].requests += stats.requests;
         batching[kind].batches += stats.batches;
@@ -190,78 +234,6 @@ export class LocalEngine implements EngineClient {
     await this.executor.close();
   }
 
-  private engineModel(info: ModelInfo, key: string, prep: PreparationModel): EngineModel {
-    const { windowMs, maxBatchSize, maxBatchTokens } = this.config.batching;
-    const limits = { maxBatchSize, maxBatchTokens, contextLength: info.contextLength };
-    const executorCalls: Record<Kind, number> = { generate: 0, score: 0, hiddenStates: 0 };
-    const executor = this.executor;
-
-    /** Splits one merged batch into executor calls within the limits and runs them concurrently. */
-    async function runPlanned<P, O>(kind: Kind, items: P[], plan: (p: P) => PlanItem, call: (group: P[]) => Promise<O[]>): Promise<O[]> {
-      const out = new Array<O>(items.length);
-      const groups = planBatches(items.map(plan), limits);
-      executorCalls[kind] += groups.length;
-      await Promise.all(
-        groups.map(async (group) => {
-          const results = await call(group.map((i) => items[i]));
-          group.forEach((itemIndex, j) => (out[itemIndex] = results[j]));
-        }),
-      );
-      return out;
-    }
-    /** Flattens requests into sequences, runs them, and hands each request back its own slice. */
-    function scatter<Req, P, O>(requests: Req[], itemsOf: (r: Req) => P[], run: (items: P[]) => Promise<O[]>): Promise<O[][]> {
-      const flat = requests.flatMap(itemsOf);
-      return run(flat).then((results) => {
-        let offset = 0;
-        return requests.map((r) => results.slice(offset, (offset += itemsOf(r).length)));
-      });
-    }
-    const options = { windowMs, maxBatchSize, maxBatchTokens };
-    const genSpec = (s: PreparedGenerateSequence) => ({ ...s, promptIds: Int32Array.from(s.promptIds) });
-    return {
-      info,
-      key,
-      prep,
-      executorCalls,
-      inFlight: new Set(),
-      generate: new MicroBatcher<PreparedGenerate, GeneratedSequence[]>(
-        { ...options, sizeOf: (r) => r.sequences.length, tokensOf: (r) => sum(r.sequences.map((s) => s.promptIds.length + s.maxNewTokens)) },
-        (requests) =>
-          scatter(
-            requests,
-            (r) => r.sequences,
-            (seqs) =>
-              runPlanned('generate', seqs, (s) => ({ length: s.promptIds.length, newTokens: s.maxNewTokens }), (group) => executor.generate(key, group.map(genSpec))),
-          ),
-      ),
-      score: new MicroBatcher<PreparedScoreItem[], ScoredSequence[]>(
-        { ...options, sizeOf: (r) => r.length, tokensOf: (r) => sum(r.map((s) => s.ids.length)) },
-        (requests) =>
-          scatter(
-            requests,
-            (r) => r,
-            (items) =>
-              runPlanned('score', items, (s) => ({ length: s.ids.length, newTokens: 0 }), (group) =>
-                executor.score(key, group.map((s) => ({ ids: Int32Array.from(s.ids), targetStart: s.targetStart }))),
-              ),
-          ),
-      ),
-      hiddenStates: new MicroBatcher<PreparedPoolItem[], PooledSequence[]>(
-        { ...options, sizeOf: (r) => r.length, tokensOf: (r) => sum(r.map((s) => s.ids.length)) },
-        (requests) =>
-          scatter(
-            requests,
-            (r) => r,
-            (items) =>
-              runPlanned('hiddenStates', items, (s) => ({ length: s.ids.length, newTokens: 0 }), (group) =>
-                executor.pool(key, group.map((s) => ({ ...s, ids: Int32Array.from(s.ids) }))),
-              ),
-          ),
-      ),
-    };
-  }
-
   private model(name: unknown): EngineModel {
     this.assertOpen();
     const model = typeof name === 'string' ? this.models.get(name) : undefined;
@@ -279,10 +251,6 @@ export class LocalEngine implements EngineClient {
   private assertOpen(): void {
     if (this.closed) throw new RuntimeError('EXECUTOR_CLOSED', 'engine is closed');
   }
-}
-
-function sum(values: number[]): number {
-  return values.reduce((a, b) => a + b, 0);
 }
 
 function emptyStats(): BatchingStats {

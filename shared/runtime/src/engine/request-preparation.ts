@@ -1,9 +1,9 @@
 import { RuntimeError, invalidRequest } from '../errors';
 import { TextTokenizer } from '../model/text-tokenizer';
-import { Pooling } from '../model-runner/batch-types';
+import { Pooling, SequenceToken } from '../model-runner/batch-types';
 import { ModelShape } from '../model-runner/model-runner';
 import { SamplingParams } from '../sampling/sampler';
-import { GenerateRequest, HiddenStatesRequest, ScoreItem, ScoreRequest } from './engine-client';
+import { ClassifyRequest, GenerateRequest, HiddenStatesRequest, ScoreItem, ScoreRequest } from './engine-client';
 
 /**
  * Validation and tokenization of requests, on the caller's thread and before any batching, so a bad
@@ -34,6 +34,14 @@ export interface PreparedGenerateSequence {
   stop: string[];
   stopOnEos: boolean;
   returnHiddenStates: boolean;
+  /** Set by the engine for streamed requests; stays on the engine's thread (the executor sees `stream: true`). */
+  stream?: SequenceListener;
+}
+
+export interface SequenceListener {
+  onToken(token: SequenceToken): void;
+  /** Aborted when the request's caller stops listening: the sequence stops at the next step. */
+  signal: AbortSignal;
 }
 
 export interface PreparedGenerate {
@@ -53,6 +61,16 @@ export interface PreparedPoolItem {
   ids: number[];
   poolStart: number;
   pooling: Pooling;
+}
+
+export interface PreparedClassifyItem {
+  /** At most the classifier's max_length ids (the first ones); may be empty. */
+  ids: number[];
+}
+
+/** Decoder-only requests on a classifier (and the reverse) fail before anything is tokenized. */
+function requireDecoder(model: PreparationModel, what: string): void {
+  if (model.shape.classifier) throw new RuntimeError('UNSUPPORTED', `${what}: this is a text classifier (${model.shape.architecture}); use classify`);
 }
 
 function checkInt(value: unknown, name: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
@@ -94,6 +112,7 @@ export function hashTokenIds(ids: readonly number[]): string {
 }
 
 export function prepareGenerate(request: GenerateRequest, model: PreparationModel, randomSeed: () => number): PreparedGenerate {
+  requireDecoder(model, 'generate');
   const { shape, tokenizer } = model;
   const prompts = checkTexts(request.prompts, 'prompts');
   const n = checkInt(request.n ?? GENERATE_DEFAULTS.n, 'n', 1, 1024);
@@ -186,11 +205,13 @@ function prepareScoreItem(item: ScoreItem, index: number, request: ScoreRequest,
 }
 
 export function prepareScore(request: ScoreRequest, model: PreparationModel): PreparedScoreItem[] {
+  requireDecoder(model, 'score');
   if (!Array.isArray(request.items) || request.items.length === 0) throw invalidRequest('items must be a non-empty array', { field: 'items' });
   return request.items.map((item, index) => prepareScoreItem(item, index, request, model));
 }
 
 export function preparePool(request: HiddenStatesRequest, model: PreparationModel): PreparedPoolItem[] {
+  requireDecoder(model, 'hiddenStates');
   const { shape, tokenizer } = model;
   if (!model.hasHiddenStates) throw new RuntimeError('UNSUPPORTED', 'hiddenStates: this model has no hidden-states output');
   const pooling = request.pooling ?? 'last';
@@ -205,4 +226,22 @@ export function preparePool(request: HiddenStatesRequest, model: PreparationMode
     }
     return { ids, poolStart: bos.length, pooling };
   });
+}
+
+/**
+ * Classifier inputs the way @assay/forge trained them: (lowercased when the config says so) encoded without
+ * special tokens, then only the first max_length ids kept. Empty texts are allowed (they pool to zero).
+ */
+export function prepareClassify(request: ClassifyRequest, model: PreparationModel): { items: PreparedClassifyItem[]; threshold: number } {
+  const head = model.shape.classifier;
+  if (!head) throw new RuntimeError('UNSUPPORTED', `classify: ${model.shape.architecture} is not a text classifier`);
+  const texts: unknown = request.texts;
+  if (!Array.isArray(texts) || texts.length === 0) throw invalidRequest('texts must be a non-empty array of strings', { field: 'texts' });
+  const threshold = request.threshold === undefined ? head.threshold : checkNumber(request.threshold, 'threshold', (v) => v >= 0 && v <= 1, 'in [0, 1]');
+  const items = texts.map((text, i) => {
+    if (typeof text !== 'string') throw invalidRequest(`texts[${i}] must be a string`, { field: `texts.${i}` });
+    const ids = model.tokenizer.encode(head.lowercase ? text.toLowerCase() : text);
+    return { ids: ids.length > model.shape.contextLength ? ids.slice(0, model.shape.contextLength) : ids };
+  });
+  return { items, threshold };
 }

@@ -1,6 +1,7 @@
 import { IncrementalDetokenizer } from '../decoding/incremental-detokenizer';
 import { TextTokenizer } from '../model/text-tokenizer';
 import { GeneratedSequence, ScoredSequence } from '../model-runner/batch-types';
+import { ClassifierHead } from '../model-runner/model-runner';
 import { Completion, ScoreItemResult } from './engine-client';
 import { PreparedGenerateSequence, PreparedScoreItem } from './request-preparation';
 
@@ -53,3 +54,13 @@ export function toScoreResult(prepared: PreparedScoreItem, scored: ScoredSequenc
   };
 }
 
+
+/** The positive label when P(positive) ≥ threshold, else the most probable other label (ties: lowest index). */
+export function classifierLabel(probabilities: ArrayLike<number>, head: ClassifierHead, threshold: number): string {
+  if (probabilities[head.positiveIndex] >= threshold) return head.positiveLabel;
+  let best = -1;
+  for (let i = 0; i < head.labels.length; i++) {
+    if (i !== head.positiveIndex && (best < 0 || probabilities[i] > probabilities[best])) best = i;
+  }
+  return head.labels[best];
+}

@@ -1,11 +1,14 @@
 import { SessionConfig } from '../config';
 import {
+  ClassifiedSequence,
+  ClassifySequenceSpec,
   GeneratedSequence,
   GenerateSequenceSpec,
   PooledSequence,
   PoolSequenceSpec,
   ScoredSequence,
   ScoreSequenceSpec,
+  SequenceToken,
 } from '../model-runner/batch-types';
 import { ModelIo, ModelSignature } from '../model-runner/model-runner';
 
@@ -37,17 +40,29 @@ export interface ExecutorHealth {
   restarts: number;
 }
 
+/** How the engine follows a generate batch while it runs. */
+export interface GenerateHooks {
+  /**
+   * Tokens of the rows whose spec has `stream`, after every decoding step that sampled any. Calls arrive in
+   * step order and all of them before the batch's result.
+   */
+  onTokens?(tokens: SequenceToken[]): void;
+  /** Per row: aborting stops that row at the next step (its result is then meaningless). */
+  signals?: (AbortSignal | undefined)[];
+}
+
 export interface Executor {
   loadModel(task: LoadModelTask): Promise<LoadedModelReport>;
   unloadModel(key: string): Promise<void>;
-  generate(key: string, batch: GenerateSequenceSpec[]): Promise<GeneratedSequence[]>;
+  generate(key: string, batch: GenerateSequenceSpec[], hooks?: GenerateHooks): Promise<GeneratedSequence[]>;
   score(key: string, batch: ScoreSequenceSpec[]): Promise<ScoredSequence[]>;
   pool(key: string, batch: PoolSequenceSpec[]): Promise<PooledSequence[]>;
+  classify(key: string, batch: ClassifySequenceSpec[]): Promise<ClassifiedSequence[]>;
   health(): ExecutorHealth;
   close(): Promise<void>;
 }
 
-export type ExecutorOp = 'load' | 'unload' | 'generate' | 'score' | 'pool';
+export type ExecutorOp = 'load' | 'unload' | 'generate' | 'score' | 'pool' | 'classify';
 
 /** Buffers of every typed array in `value` (two levels deep is all our messages have), for transfer. */
 export function transferablesOf(value: unknown, depth = 3, found = new Set<ArrayBuffer>()): ArrayBuffer[] {

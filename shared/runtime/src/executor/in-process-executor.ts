@@ -1,6 +1,15 @@
 import { RuntimeError } from '../errors';
-import { GeneratedSequence, GenerateSequenceSpec, PooledSequence, PoolSequenceSpec, ScoredSequence, ScoreSequenceSpec } from '../model-runner/batch-types';
-import { Executor, ExecutorHealth, LoadedModelReport, LoadModelTask } from './executor';
+import {
+  ClassifiedSequence,
+  ClassifySequenceSpec,
+  GeneratedSequence,
+  GenerateSequenceSpec,
+  PooledSequence,
+  PoolSequenceSpec,
+  ScoredSequence,
+  ScoreSequenceSpec,
+} from '../model-runner/batch-types';
+import { Executor, ExecutorHealth, GenerateHooks, LoadedModelReport, LoadModelTask } from './executor';
 import { ModelHost } from './model-host';
 
 /**
@@ -18,14 +27,17 @@ export class InProcessExecutor implements Executor {
   unloadModel(key: string): Promise<void> {
     return this.host.unload(key);
   }
-  generate(key: string, batch: GenerateSequenceSpec[]): Promise<GeneratedSequence[]> {
-    return this.track(() => this.host.generate(key, batch));
+  generate(key: string, batch: GenerateSequenceSpec[], hooks: GenerateHooks = {}): Promise<GeneratedSequence[]> {
+    return this.track(() => this.host.generate(key, batch, { onTokens: hooks.onTokens, isCancelled: (row) => hooks.signals?.[row]?.aborted === true }));
   }
   score(key: string, batch: ScoreSequenceSpec[]): Promise<ScoredSequence[]> {
     return this.track(() => this.host.score(key, batch));
   }
   pool(key: string, batch: PoolSequenceSpec[]): Promise<PooledSequence[]> {
     return this.track(() => this.host.pool(key, batch));
+  }
+  classify(key: string, batch: ClassifySequenceSpec[]): Promise<ClassifiedSequence[]> {
+    return this.track(() => this.host.classify(key, batch));
   }
 
   health(): ExecutorHealth {

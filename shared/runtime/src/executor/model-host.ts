@@ -1,7 +1,18 @@
 import { RuntimeError } from '../errors';
 import { describeModelIo, readModelBundle } from '../model/model-bundle';
-import { PooledSequence, PoolSequenceSpec, RunnableModel, ScoredSequence, ScoreSequenceSpec, GeneratedSequence, GenerateSequenceSpec } from '../model-runner/batch-types';
-import { generateBatch } from '../model-runner/decode-loop';
+import {
+  ClassifiedSequence,
+  ClassifySequenceSpec,
+  GeneratedSequence,
+  GenerateSequenceSpec,
+  PooledSequence,
+  PoolSequenceSpec,
+  RunnableModel,
+  ScoredSequence,
+  ScoreSequenceSpec,
+} from '../model-runner/batch-types';
+import { classifyBatch } from '../model-runner/classify-pass';
+import { DecodeControl, generateBatch } from '../model-runner/decode-loop';
 import { poolBatch, scoreBatch } from '../model-runner/full-passes';
 import { LoadedModelReport, LoadModelTask } from './executor';
 import { OnnxSession } from './onnx-session';
@@ -44,8 +55,8 @@ export class ModelHost {
     await model.session.release();
   }
 
-  generate(key: string, batch: GenerateSequenceSpec[]): Promise<GeneratedSequence[]> {
-    return generateBatch(this.get(key), batch);
+  generate(key: string, batch: GenerateSequenceSpec[], control?: DecodeControl): Promise<GeneratedSequence[]> {
+    return generateBatch(this.get(key), batch, control);
   }
 
   score(key: string, batch: ScoreSequenceSpec[]): Promise<ScoredSequence[]> {
@@ -54,6 +65,10 @@ export class ModelHost {
 
   pool(key: string, batch: PoolSequenceSpec[]): Promise<PooledSequence[]> {
     return poolBatch(this.get(key), batch);
+  }
+
+  classify(key: string, batch: ClassifySequenceSpec[]): Promise<ClassifiedSequence[]> {
+    return classifyBatch(this.get(key), batch);
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,6 @@
 import { parentPort } from 'worker_threads';
 import { serializeError } from '../errors';
+import { SequenceToken } from '../model-runner/batch-types';
 import { ExecutorOp, transferablesOf } from './executor';
 import { ModelHost } from './model-host';
 
@@ -9,16 +10,26 @@ import { ModelHost } from './model-host';
  */
 export interface WorkerRequest {
   id: number;
-  op: ExecutorOp;
+  /** `cancel` (args: a row) reaches a queued or running generate `id` at once, outside the queue. */
+  op: ExecutorOp | 'cancel';
   key: string;
   args: unknown;
 }
 
-export type WorkerReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: ReturnType<typeof serializeError> };
+/**
+ * Streamed tokens travel on the same port as the final reply, so they can never overtake it (a separate
+ * MessagePort would not keep that order).
+ */
+export type WorkerReply =
+  | { id: number; ok: true; value: unknown }
+  | { id: number; ok: false; error: ReturnType<typeof serializeError> }
+  | { id: number; tokens: SequenceToken[] };
 
 const host = new ModelHost();
 const port = parentPort!;
 let queue: Promise<void> = Promise.resolve();
+/** Cancelled rows of each generate request, from arrival until it is done. */
+const cancelled = new Map<number, Set<number>>();
 
 async function handle(request: WorkerRequest): Promise<unknown> {
   switch (request.op) {
@@ -26,22 +37,38 @@ async function handle(request: WorkerRequest): Promise<unknown> {
       return host.load(request.args as never);
     case 'unload':
       return host.unload(request.key);
-    case 'generate':
-      return host.generate(request.key, request.args as never);
+    case 'generate': {
+      const rows = cancelled.get(request.id);
+      return host.generate(request.key, request.args as never, {
+        onTokens: (tokens) => port.postMessage({ id: request.id, tokens } satisfies WorkerReply),
+        isCancelled: (row) => rows?.has(row) === true,
+      });
+    }
     case 'score':
       return host.score(request.key, request.args as never);
     case 'pool':
       return host.pool(request.key, request.args as never);
+    case 'classify':
+      return host.classify(request.key, request.args as never);
+    case 'cancel':
+      return undefined;
   }
 }
 
 port.on('message', (request: WorkerRequest) => {
+  if (request.op === 'cancel') {
+    cancelled.get(request.id)?.add(request.args as number);
+    return;
+  }
+  if (request.op === 'generate') cancelled.set(request.id, new Set());
   queue = queue.then(async () => {
     try {
       const value = await handle(request);
       port.postMessage({ id: request.id, ok: true, value } satisfies WorkerReply, transferablesOf(value));
     } catch (error) {
       port.postMessage({ id: request.id, ok: false, error: serializeError(error) } satisfies WorkerReply);
+    } finally {
+      cancelled.delete(request.id);
     }
   });
 });

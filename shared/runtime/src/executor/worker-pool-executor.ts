@@ -2,13 +2,23 @@ import * as path from 'path';
 import { Worker } from 'worker_threads';
 import { ExecutorConfig } from '../config';
 import { deserializeError, RuntimeError } from '../errors';
-import { GeneratedSequence, GenerateSequenceSpec, PooledSequence, PoolSequenceSpec, ScoredSequence, ScoreSequenceSpec } from '../model-runner/batch-types';
-import { Executor, ExecutorHealth, ExecutorOp, LoadedModelReport, LoadModelTask, transferablesOf } from './executor';
+import {
+  ClassifiedSequence,
+  ClassifySequenceSpec,
+  GeneratedSequence,
+  GenerateSequenceSpec,
+  PooledSequence,
+  PoolSequenceSpec,
+  ScoredSequence,
+  ScoreSequenceSpec,
+} from '../model-runner/batch-types';
+import { Executor, ExecutorHealth, ExecutorOp, GenerateHooks, LoadedModelReport, LoadModelTask, transferablesOf } from './executor';
 import type { WorkerReply, WorkerRequest } from './worker-main';
 
 interface Pending {
   resolve(value: unknown): void;
   reject(error: Error): void;
+  onTokens?: GenerateHooks['onTokens'];
 }
 
 interface PoolWorker {
@@ -75,8 +85,8 @@ export class WorkerPoolExecutor implements Executor {
     await Promise.allSettled(this.workers.filter((w) => w.alive).map((w) => this.call(w, 'unload', key, undefined)));
   }
 
-  generate(key: string, batch: GenerateSequenceSpec[]): Promise<GeneratedSequence[]> {
-    return this.dispatch('generate', key, batch);
+  generate(key: string, batch: GenerateSequenceSpec[], hooks?: GenerateHooks): Promise<GeneratedSequence[]> {
+    return this.dispatch('generate', key, batch, hooks);
   }
 
   score(key: string, batch: ScoreSequenceSpec[]): Promise<ScoredSequence[]> {
@@ -85,6 +95,10 @@ export class WorkerPoolExecutor implements Executor {
 
   pool(key: string, batch: PoolSequenceSpec[]): Promise<PooledSequence[]> {
     return this.dispatch('pool', key, batch);
+  }
+
+  classify(key: string, batch: ClassifySequenceSpec[]): Promise<ClassifiedSequence[]> {
+    return this.dispatch('classify', key, batch);
   }
 
   health(): ExecutorHealth {
@@ -110,11 +124,11 @@ export class WorkerPoolExecutor implements Executor {
     );
   }
 
-  private dispatch<T>(op: ExecutorOp, key: string, args: unknown): Promise<T> {
+  private dispatch<T>(op: ExecutorOp, key: string, args: unknown, hooks?: GenerateHooks): Promise<T> {
     if (!this.loaded.has(key)) return Promise.reject(new RuntimeError('MODEL_NOT_LOADED', `model ${key} is not loaded`));
     try {
       const target = this.aliveWorkers().reduce((best, w) => (w.pending.size < best.pending.size ? w : best));
-      return this.call<T>(target, op, key, args);
+      return this.call<T>(target, op, key, args, hooks);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -126,18 +140,34 @@ export class WorkerPoolExecutor implements Executor {
     return alive;
   }
 
-  private async call<T>(target: PoolWorker, op: ExecutorOp, key: string, args: unknown): Promise<T> {
+  private async call<T>(target: PoolWorker, op: ExecutorOp, key: string, args: unknown, hooks?: GenerateHooks): Promise<T> {
     if (this.closed) throw new RuntimeError('EXECUTOR_CLOSED', 'executor is closed');
     if (op !== 'load') await target.ready;
-    return this.send<T>(target, { id: this.nextId++, op, key, args });
+    return this.send<T>(target, { id: this.nextId++, op, key, args }, hooks);
   }
 
-  private send<T>(target: PoolWorker, request: WorkerRequest): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      target.pending.set(request.id, { resolve: resolve as (v: unknown) => void, reject });
+  private send<T>(target: PoolWorker, request: WorkerRequest, hooks: GenerateHooks = {}): Promise<T> {
+    const reply = new Promise<T>((resolve, reject) => {
+      target.pending.set(request.id, { resolve: resolve as (v: unknown) => void, reject, onTokens: hooks.onTokens });
       target.worker.ref(); // keep the process alive while work is in flight (idle workers are unref'd)
       target.worker.postMessage(request, transferablesOf(request.args));
     });
+    const signals = hooks.signals ?? [];
+    if (!signals.some((s) => s !== undefined)) return reply;
+    // Cancellations go to the worker at once; it applies them between decoding steps.
+    const cancel = (row: number): void => {
+      if (target.pending.has(request.id)) target.worker.postMessage({ id: request.id, op: 'cancel', key: request.key, args: row } satisfies WorkerRequest);
+    };
+    const listeners = signals.map((signal, row) => {
+      if (!signal) return undefined;
+      const listener = () => cancel(row);
+      if (signal.aborted) listener();
+      else signal.addEventListener('abort', listener, { once: true });
+      return listener;
+    });
+    const detach = () => listeners.forEach((listener, row) => listener && signals[row]!.removeEventListener('abort', listener));
+    reply.then(detach, detach);
+    return reply;
   }
 
   private spawn(index: number): PoolWorker {
@@ -147,6 +177,10 @@ export class WorkerPoolExecutor implements Executor {
     worker.on('message', (reply: WorkerReply) => {
       const pending = self.pending.get(reply.id);
       if (!pending) return;
+      if ('tokens' in reply) {
+        pending.onTokens?.(reply.tokens);
+        return;
+      }
       self.pending.delete(reply.id);
       if (self.pending.size === 0) worker.unref();
       if (reply.ok) pending.resolve(reply.value);

@@ -44,3 +44,21 @@ export function positionIdsFromMask(mask: ArrayLike<number | bigint>, batch: num
   }
   return out;
 }
+
+/**
+ * Right padding for encoder-style passes (classifiers): row b's tokens fill columns 0 … length − 1, the
+ * rest hold the pad id with mask 0. At least `minWidth` columns so an all-empty batch is still a tensor.
+ */
+export function rightPad(rows: ArrayLike<number>[], padId: number, minWidth = 1): { batch: number; seqLen: number; inputIds: BigInt64Array; attentionMask: BigInt64Array } {
+  const batch = rows.length;
+  const seqLen = Math.max(minWidth, ...rows.map((r) => r.length));
+  const inputIds = new BigInt64Array(batch * seqLen).fill(BigInt(padId));
+  const attentionMask = new BigInt64Array(batch * seqLen);
+  rows.forEach((row, b) => {
+    for (let t = 0; t < row.length; t++) {
+      inputIds[b * seqLen + t] = BigInt(row[t]);
+      attentionMask[b * seqLen + t] = 1n;
+    }
+  });
+  return { batch, seqLen, inputIds, attentionMask };
+}

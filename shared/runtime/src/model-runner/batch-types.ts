@@ -19,6 +19,21 @@ export interface GenerateSequenceSpec {
   stop: string[];
   stopOnEos: boolean;
   returnHiddenStates: boolean;
+  /** Report this sequence's tokens step by step (see {@link SequenceToken}) while the batch runs. */
+  stream?: boolean;
+}
+
+/** One token of a streaming sequence, reported right after the step that sampled it. */
+export interface SequenceToken {
+  /** Row of the executor batch. */
+  row: number;
+  /** Position among the sequence's generated tokens (0, 1, …). */
+  index: number;
+  id: number;
+  /** As in {@link GeneratedSequence.tokenTexts}: the texts of a sequence's tokens add up to its untrimmed text. */
+  text: string;
+  logprob: number;
+  samplingLogprob: number;
 }
 
 export interface GeneratedSequence {
@@ -64,6 +79,16 @@ export interface PooledSequence {
   /** [rows, hiddenSize]: one row for 'last' and 'mean', one per pooled token for 'tokens'. */
   vectors: Float32Array;
   rows: number;
+}
+
+export interface ClassifySequenceSpec {
+  /** Token ids, already truncated to the classifier's max_length (may be empty: the row pools to zero). */
+  ids: Int32Array;
+}
+
+export interface ClassifiedSequence {
+  /** Softmax over the labels, in config.json's label order. */
+  probabilities: Float64Array;
 }
 
 /** A model as the batch loops need it: runner, session and names, shape and tokenizer. */

@@ -4,8 +4,16 @@ import { IncrementalDetokenizer } from '../decoding/incremental-detokenizer';
 import { StopStringMatcher } from '../decoding/stop-strings';
 import { SampledToken, sampleToken, UniformSource } from '../sampling/sampler';
 import { leftPad } from './batch-layout';
-import { FinishReason, GeneratedSequence, GenerateSequenceSpec, RunnableModel } from './batch-types';
-import { ForwardOutputs, PastKeyValues } from './model-runner';
+import { FinishReason, GeneratedSequence, GenerateSequenceSpec, RunnableModel, SequenceToken } from './batch-types';
+import { decoderRunner, ForwardOutputs, PastKeyValues } from './model-runner';
+
+/** How the caller follows (and cuts short) a running batch. */
+export interface DecodeControl {
+  /** After each step, the tokens it sampled for rows whose spec has `stream` (never called with none). */
+  onTokens?(tokens: SequenceToken[]): void;
+  /** Rows the caller gave up on stop at the next step; their results are then meaningless. */
+  isCancelled?(row: number): boolean;
+}
 
 /** One sequence's progress through the loop: its tokens, text, random stream and finish state. */
 class SequenceState {
@@ -63,6 +71,17 @@ class SequenceState {
     if (this.tokenIds.length >= this.spec.maxNewTokens) this.finish('length');
   }
 
+  /** The newest token as the stream reports it (after accept: its text includes any flushed bytes). */
+  newestToken(row: number): SequenceToken {
+    const index = this.tokenIds.length - 1;
+    return { row, index, id: this.tokenIds[index], text: this.tokenTexts[index], logprob: this.logprobs[index], samplingLogprob: this.samplingLogprobs[index] };
+  }
+
+  cancel(): void {
+    this.finishReason = 'length';
+    this.awaitingHidden = false;
+  }
+
   private finish(reason: FinishReason): void {
     // Bytes of an unfinished character decode to U+FFFD, as a one-shot decode of the tokens would.
     const rest = this.detokenizer.flush();
@@ -101,8 +120,9 @@ class SequenceState {
  * The batch's longest prompt + largest maxNewTokens must fit the context (the engine's batch planner
  * guarantees it), so positions and the mask never outgrow the model.
  */
-export async function generateBatch(model: RunnableModel, specs: GenerateSequenceSpec[]): Promise<GeneratedSequence[]> {
-  const { runner, backend, io, shape } = model;
+export async function generateBatch(model: RunnableModel, specs: GenerateSequenceSpec[], control: DecodeControl = {}): Promise<GeneratedSequence[]> {
+  const { backend, io, shape } = model;
+  const runner = decoderRunner(model.runner);
   if (specs.length === 0) return [];
   const wantHidden = specs.some((s) => s.returnHiddenStates);
   if (wantHidden && !io.hiddenStates) throw new RuntimeError('UNSUPPORTED', 'this model has no hidden-states output');
@@ -127,14 +147,19 @@ export async function generateBatch(model: RunnableModel, specs: GenerateSequenc
   let lastSeqLen = promptLen;
   for (;;) {
     const vocab = out.vocab;
+    const sampled: SequenceToken[] = [];
     states.forEach((state, b) => {
       const lastRow = b * lastSeqLen + lastSeqLen - 1;
       if (state.awaitingHidden && out.hiddenStates) {
         state.hiddenRows.push(out.hiddenStates.slice(lastRow * shape.hiddenSize, (lastRow + 1) * shape.hiddenSize));
       }
       state.awaitingHidden = false;
-      if (!state.finished) state.accept(sampleToken(out.logits, state.spec.sampling, state.rng, lastRow * vocab, vocab));
+      if (!state.finished && control.isCancelled?.(b)) state.cancel();
+      if (state.finished) return;
+      state.accept(sampleToken(out.logits, state.spec.sampling, state.rng, lastRow * vocab, vocab));
+      if (state.spec.stream) sampled.push(state.newestToken(b));
     });
+    if (sampled.length > 0) control.onTokens?.(sampled);
     const needStep = states.some((s) => !s.finished) || states.some((s) => s.awaitingHidden);
     if (!needStep) break;
 

@@ -1,7 +1,8 @@
 import { RuntimeError } from '../errors';
-import { argmax, logSumExp } from '../sampling/log-softmax';
+import { logSumExpArgmax } from '../sampling/log-softmax';
 import { leftPad } from './batch-layout';
 import { PooledSequence, PoolSequenceSpec, RunnableModel, ScoredSequence, ScoreSequenceSpec } from './batch-types';
+import { decoderRunner } from './model-runner';
 
 /**
  * Single forward passes over whole sequences (no cache): teacher-forced log-probabilities and pooled
@@ -21,7 +22,7 @@ export async function scoreBatch(model: RunnableModel, specs: ScoreSequenceSpec[
     model.shape.padTokenId,
   );
   checkLength(model, padded.seqLen);
-  const out = await model.runner.forward(model.backend, model.io, padded);
+  const out = await decoderRunner(model.runner).forward(model.backend, model.io, { ...padded, wantPresent: false });
   const { vocab, logits } = out;
   return specs.map((spec, b) => {
     if (spec.targetStart < 1) throw new RuntimeError('INVALID_REQUEST', 'the first scored token needs a preceding token (BOS)');
@@ -31,8 +32,9 @@ export async function scoreBatch(model: RunnableModel, specs: ScoreSequenceSpec[
     for (let t = spec.targetStart; t < spec.ids.length; t++) {
       // Logits at position t − 1 predict token t.
       const row = (offset + t - 1) * vocab;
-      logprobs[t - spec.targetStart] = logits[row + spec.ids[t]] - logSumExp(logits, row, vocab);
-      if (greedy && argmax(logits, row, vocab) !== spec.ids[t]) greedy = false;
+      const { logSumExp, argmax } = logSumExpArgmax(logits, row, vocab);
+      logprobs[t - spec.targetStart] = logits[row + spec.ids[t]] - logSumExp;
+      if (argmax !== spec.ids[t]) greedy = false;
     }
     return { logprobs, greedy };
   });
@@ -46,7 +48,7 @@ export async function poolBatch(model: RunnableModel, specs: PoolSequenceSpec[])
     model.shape.padTokenId,
   );
   checkLength(model, padded.seqLen);
-  const out = await model.runner.forward(model.backend, model.io, { ...padded, wantHiddenStates: true });
+  const out = await decoderRunner(model.runner).forward(model.backend, model.io, { ...padded, wantHiddenStates: true, wantPresent: false });
   const hidden = out.hiddenStates!;
   const D = model.shape.hiddenSize;
   return specs.map((spec, b) => {

@@ -1,8 +1,25 @@
+import { RuntimeError } from '../errors';
+
 /**
  * What a model runner is: the architecture-specific knowledge (config keys, graph input/output names, how
  * one forward pass is fed), registered per `model_type` in the runner table. The decode loop, scoring
- * and pooling are shared by every decoder runner.
+ * and pooling are shared by every decoder runner; classifiers have their own single pass.
  */
+
+/** What a model does: decoders generate, score and pool; classifiers only classify. */
+export type ModelTask = 'text-generation' | 'text-classification';
+
+/** A sequence classifier's head as config.json describes it. */
+export interface ClassifierHead {
+  /** Index i names logits column i. */
+  labels: string[];
+  positiveLabel: string;
+  positiveIndex: number;
+  /** Default decision threshold on P(positive label). */
+  threshold: number;
+  /** Lowercase texts before tokenizing (the tokenizer's normalizer usually does it too; both is harmless). */
+  lowercase: boolean;
+}
 
 export interface ModelShape {
   architecture: string;
@@ -16,6 +33,8 @@ export interface ModelShape {
   eosTokenIds: number[];
   /** Fills padded slots; defaults to EOS, then 0 (the attention mask hides it either way). */
   padTokenId: number;
+  /** Text classifiers only (then contextLength is the longest input kept, and layers/heads are 0). */
+  classifier?: ClassifierHead;
 }
 
 export interface TensorInfo {
@@ -41,6 +60,8 @@ export interface ModelIo {
   attentionMask: string;
   positionIds?: string;
   logits: string;
+  /** Classifiers: the graph's own P(positive) output, when it has one (informative; the runtime softmaxes logits). */
+  probabilities?: string;
   /** Final hidden states [B, S, D], when the export has them. */
   hiddenStates?: string;
   /** Per layer; empty when the model has no KV cache (every step recomputes the whole sequence). */
@@ -86,6 +107,8 @@ export interface ForwardInputs {
   /** Omitted (or length 0) for the first call. */
   past?: PastKeyValues;
   wantHiddenStates?: boolean;
+  /** false: single passes that never continue (scoring, pooling) skip fetching the present cache. */
+  wantPresent?: boolean;
 }
 
 export interface ForwardOutputs {
@@ -98,11 +121,50 @@ export interface ForwardOutputs {
   present?: PastKeyValues;
 }
 
-export interface ModelRunner {
+/** Right-padded rows of token ids for a classifier pass. */
+export interface ClassifierInputs {
+  batch: number;
+  seqLen: number;
+  /** [B, seqLen] */
+  inputIds: BigInt64Array;
+  /** [B, seqLen] */
+  attentionMask: BigInt64Array;
+}
+
+export interface ClassifierOutputs {
+  /** [B, labels] */
+  logits: Float32Array;
+  labels: number;
+}
+
+interface RunnerBase {
   readonly architecture: string;
+  readonly task: ModelTask;
   /** Reads config.json (+ generation_config.json); throws MODEL_DIR_INVALID naming the missing key. */
   parseConfig(config: Record<string, unknown>, generationConfig: Record<string, unknown>): ModelShape;
   /** Maps the loaded graph's signature to names; throws MODEL_SIGNATURE_INVALID. */
   describeIo(signature: ModelSignature, shape: ModelShape, config: Record<string, unknown>): ModelIo;
+}
+
+export interface DecoderRunner extends RunnerBase {
+  readonly task: 'text-generation';
   forward(backend: InferenceBackend, io: ModelIo, inputs: ForwardInputs): Promise<ForwardOutputs>;
+}
+
+export interface ClassifierRunner extends RunnerBase {
+  readonly task: 'text-classification';
+  classify(backend: InferenceBackend, io: ModelIo, inputs: ClassifierInputs): Promise<ClassifierOutputs>;
+}
+
+export type ModelRunner = DecoderRunner | ClassifierRunner;
+
+/** The runner as a decoder, or UNSUPPORTED naming what the model is instead. */
+export function decoderRunner(runner: ModelRunner): DecoderRunner {
+  if (runner.task !== 'text-generation') throw new RuntimeError('UNSUPPORTED', `${runner.architecture} is a ${runner.task} model, not a decoder`);
+  return runner;
+}
+
+export function classifierRunner(runner: ModelRunner): ClassifierRunner {
+  if (runner.task !== 'text-classification') throw new RuntimeError('UNSUPPORTED', `${runner.architecture} is a ${runner.task} model, not a text classifier`);
+  return runner;
 }

@@ -6,7 +6,7 @@ import {
   InferenceBackend,
   KvNames,
   ModelIo,
-  ModelRunner,
+  DecoderRunner,
   ModelShape,
   ModelSignature,
   PastKeyValues,
@@ -54,7 +54,9 @@ function tokenIds(value: unknown): number[] {
  * `text-generation-with-past`): input_ids, attention_mask, optional position_ids, optional
  * past_key_values.<i>.key|value → logits, present.<i>.key|value, plus our optional hidden-states output.
  */
-export class OptimumDecoderRunner implements ModelRunner {
+export class OptimumDecoderRunner implements DecoderRunner {
+  readonly task = 'text-generation' as const;
+
   constructor(
     readonly architecture: string,
     private readonly keys: DecoderConfigKeys,
@@ -159,13 +161,14 @@ export class OptimumDecoderRunner implements ModelRunner {
       feeds[names.key] = { type: 'float32', ...cached.key };
       feeds[names.value] = { type: 'float32', ...cached.value };
     });
-    const fetches = [io.logits, ...io.presentOutputs.flatMap((p) => [p.key, p.value])];
+    const wantPresent = inputs.wantPresent !== false && io.presentOutputs.length > 0;
+    const fetches = [io.logits, ...(wantPresent ? io.presentOutputs.flatMap((p) => [p.key, p.value]) : [])];
     const wantHidden = inputs.wantHiddenStates === true && io.hiddenStates !== undefined;
     if (wantHidden) fetches.push(io.hiddenStates!);
     const out = await backend.run(feeds, fetches);
     const logits = out[io.logits];
     const present: PastKeyValues | undefined =
-      io.presentOutputs.length > 0
+      wantPresent
         ? { length: pastLength + seqLen, layers: io.presentOutputs.map((p) => ({ key: out[p.key], value: out[p.value] })) }
         : undefined;
     return {

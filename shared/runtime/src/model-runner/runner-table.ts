@@ -1,6 +1,7 @@
 import { RuntimeError } from '../errors';
 import { ModelRunner } from './model-runner';
 import { GPT2_CONFIG_KEYS, OptimumDecoderRunner } from './optimum-decoder-runner';
+import { TextClassifierRunner } from './text-classifier-runner';
 
 /**
  * architecture (config.json `model_type`) → runner. Explicit on purpose: a model loads only if its
@@ -8,6 +9,7 @@ import { GPT2_CONFIG_KEYS, OptimumDecoderRunner } from './optimum-decoder-runner
  */
 export const MODEL_RUNNERS: Readonly<Record<string, ModelRunner>> = {
   gpt2: new OptimumDecoderRunner('gpt2', GPT2_CONFIG_KEYS),
+  'assay-text-classifier': new TextClassifierRunner('assay-text-classifier'),
 };
 
 export function runnerFor(architecture: unknown): ModelRunner {

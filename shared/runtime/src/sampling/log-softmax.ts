@@ -35,3 +35,20 @@ export function argmax(values: ArrayLike<number>, offset = 0, length = values.le
   }
   return best;
 }
+
+/** logSumExp and argmax of one row in a single scan for the maximum (scoring needs both per token). */
+export function logSumExpArgmax(logits: ArrayLike<number>, offset = 0, length = logits.length - offset): { logSumExp: number; argmax: number } {
+  let best = 0;
+  let max = -Infinity;
+  for (let i = 0; i < length; i++) {
+    const v = logits[offset + i];
+    if (v > max) {
+      max = v;
+      best = i;
+    }
+  }
+  if (max === -Infinity || max === Infinity) return { logSumExp: max, argmax: best };
+  let sum = 0;
+  for (let i = offset; i < offset + length; i++) sum += Math.exp(logits[i] - max);
+  return { logSumExp: max + Math.log(sum), argmax: best };
+}

@@ -1,5 +1,5 @@
 import { Rng } from '@assay/stats';
-import { argmax, logSoftmax, logSumExp } from './log-softmax';
+import { argmax, logSoftmax, logSumExp, logSumExpArgmax } from './log-softmax';
 import { candidateSet, sampleToken, UniformSource } from './sampler';
 
 const noDraws: UniformSource = {
@@ -33,6 +33,19 @@ describe('logSoftmax', () => {
   it('argmax breaks ties towards the lower index', () => {
     expect(argmax([1, 3, 3, 2])).toBe(1);
     expect(argmax([0, 5, 1, 5], 2, 2)).toBe(1);
+  });
+});
+
+describe('logSumExpArgmax', () => {
+  it('equals logSumExp and argmax on rows of a larger buffer, ties going to the lowest index', () => {
+    const logits = randomLogits(7, 5 * 64);
+    for (let row = 0; row < 5; row++) {
+      const both = logSumExpArgmax(logits, row * 64, 64);
+      expect(both.logSumExp).toBe(logSumExp(logits, row * 64, 64));
+      expect(both.argmax).toBe(argmax(logits, row * 64, 64));
+    }
+    expect(logSumExpArgmax([1, 3, 3, 0]).argmax).toBe(1);
+    expect(logSumExpArgmax([-Infinity, -Infinity])).toEqual({ logSumExp: -Infinity, argmax: 0 });
   });
 });
 
