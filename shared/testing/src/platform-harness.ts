@@ -5,15 +5,17 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { EmbeddedS3, LocalArtifactCache, ModelRegistry, ObjectStore, startEmbeddedS3 } from '@assay/artifacts';
 import { ServiceName } from '@assay/contracts';
-import { connectNats, RpcClient } from '@assay/messaging';
+import { connectNats, findNatsServer, LocalNats, RpcClient, startNatsServer } from '@assay/messaging';
 import { createServiceApp, loadConfig, startServiceApp } from '@assay/platform';
 import type { NatsConnection } from 'nats';
 
 export const TEST_NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 
 /**
- * A real platform for medium and e2e tests: an s3rver on a temp folder, the real nats-server, a unique
- * jobs namespace, and services started in-process on random ports. Everything is torn down by close().
+ * A real platform for medium and e2e tests: an s3rver on a temp folder, a nats-server of its own (JetStream
+ * on, a free port; the one at NATS_URL when no binary is found), a unique jobs namespace, and services
+ * started in-process on random ports. A private server keeps request subjects from being answered by
+ * another test's (or a developer's running platform's) services. Everything is torn down by close().
  */
 export class PlatformHarness {
   readonly apps = new Map<ServiceName, INestApplication>();
@@ -25,6 +27,8 @@ export class PlatformHarness {
   registry!: ModelRegistry;
   nc!: NatsConnection;
   rpc!: RpcClient;
+  natsUrl = TEST_NATS_URL;
+  private nats?: LocalNats;
   private readonly savedEnv = { ...process.env };
 
   constructor(readonly label = 'test') {
@@ -35,9 +39,14 @@ export class PlatformHarness {
   async start(): Promise<this> {
     const accessKey = 'assaytest';
     const secretKey = 'assaytestsecret';
+    const bin = process.env.ASSAY_TEST_SHARED_NATS ? undefined : findNatsServer();
+    if (bin) {
+      this.nats = await startNatsServer(bin, path.join(this.dataDir, 'nats'));
+      this.natsUrl = this.nats.url;
+    }
     this.s3 = await startEmbeddedS3({ directory: path.join(this.dataDir, 's3'), accessKey, secretKey, buckets: [this.bucket] });
     Object.assign(process.env, {
-      NATS_URL: TEST_NATS_URL,
+      NATS_URL: this.natsUrl,
       S3_ENDPOINT: this.s3.endpoint,
       S3_ACCESS_KEY: accessKey,
       S3_SECRET_KEY: secretKey,
@@ -52,7 +61,7 @@ export class PlatformHarness {
     const config = loadConfig();
     this.store = new ObjectStore(config.objectStore);
     this.registry = new ModelRegistry(this.store, new LocalArtifactCache(path.join(this.dataDir, 'client-cache'), 1024 ** 3));
-    this.nc = await connectNats({ servers: TEST_NATS_URL, name: `harness-${this.label}` });
+    this.nc = await connectNats({ servers: this.natsUrl, name: `harness-${this.label}` });
     this.rpc = new RpcClient(this.nc, { defaultTimeoutMs: 60_000 });
     return this;
   }
@@ -77,6 +86,7 @@ export class PlatformHarness {
     this.apps.clear();
     await this.nc?.drain().catch(() => undefined);
     await this.s3?.close().catch(() => undefined);
+    await this.nats?.stop();
     fs.rmSync(this.dataDir, { recursive: true, force: true });
     for (const key of Object.keys(process.env)) if (!(key in this.savedEnv)) delete process.env[key];
     Object.assign(process.env, this.savedEnv);

@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import path from 'node:path';
 import { startEmbeddedS3 } from '@assay/artifacts';
 import { ENV, loadConfig } from '@assay/platform';
-import { ensureNats, freePort, probeTcp } from '../local-stack/nats-server';
+import { ensureNats, freePort, probeTcp } from '@assay/messaging';
 import { loadOrCreateLocalSecrets } from '../local-stack/secrets';
 import { removePlatformFile, writePlatformFile } from '../local-stack/platform-file';
 import { availableServices, RunningService, startService, stopService, waitReady } from '../local-stack/services';

@@ -34,7 +34,7 @@ export interface LocalNats {
   stop(): Promise<void>;
 }
 
-function findNatsServer(): string | undefined {
+export function findNatsServer(): string | undefined {
   const found = spawnSync('sh', ['-c', 'command -v nats-server || ls /usr/sbin/nats-server 2>/dev/null'], { encoding: 'utf8' });
   const bin = found.stdout.trim().split('\n')[0];
   return bin || undefined;
@@ -57,8 +57,14 @@ export async function ensureNats(url: string, dataDir: string, log: (line: strin
         `  or point NATS_URL at a running server with JetStream enabled.`,
     );
   }
+  const server = await startNatsServer(bin, path.join(dataDir, 'nats'), log);
+  log(`started nats-server (JetStream) on ${server.url}, state in ${path.join(dataDir, 'nats')}`);
+  return server;
+}
+
+/** Starts `nats-server -js` on a free loopback port; local runs and test harnesses get a server of their own. */
+export async function startNatsServer(bin: string, storeDir: string, log: (line: string) => void = () => undefined): Promise<LocalNats> {
   const port = await freePort();
-  const storeDir = path.join(dataDir, 'nats');
   fs.mkdirSync(storeDir, { recursive: true });
   const child: ChildProcess = spawn(bin, ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', storeDir], {
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -71,7 +77,6 @@ export async function ensureNats(url: string, dataDir: string, log: (line: strin
     if (await probeTcp('127.0.0.1', port, 200)) break;
     await new Promise((r) => setTimeout(r, 100));
   }
-  log(`started nats-server (JetStream) on 127.0.0.1:${port}, state in ${storeDir}`);
   return {
     url: `nats://127.0.0.1:${port}`,
     started: true,

@@ -1,0 +1,126 @@
+import { Command } from 'commander';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { GuideTrainResult, JobAccepted, SUBJECTS } from '@assay/contracts';
+import { connectPlatform, objectStoreFromEnv } from '../connect';
+import { fail, print } from '../output';
+import { watchJob } from './jobs';
+
+/**
+ * A local file is uploaded under a content-addressed key (`uploads/<folder>/<sha256 prefix>/<name>`: the same file
+ * always gets the same key); anything that is not a local file is taken as an object key.
+ */
+export async function uploadIfLocal(value: string, folder: string): Promise<string> {
+  if (!fs.existsSync(value) || !fs.statSync(value).isFile()) return value;
+  const body = fs.readFileSync(value);
+  const digest = createHash('sha256').update(body).digest('hex').slice(0, 16);
+  const name = path.basename(value).replace(/[^A-Za-z0-9._-]/g, '_') || 'data';
+  const key = `uploads/${folder}/${digest}/${name}`;
+  const { store } = objectStoreFromEnv();
+  if (!(await store.exists(key))) await store.put(key, body, { contentType: name.endsWith('.jsonl') ? 'application/x-ndjson' : 'text/plain' });
+  return key;
+}
+
+/** Submits a job request over NATS; a refusal (BAD_REQUEST, NOT_FOUND, ...) ends the command with its code. */
+export async function submitJob(subject: string, request: unknown, json: boolean): Promise<JobAccepted> {
+  const clients = await connectPlatform();
+  try {
+    return await clients.rpc.request<JobAccepted>(subject, request);
+  } catch (error) {
+    const e = error as { code?: string; message: string };
+    return fail(e.message, json, e.code);
+  } finally {
+    await clients.close();
+  }
+}
+
+/** Follows a job with a live progress bar (JSON events with --json) and returns its result, or fails with its error. */
+export async function waitForResult<R>(jobId: string, json: boolean): Promise<R> {
+  const record = await watchJob(jobId, json);
+  if (record.status !== 'succeeded') return fail(`job ${jobId} ${record.status}${record.error ? `: ${record.error.message}` : ''}`, json, record.error?.code ?? 'INTERNAL');
+  return record.result as R;
+}
+
+const int = (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`expected a positive integer, got "${value}"`);
+  return n;
+};
+
+interface TrainOptions {
+  data: string;
+  name: string;
+  tokenizer?: string;
+  vocabSize?: number;
+  base?: string;
+  layers?: number;
+  heads?: number;
+  dim?: number;
+  context?: number;
+  steps?: number;
+  batchSize?: number;
+  lr?: number;
+  seed?: number;
+  wait?: boolean;
+  json?: boolean;
+}
+
+/** `assay guide train`: train (or fine-tune) a VALID guide G on in-domain responses, as a durable job. */
+export function guideCommand(): Command {
+  const guide = new Command('guide').description('guide models G for domain certification (VALID): trained only on in-domain responses');
+  guide
+    .command('train')
+    .description('queue the training of a guide on in-domain responses (JSONL text/response/answer, or paragraphs of text)')
+    .requiredOption('--data <file|key>', 'local file (uploaded first) or object-store key')
+    .requiredOption('--name <guide>', 'registry name of the guide')
+    .option('--tokenizer <model|train>', 'reuse this model\'s tokenizer (e.g. L\'s, so G can rescore L\'s token ids), or "train" a BPE (default: train)')
+    .option('--vocab-size <n>', 'BPE vocabulary when training a tokenizer (default: 2048)', int)
+    .option('--base <guide>', 'fine-tune this guide (keeps its tokenizer and architecture)')
+    .option('--layers <n>', 'transformer blocks (default: 2)', int)
+    .option('--heads <n>', 'attention heads (default: 4)', int)
+    .option('--dim <n>', 'model width (default: 128)', int)
+    .option('--context <n>', 'context length in tokens (default: 128)', int)
+    .option('--steps <n>', 'optimizer steps (default: 1500)', int)
+    .option('--batch-size <n>', 'sequences per step (default: 32)', int)
+    .option('--lr <x>', 'peak learning rate (default: 3e-3)', Number)
+    .option('--seed <n>', 'seed (default: 23633)', Number)
+    .option('--wait', 'follow the job with a live progress bar and print the registered guide')
+    .option('--json', 'one JSON object (with --wait: one JSON line per event, then the result)')
+    .action(async (o: TrainOptions) => {
+      const json = Boolean(o.json);
+      let data: string;
+      try {
+        data = await uploadIfLocal(o.data, 'guides');
+      } catch (error) {
+        return fail((error as Error).message, json);
+      }
+      // Unset options stay unset: the service's schema holds the defaults.
+      const request = {
+        data,
+        name: o.name,
+        tokenizer: o.tokenizer,
+        vocabSize: o.vocabSize,
+        baseModel: o.base,
+        layers: o.layers,
+        heads: o.heads,
+        dim: o.dim,
+        context: o.context,
+        steps: o.steps,
+        batchSize: o.batchSize,
+        learningRate: o.lr,
+        seed: o.seed,
+      };
+      const accepted = await submitJob(SUBJECTS.guideTraining.train, request, json);
+      if (!o.wait) {
+        print({ ...accepted, data }, json, (a: JobAccepted) => `guide training ${a.jobId} ${a.status}\n  follow: assay jobs watch ${a.jobId}`);
+        return;
+      }
+      const result = await waitForResult<GuideTrainResult>(accepted.jobId, json);
+      print(result, json, (r: GuideTrainResult) => {
+        const report = r.report as { steps?: number; trainLoss?: number; valLoss?: number | null; stopReason?: string; wallTimeSec?: number };
+        return `registered ${r.model}@${r.version}: ${report.steps} steps (${report.stopReason}), train loss ${report.trainLoss?.toFixed(3)}, val loss ${report.valLoss?.toFixed(3) ?? 'n/a'}, ${report.wallTimeSec?.toFixed(0)} s`;
+      });
+    });
+  return guide;
+}
