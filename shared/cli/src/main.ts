@@ -6,6 +6,7 @@ import { jobsCommand } from './commands/jobs';
 import { modelsCommand } from './commands/models';
 import { forgeCommand } from './commands/forge';
 import { generateCommand, scoreCommand } from './commands/generate';
+import { auditCommand } from './commands/audit';
 
 /** Entry of the `assay` CLI. Each command lives in commands/ and supports --help and --json. */
 export async function main(argv: string[]): Promise<void> {
@@ -19,6 +20,7 @@ export async function main(argv: string[]): Promise<void> {
     .addCommand(modelsCommand())
     .addCommand(forgeCommand())
     .addCommand(generateCommand())
-    .addCommand(scoreCommand());
+    .addCommand(scoreCommand())
+    .addCommand(auditCommand());
   await program.parseAsync(argv);
 }
