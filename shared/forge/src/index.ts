@@ -10,4 +10,6 @@ export * from './tokenizer/bpe-encoder';
 export * from './tokenizer/tokenizer-dir';
 export * from './classifier';
 export * from './train';
+export * from './recipes';
+export * from './demo-corpus';
 export * from './pipelines';

@@ -8,14 +8,16 @@ import {
   DEMO_RECIPE,
   ForgedDemoPair,
   forgeDemoPair,
+  forgeDomainPair,
   formatPrompt,
   scaleRecipe,
+  ScoredResponse,
   scoreResponses,
   trainSharedTokenizer,
 } from '../src/recipes';
 
 /**
- * The demo setting of the domain-pair recipe on a reduced budget: a smaller demo corpus and a third of the
+ * The demo setting of the domain-pair recipe on a reduced budget: a smaller demo corpus and a quarter of the
  * demo training steps, L and G trained concurrently in worker threads, scored with onnxruntime-node.
  */
 describe('domain-pair recipe on the demo corpus (reduced budget)', () => {
@@ -27,7 +29,7 @@ describe('domain-pair recipe on the demo corpus (reduced budget)', () => {
       outDir,
       seed: 3,
       corpus: { inDomainItems: 300, generalItems: 300, heldOutItems: 60 },
-      recipe: scaleRecipe(DEMO_RECIPE, 0.4),
+      recipe: scaleRecipe(DEMO_RECIPE, 0.25),
     });
   }, 150_000);
 
@@ -43,18 +45,24 @@ describe('domain-pair recipe on the demo corpus (reduced budget)', () => {
     expect(Number.isFinite(c.domain_certificate_log2)).toBe(true);
   });
 
-  it('calibrates a k that accepts a typical health answer and rejects a typical general one', async () => {
-    const { k } = forged.calibration;
-    const typicalHealth = forged.corpus.inDomainHeldOut[0];
-    const typicalGeneral = forged.corpus.outOfDomainHeldOut[0];
-    const [health, general] = await scoreResponses({ largeDir: forged.large.dir, guideDir: forged.guide.dir, items: [typicalHealth, typicalGeneral] });
-    // Acceptance is VALID's summed test log2 L − log2 G ≤ k·N_y.
-    const medianIdRatio = forged.calibration.ratios.inDomain.median;
-    expect(medianIdRatio).toBeLessThanOrEqual(k);
-    expect(validAccepts(health.log2L, health.log2G, health.nTokens, Math.max(k, health.ratio))).toBe(true);
-    expect(validAccepts(general.log2L, general.log2G, general.nTokens, k)).toBe(general.ratio <= k);
-    expect(general.ratio).toBeGreaterThan(health.ratio);
-    expect(forged.calibration.scores.outOfDomain.filter((s) => s.ratio > k).length).toBeGreaterThan(40);
+  it('calibrates a k that accepts typical health answers and rejects typical general ones', async () => {
+    const { k, scores } = forged.calibration;
+    const median = (xs: ScoredResponse[]) => [...xs].sort((a, b) => a.ratio - b.ratio)[Math.floor(xs.length / 2)];
+    const accepts = (s: ScoredResponse) => validAccepts(s.log2L, s.log2G, s.nTokens, k);
+    expect(accepts(median(scores.inDomain))).toBe(true);
+    expect(accepts(median(scores.outOfDomain))).toBe(false);
+    // Answers written here, not drawn from the corpus generator.
+    const probes = await scoreResponses({
+      largeDir: forged.large.dir,
+      guideDir: forged.guide.dir,
+      items: [
+        { prompt: 'How much ibuprofen can I take for a migraine?', response: 'For adults with migraine, the usual dose of ibuprofen is 200 to 400 mg every 4 to 6 hours. Always follow the label or your doctor\'s instructions.' },
+        'The most common symptoms of the flu are fever, chills and muscle aches. Seek care right away if you have difficulty breathing.',
+        { prompt: 'How do I make a tomato sauce?', response: 'To make a tomato sauce, start by heating a little olive oil in a heavy skillet. Season with garlic and a pinch of salt.' },
+        'With three days in Lisbon, start at the old cathedral. Getting around is easy by the metro.',
+      ],
+    });
+    expect(probes.map(accepts)).toEqual([true, true, false, false]);
   });
 
   it('writes L and G with one shared tokenizer and a separate BOS token', () => {
@@ -65,8 +73,35 @@ describe('domain-pair recipe on the demo corpus (reduced budget)', () => {
     expect(config.eos_token_id).toBe(forged.tokenizer.eosId);
     expect(forged.tokenizer.bosId).not.toBe(forged.tokenizer.eosId);
     expect(config.assay.role).toBe('G');
-    expect(forged.guide.report.steps).toBe(scaleRecipe(DEMO_RECIPE, 0.4).guide.train.maxSteps);
+    expect(forged.guide.report.steps).toBe(scaleRecipe(DEMO_RECIPE, 0.25).guide.train.maxSteps);
     expect(forged.large.report.valLoss).toBeLessThan(Math.log(forged.tokenizer.vocabSize));
+  });
+});
+
+describe('forgeDomainPair', () => {
+  it('stops both trainings and rejects when aborted', async () => {
+    const outDir = mkdtempSync(path.join(os.tmpdir(), 'assay-recipes-abort-'));
+    try {
+      const corpus = demoCorpus({ seed: 2, inDomainItems: 40, generalItems: 40, heldOutItems: 2 });
+      const controller = new AbortController();
+      const started = Date.now();
+      const forging = forgeDomainPair({
+        inDomain: corpus.inDomainPairs,
+        general: corpus.generalPairs,
+        outDir,
+        tokenizer: { vocabSize: 400 },
+        large: { model: { layers: 1, heads: 2, dim: 16, contextLength: 32 }, train: { maxSteps: 100_000, batchSize: 4 } },
+        guide: { model: { layers: 1, heads: 2, dim: 16, contextLength: 32 }, train: { maxSteps: 100_000, batchSize: 4 } },
+        onProgress: (p) => {
+          if (p.phase === 'large' && p.step >= 20) controller.abort();
+        },
+        signal: controller.signal,
+      });
+      await expect(forging).rejects.toThrow(/aborted/);
+      expect(Date.now() - started).toBeLessThan(30_000);
+    } finally {
+      rmSync(outDir, { recursive: true, force: true });
+    }
   });
 });
 
