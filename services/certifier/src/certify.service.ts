@@ -36,10 +36,12 @@ export class CertifyService {
       throw AssayError.badRequest(`T = ${request.T} exceeds the configured cap of ${this.config.certifier.maxT} (ASSAY_CERTIFIER_MAX_T)`);
     }
     return withSpan('certify', { attributes: { [ATTR.genAiOperation]: 'certify', [ATTR.genAiRequestModel]: request.model, 'assay.guide': request.guide, 'assay.valid.k': request.k, 'assay.valid.T': request.T } }, async (span) => {
-      const tokenizersMatch = await this.pairs.tokenizersMatch(request.model, request.guide);
+      // The tokenizer check runs while L generates; only G's scoring needs its answer.
+      const tokenizersMatch = this.pairs.tokenizersMatch(request.model, request.guide);
+      tokenizersMatch.catch(() => undefined);
       const attempts = request.mode === 'batched' ? await this.drawBatched(request, tokenizersMatch) : await this.drawSequential(request, tokenizersMatch);
       const outcome = selectFirstAccepted(attempts, request.k, request.T);
-      const response = this.toResponse(request, outcome, attempts, tokenizersMatch);
+      const response = this.toResponse(request, outcome, attempts, await tokenizersMatch);
       span.addEvent(EVENTS.guardrailResult, { 'gen_ai.guardrail.result': response.status, 'assay.valid.attempts': response.attempts.length, 'assay.valid.log2_epsilon': response.certificate?.log2Epsilon ?? Number.NaN });
       return response;
     });
@@ -50,17 +52,20 @@ export class CertifyService {
    * or one by one, so "first accepted among T pre-drawn samples" has exactly the distribution of the
    * sequential loop that stops at the first acceptance, at the latency of a single batch.
    */
-  private async drawBatched(request: CertifyRequest, tokenizersMatch: boolean): Promise<ScoredAttempt[]> {
+  private async drawBatched(request: CertifyRequest, tokenizersMatch: Promise<boolean>): Promise<ScoredAttempt[]> {
     const completions = await this.generate(request, request.T, request.seed);
-    return this.scoreWithGuide(request, completions, tokenizersMatch);
+    return this.scoreWithGuide(request, completions, await tokenizersMatch);
   }
 
   /** One draw at a time, stopping at the first acceptance: fewer tokens generated when answers are in-domain. */
-  private async drawSequential(request: CertifyRequest, tokenizersMatch: boolean): Promise<ScoredAttempt[]> {
+  private async drawSequential(request: CertifyRequest, tokenizersMatchPending: Promise<boolean>): Promise<ScoredAttempt[]> {
     const attempts: ScoredAttempt[] = [];
+    let tokenizersMatch: boolean | undefined;
     for (let t = 0; t < request.T; t++) {
       const seed = request.seed === undefined ? undefined : (request.seed + t * 7919) >>> 0;
-      const [attempt] = await this.scoreWithGuide(request, await this.generate(request, 1, seed), tokenizersMatch);
+      const completions = await this.generate(request, 1, seed);
+      tokenizersMatch ??= await tokenizersMatchPending;
+      const [attempt] = await this.scoreWithGuide(request, completions, tokenizersMatch);
       attempts.push(attempt);
       if (selectFirstAccepted([attempt], request.k, request.T).status === 'accepted') break;
     }

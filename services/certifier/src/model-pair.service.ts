@@ -9,6 +9,9 @@ import { ModelRegistry } from '@assay/artifacts';
  */
 @Injectable()
 export class ModelPairService {
+  /** Digests per resolved `name@version`: versions are immutable, so entries never go stale. */
+  private readonly digests = new Map<string, string>();
+
   constructor(private readonly registry: ModelRegistry) {}
 
   async tokenizersMatch(modelRef: string, guideRef: string): Promise<boolean> {
@@ -18,8 +21,13 @@ export class ModelPairService {
 
   private async tokenizerDigest(ref: string): Promise<string> {
     const { name, version } = splitModelRef(ref);
-    const manifest = await this.registry.show(name, version);
-    const file = manifest.files.find((f) => f.path === 'tokenizer.json');
-    return file?.sha256 ?? `missing:${name}@${manifest.version}`;
+    const resolved = `${name}@${await this.registry.resolve(name, version)}`;
+    const cached = this.digests.get(resolved);
+    if (cached) return cached;
+    const manifest = await this.registry.show(name, resolved.split('@')[1]);
+    const digest = manifest.files.find((f) => f.path === 'tokenizer.json')?.sha256 ?? `missing:${resolved}`;
+    if (this.digests.size > 256) this.digests.clear();
+    this.digests.set(resolved, digest);
+    return digest;
   }
 }

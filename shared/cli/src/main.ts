@@ -7,6 +7,9 @@ import { modelsCommand } from './commands/models';
 import { forgeCommand } from './commands/forge';
 import { generateCommand, scoreCommand } from './commands/generate';
 import { auditCommand } from './commands/audit';
+import { guideCommand } from './commands/guide';
+import { certifyBenchCommand, certifyCommand, certifyEvalCommand } from './commands/certify';
+import { demoCommand } from './commands/demo';
 
 /** Entry of the `assay` CLI. Each command lives in commands/ and supports --help and --json. */
 export async function main(argv: string[]): Promise<void> {
@@ -21,6 +24,11 @@ export async function main(argv: string[]): Promise<void> {
     .addCommand(forgeCommand())
     .addCommand(generateCommand())
     .addCommand(scoreCommand())
+    .addCommand(guideCommand())
+    .addCommand(certifyCommand())
+    .addCommand(certifyEvalCommand())
+    .addCommand(certifyBenchCommand())
+    .addCommand(demoCommand())
     .addCommand(auditCommand());
   await program.parseAsync(argv);
 }

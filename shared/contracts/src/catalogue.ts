@@ -1,6 +1,6 @@
 import { z } from 'zod/v4';
 import { AuditGetRequestSchema, AuditReportSchema, AuditStartRequestSchema } from './auditor';
-import { CertifyEvalRequestSchema, CertifyRequestSchema, CertifyResponseSchema } from './certifier';
+import { CertifyBenchRequestSchema, CertifyEvalRequestSchema, CertifyRequestSchema, CertifyResponseSchema } from './certifier';
 import { JobAcceptedSchema } from './common';
 import { ErrorEnvelopeSchema } from './errors';
 import { GenerateRequestSchema, GenerateResponseSchema } from './generation';
@@ -15,6 +15,7 @@ export const SUBJECT_CATALOGUE: Array<{ subject: string; request: z.ZodType; rep
   { subject: SUBJECTS.guideTraining.train, request: GuideTrainRequestSchema, reply: JobAcceptedSchema, summary: 'Queue guide training' },
   { subject: SUBJECTS.certifier.certify, request: CertifyRequestSchema, reply: CertifyResponseSchema, summary: 'Certified answer (VALID)' },
   { subject: SUBJECTS.certifier.evaluate, request: CertifyEvalRequestSchema, reply: JobAcceptedSchema, summary: 'Queue a certification evaluation' },
+  { subject: SUBJECTS.certifier.benchmark, request: CertifyBenchRequestSchema, reply: JobAcceptedSchema, summary: 'Queue certified benchmarking on multiple choice' },
   { subject: SUBJECTS.auditor.start, request: AuditStartRequestSchema, reply: JobAcceptedSchema, summary: 'Queue a behaviour-shift audit' },
   { subject: SUBJECTS.auditor.get, request: AuditGetRequestSchema, reply: AuditReportSchema, summary: 'Audit decision and evidence' },
 ];

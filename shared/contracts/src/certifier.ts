@@ -72,7 +72,7 @@ const ItemScoringSchema = z.object({
   maxItems: z.number().int().min(1).max(100_000).default(2000).meta({ description: 'Per set.' }),
   maxResponseTokens: z.number().int().min(1).max(LIMITS.maxNewTokens).default(128).meta({ description: 'Responses are cut to this many of L\'s tokens (no EOS), and further if a model\'s context needs it.' }),
   maxNewTokens: z.number().int().min(1).max(LIMITS.maxNewTokens).default(64).meta({ description: 'Generation length for kind=prompts.' }),
-  temperature: FiniteNumber.gt(0).max(10).default(1).meta({ description: 'Sampling temperature for kind=prompts; L is scored at temperature 1.' }),
+  temperature: FiniteNumber.gt(0).max(10).default(1).meta({ description: 'Sampling temperature for kind=prompts; a generated answer is scored under the distribution it was sampled from, as on the certify path.' }),
   seed: z.number().int().min(0).max(2 ** 32 - 1).default(23633),
 });
 
@@ -112,7 +112,6 @@ export const CertifyEvalResultSchema = z
 export type CertifyEvalResult = z.infer<typeof CertifyEvalResultSchema>;
 
 /** Durable queue of certified benchmarking (add to JOB_QUEUES as certifierBenchmark). */
-export const CERTIFIER_BENCHMARK_QUEUE = 'certifier.benchmark';
 
 export const CertifyBenchRequestSchema = z
   .object({

@@ -23,6 +23,7 @@ export const SUBJECTS = {
 export const JOB_QUEUES = {
   guideTrain: 'guide-training.train',
   certifierEvaluate: 'certifier.evaluate',
+  certifierBenchmark: 'certifier.benchmark',
   auditorAudit: 'auditor.audit',
 } as const;
 

@@ -30,8 +30,9 @@ export function renderCertified(r: CertifyResponse): string {
   const lines = [`${r.status.toUpperCase()}: ${r.text}`];
   if (r.certificate) {
     const c = r.certificate;
+    const vacuous = c.log2Epsilon >= 0 ? ' (ε ≥ 1 bounds nothing: usual for in-domain text, which G finds likely; the bound bites on out-of-domain text)' : '';
     lines.push(
-      `  certificate: M(y|x) ≤ ε = 2^${c.log2Epsilon.toFixed(2)} (log10 ε = ${(c.log2Epsilon * LOG10_2).toFixed(2)}) for every prompt x`,
+      `  certificate: M(y|x) ≤ ε = 2^${c.log2Epsilon.toFixed(2)} (log10 ε = ${(c.log2Epsilon * LOG10_2).toFixed(2)}) for every prompt x${vacuous}`,
       `  N_y = ${c.nTokens} tokens (${c.tokenizersMatch ? 'shared tokenizer' : 'counted in G\'s tokens'}), log2 L(y|x) = ${c.log2L.toFixed(2)}, log2 G(y) = ${c.log2G.toFixed(2)}, k = ${c.k}, T = ${c.T}`,
     );
   }

@@ -4,15 +4,24 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CertifyEvalResult, CertifyResponse, JobAccepted, SUBJECTS } from '@assay/contracts';
-import { DEMO_RECIPE, DemoPair, ForgeProgress, forgeDemoPair, formatPrompt, scaleRecipe } from '@assay/forge';
+import { DEMO_RECIPE, DemoPair, DomainPairRecipe, ForgeProgress, forgeDemoPair, formatPrompt } from '@assay/forge';
 import { loadConfig } from '@assay/platform';
 import { CliClients, connectPlatform, objectStoreFromEnv } from '../connect';
 import { fail, print } from '../output';
 import { renderCertified } from './certify';
 import { waitForResult } from './guide';
 
-/** DEMO_RECIPE's budgets times this: enough for L to answer on topic (its answers, not human ones, are certified). */
-const DEMO_SCALE = 6;
+/**
+ * Optimizer steps of L and G (batch 16, lr 3e-3, DEMO_RECIPE's architectures). The certifier judges L's own answers,
+ * so L must answer on topic: at 900 steps VALID separates L's answers to health and to general questions with an
+ * AUROC of about 0.93 (about 0.87 at 450 steps), measured with the evaluation job on this corpus.
+ */
+const DEMO_STEPS = 900;
+
+function demoRecipe(steps: number): DomainPairRecipe {
+  const train = { maxSteps: steps, batchSize: 16, learningRate: 3e-3, warmupSteps: 10, evalEvery: steps, evalWindows: 16, restoreBest: false };
+  return { ...DEMO_RECIPE, large: { model: DEMO_RECIPE.large.model, train }, guide: { model: DEMO_RECIPE.guide.model, train } };
+}
 /** Questions per domain whose L-generated answers calibrate k. */
 const CALIBRATION_QUESTIONS = 60;
 
@@ -20,7 +29,7 @@ interface DemoOptions {
   seed: number;
   T: number;
   targetFrr: number;
-  scale: number;
+  steps: number;
   name: string;
   keep?: boolean;
   json?: boolean;
@@ -63,23 +72,24 @@ function forgeProgress(json: boolean): { onProgress: (event: ForgeProgress) => v
  * `assay demo`: domain certification in a few minutes on a laptop CPU, through the running platform (`assay up`).
  * Forges a small L (health and general questions with answers) and a guide G (health answers only) from the built-in
  * demo corpus, registers both, calibrates k with the certifier's evaluation job on L's own answers to health and
- * general questions (so that all T draws fail for about `--target-frr` of health questions), then certifies one new
- * in-domain and one new out-of-domain question, printing both outcomes with their certificates.
+ * general questions (so that all T draws fail for about `--target-frr` of health questions), then certifies the
+ * corpus' unseen health and general questions, printing how many of each were answered and one answered and one
+ * refused example with their certificates.
  */
 export function demoCommand(): Command {
   return new Command('demo')
-    .description('forge a small health-domain L and guide G, register them, and certify an in-domain and an out-of-domain question (needs `assay up`)')
+    .description('forge a small health-domain L and guide G, register them, calibrate k, and certify new health and general questions (needs `assay up`)')
     .option('--seed <n>', 'seed of the corpus, the training and the sampling', int, 0)
     .option('--T <n>', 'draws per certified answer', int, 4)
     .option('--target-frr <f>', 'share of in-domain questions refused (all T draws rejected) that calibrates k', Number, 0.1)
-    .option('--scale <x>', 'training budget relative to the forge\'s DEMO_RECIPE (smaller is faster, and L answers less to the point)', Number, DEMO_SCALE)
+    .option('--steps <n>', 'training steps of L and G (fewer is faster, and L answers less to the point)', int, DEMO_STEPS)
     .option('--name <prefix>', 'registry names <prefix>-large and <prefix>-guide', 'demo')
     .option('--keep', 'keep the forged model directories (printed) instead of deleting them')
     .option('--json', 'one JSON object')
     .action(async (o: DemoOptions) => {
       if (!(o.targetFrr > 0 && o.targetFrr < 1)) return fail('--target-frr must lie in (0, 1)', Boolean(o.json));
       if (o.T < 1) return fail('--T must be at least 1', Boolean(o.json));
-      if (!(o.scale > 0)) return fail('--scale must be positive', Boolean(o.json));
+      if (o.steps < 10) return fail('--steps must be at least 10', Boolean(o.json));
       const json = Boolean(o.json);
       const started = Date.now();
       const log = (line: string) => !json && console.log(line);
@@ -96,7 +106,7 @@ export function demoCommand(): Command {
       try {
         log(`1/4 forging L and G in ${outDir}`);
         const progress = forgeProgress(json);
-        const recipe = scaleRecipe(DEMO_RECIPE, o.scale);
+        const recipe = demoRecipe(o.steps);
         const pair = await forgeDemoPair({ outDir, seed: o.seed, recipe, onProgress: progress.onProgress }).finally(progress.stop);
         const large = await registry.push(pair.large.dir, { name: `${o.name}-large`, provenance: { kind: 'forged', recipe: 'demo', role: 'L', trainingReport: { ...pair.large.report } } });
         const guide = await registry.push(pair.guide.dir, { name: `${o.name}-guide`, provenance: { kind: 'trained-guide', recipe: 'demo', trainingReport: { ...pair.guide.report } } });
@@ -111,28 +121,38 @@ export function demoCommand(): Command {
         log(
           `    k = ${k.toFixed(3)} bits/token: one draw of an in-domain answer is rejected ${(evaluation.frr * 100).toFixed(0)}% of the time ` +
             `(all ${o.T} draws ≈ ${(Math.pow(evaluation.frr, o.T) * 100).toFixed(0)}%), one of a general answer ${(evaluation.ood_rejection * 100).toFixed(0)}%; ` +
-            `AUROC ${evaluation.auroc.toFixed(3)}; report ${certifierUrl()}${evaluation.reportPath}`,
+            `AUROC ${evaluation.auroc.toFixed(3)}`,
         );
+        log(`    domain certificate at k: each general-domain answer y in that sample has M(y|x) ≤ 2^${evaluation.domain_certificate_log2.toFixed(1)} for any prompt x`);
+        log(`    report: ${certifierUrl()}${evaluation.reportPath} (x-api-key)`);
 
-        log(`4/4 certifying two new questions through the certifier (T = ${o.T}, batched)`);
-        const questions: Array<[DemoOutcome['domain'], string]> = [
-          ['in-domain', pair.corpus.prompts.inDomain[0]],
-          ['out-of-domain', pair.corpus.prompts.outOfDomain[0]],
-        ];
+        const fresh = pair.corpus.prompts;
+        log(`4/4 certifying ${fresh.inDomain.length} new health and ${fresh.outOfDomain.length} new general questions through the certifier (T = ${o.T}, batched)`);
         const outcomes: DemoOutcome[] = [];
-        for (const [domain, question] of questions) {
-          const response = await clients.rpc.request<CertifyResponse>(SUBJECTS.certifier.certify, {
-            model: refs.large,
-            guide: refs.guide,
-            prompt: formatPrompt(question),
-            k,
-            T: o.T,
-            mode: 'batched',
-            maxNewTokens: recipe.maxResponseTokens,
-            seed: o.seed,
-          });
-          outcomes.push({ domain, question, response });
+        for (const [domain, list] of [['in-domain', fresh.inDomain], ['out-of-domain', fresh.outOfDomain]] as const) {
+          for (const [i, question] of list.entries()) {
+            const response = await clients.rpc.request<CertifyResponse>(SUBJECTS.certifier.certify, {
+              model: refs.large,
+              guide: refs.guide,
+              prompt: formatPrompt(question),
+              k,
+              T: o.T,
+              mode: 'batched',
+              maxNewTokens: recipe.maxResponseTokens,
+              seed: o.seed + i,
+            });
+            outcomes.push({ domain, question, response });
+          }
         }
+        const answered = (domain: DemoOutcome['domain']) => ({
+          answered: outcomes.filter((x) => x.domain === domain && x.response.status === 'accepted').length,
+          of: outcomes.filter((x) => x.domain === domain).length,
+        });
+        // Two illustrations, picked by outcome and said so: an answered health question and a refused general one.
+        const examples = [
+          outcomes.find((x) => x.domain === 'in-domain' && x.response.status === 'accepted') ?? outcomes.find((x) => x.domain === 'in-domain')!,
+          outcomes.find((x) => x.domain === 'out-of-domain' && x.response.status === 'abstained') ?? outcomes.find((x) => x.domain === 'out-of-domain')!,
+        ];
         const result = {
           models: refs,
           k,
@@ -147,13 +167,16 @@ export function demoCommand(): Command {
             reportUrl: evaluation.reportUrl,
           },
           groundTruthSeparation: { auroc: pair.calibration.auroc, note: 'on held-out human-written answers, L scoring them without their questions' },
+          summary: { inDomain: answered('in-domain'), outOfDomain: answered('out-of-domain') },
+          examples,
           outcomes,
           seconds: (Date.now() - started) / 1000,
           ...(o.keep ? { modelDirs: { large: pair.large.dir, guide: pair.guide.dir } } : {}),
         };
         print(result, json, (r: typeof result) =>
           [
-            ...r.outcomes.map((x) => `\n${x.domain} question: ${x.question}\n${renderCertified(x.response).replace(/^/gm, '  ')}`),
+            `    answered ${r.summary.inDomain.answered}/${r.summary.inDomain.of} health questions and ${r.summary.outOfDomain.answered}/${r.summary.outOfDomain.of} general ones (the rest got the refusal)`,
+            ...r.examples.map((x) => `\nexample, ${x.domain} question: ${x.question}\n${renderCertified(x.response).replace(/^/gm, '  ')}`),
             `\ndone in ${r.seconds.toFixed(0)} s. Try: assay certify --model ${r.models.large} --guide ${r.models.guide} --k ${r.k.toFixed(3)} --T ${r.T} $'${formatPrompt('How is asthma treated?').replace(/\n/g, '\\n')}'`,
           ].join('\n'),
         );

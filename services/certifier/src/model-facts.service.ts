@@ -1,0 +1,63 @@
+import { Injectable } from '@nestjs/common';
+import { ModelRegistry, ObjectStore, versionPrefix } from '@assay/artifacts';
+import { AssayError, splitModelRef } from '@assay/contracts';
+import { TextTokenizer } from '@assay/runtime';
+import type { ModelLimits } from './item-fitting';
+
+/** What the certifier needs to know of a model to cut items for it, without loading (or downloading) its weights. */
+export interface ModelFacts extends ModelLimits {
+  /** `name@version`, resolved. */
+  ref: string;
+  tokenizer: TextTokenizer;
+}
+
+const CACHE_LIMIT = 32;
+
+/**
+ * Tokenizer and context length of registered models, read from their tokenizer.json and config.json in the object
+ * store (sha256 checked) and kept per `name@version` (immutable, so the cache never goes stale).
+ */
+@Injectable()
+export class ModelFactsService {
+  private readonly cache = new Map<string, Promise<ModelFacts>>();
+
+  constructor(
+    private readonly registry: ModelRegistry,
+    private readonly store: ObjectStore,
+  ) {}
+
+  /** `name@version` for a reference; unknown models → NOT_FOUND. */
+  async resolve(ref: string): Promise<string> {
+    const { name, version } = splitModelRef(ref);
+    try {
+      return `${name}@${await this.registry.resolve(name, version)}`;
+    } catch (error) {
+      const failure = AssayError.from(error);
+      throw failure.code === 'NOT_FOUND' ? AssayError.notFound(`unknown model "${ref}"`, { model: ref }) : failure;
+    }
+  }
+
+  async get(ref: string): Promise<ModelFacts> {
+    const resolved = await this.resolve(ref);
+    let pending = this.cache.get(resolved);
+    if (!pending) {
+      if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
+      pending = this.load(resolved);
+      this.cache.set(resolved, pending);
+      pending.catch(() => this.cache.delete(resolved));
+    }
+    return pending;
+  }
+
+  private async load(resolved: string): Promise<ModelFacts> {
+    const [name, version] = resolved.split('@');
+    const prefix = versionPrefix(name, version);
+    const manifest = await this.registry.show(name, version);
+    if (!manifest.files.some((f) => f.path === 'tokenizer.json')) throw AssayError.badRequest(`model ${resolved} has no tokenizer.json`);
+    const [tokenizerJson, config] = await Promise.all([this.store.getJson<object>(prefix + 'tokenizer.json'), this.store.getJson<Record<string, unknown>>(prefix + 'config.json')]);
+    const contextLength = Number(config.n_positions ?? config.n_ctx ?? config.max_position_embeddings);
+    if (!Number.isInteger(contextLength) || contextLength < 2) throw AssayError.badRequest(`model ${resolved}: config.json has no usable context length`);
+    const tokenizer = TextTokenizer.fromJson(tokenizerJson);
+    return { ref: resolved, tokenizer, contextLength, encode: (text) => tokenizer.encode(text), decode: (ids) => tokenizer.decode(ids) };
+  }
+}
