@@ -1,11 +1,10 @@
 import { Command } from 'commander';
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import path from 'node:path';
 import { AuditReport, AuditStartInput, JobAccepted, MetricInput, SUBJECTS } from '@assay/contracts';
 import { empiricalSampler, parseDistributionSpec, ScoreSampler, simulateAudit, SimulatedTestKind } from '@assay/stats';
-import { connectPlatform, objectStoreFromEnv } from '../connect';
+import { connectPlatform } from '../connect';
 import { fail, print } from '../output';
+import { uploadIfLocal } from '../platform-calls';
 import { watchJob } from './jobs';
 
 /**
@@ -96,18 +95,6 @@ export function parseMetricSpec(spec: string, options: { lexiconMode?: string; r
   }
 }
 
-/** A local file is uploaded under a content-addressed key (same file, same key); anything else is taken as a key. */
-async function promptSource(value: string): Promise<string> {
-  if (!fs.existsSync(value) || !fs.statSync(value).isFile()) return value;
-  const body = fs.readFileSync(value);
-  const digest = createHash('sha256').update(body).digest('hex').slice(0, 16);
-  const name = path.basename(value).replace(/[^A-Za-z0-9._-]/g, '_') || 'prompts';
-  const key = `uploads/prompts/${digest}/${name}`;
-  const { store } = objectStoreFromEnv();
-  await store.put(key, body, { contentType: name.endsWith('.jsonl') ? 'application/x-ndjson' : 'text/plain' });
-  return key;
-}
-
 async function startAudit(o: StartOptions): Promise<void> {
   const json = Boolean(o.json);
   if (!o.reference || !o.candidate || !o.prompts) fail('--reference, --candidate and --prompts are required (see assay audit --help)', json);
@@ -118,7 +105,7 @@ async function startAudit(o: StartOptions): Promise<void> {
     request = {
       reference: o.reference!,
       candidate: o.candidate!,
-      prompts: await promptSource(o.prompts!),
+      prompts: await uploadIfLocal(o.prompts!, 'prompts'),
       metric: parseMetricSpec(o.metric ?? 'toxicity', { lexiconMode: o.lexiconMode, regexFlags: o.regexFlags }),
       epsilon: o.epsilon,
       alpha: o.alpha,

@@ -3,7 +3,7 @@ import { CertifyBenchResult, CertifyEvalResult, CertifyResponse, SUBJECTS } from
 import { loadConfig } from '@assay/platform';
 import { connectPlatform } from '../connect';
 import { fail, print } from '../output';
-import { submitJob, uploadIfLocal, waitForResult } from './guide';
+import { submitJob, uploadIfLocal, waitForResult } from '../platform-calls';
 
 const LOG10_2 = Math.log10(2);
 

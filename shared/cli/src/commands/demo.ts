@@ -9,7 +9,7 @@ import { loadConfig } from '@assay/platform';
 import { CliClients, connectPlatform, objectStoreFromEnv } from '../connect';
 import { fail, print } from '../output';
 import { renderCertified } from './certify';
-import { waitForResult } from './guide';
+import { waitForResult } from '../platform-calls';
 
 /**
  * Optimizer steps of L and G (batch 16, lr 3e-3, DEMO_RECIPE's architectures). The certifier judges L's own answers,

@@ -1,46 +1,7 @@
 import { Command } from 'commander';
-import { createHash } from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
 import { GuideTrainResult, JobAccepted, SUBJECTS } from '@assay/contracts';
-import { connectPlatform, objectStoreFromEnv } from '../connect';
 import { fail, print } from '../output';
-import { watchJob } from './jobs';
-
-/**
- * A local file is uploaded under a content-addressed key (`uploads/<folder>/<sha256 prefix>/<name>`: the same file
- * always gets the same key); anything that is not a local file is taken as an object key.
- */
-export async function uploadIfLocal(value: string, folder: string): Promise<string> {
-  if (!fs.existsSync(value) || !fs.statSync(value).isFile()) return value;
-  const body = fs.readFileSync(value);
-  const digest = createHash('sha256').update(body).digest('hex').slice(0, 16);
-  const name = path.basename(value).replace(/[^A-Za-z0-9._-]/g, '_') || 'data';
-  const key = `uploads/${folder}/${digest}/${name}`;
-  const { store } = objectStoreFromEnv();
-  if (!(await store.exists(key))) await store.put(key, body, { contentType: name.endsWith('.jsonl') ? 'application/x-ndjson' : 'text/plain' });
-  return key;
-}
-
-/** Submits a job request over NATS; a refusal (BAD_REQUEST, NOT_FOUND, ...) ends the command with its code. */
-export async function submitJob(subject: string, request: unknown, json: boolean): Promise<JobAccepted> {
-  const clients = await connectPlatform();
-  try {
-    return await clients.rpc.request<JobAccepted>(subject, request);
-  } catch (error) {
-    const e = error as { code?: string; message: string };
-    return fail(e.message, json, e.code);
-  } finally {
-    await clients.close();
-  }
-}
-
-/** Follows a job with a live progress bar (JSON events with --json) and returns its result, or fails with its error. */
-export async function waitForResult<R>(jobId: string, json: boolean): Promise<R> {
-  const record = await watchJob(jobId, json);
-  if (record.status !== 'succeeded') return fail(`job ${jobId} ${record.status}${record.error ? `: ${record.error.message}` : ''}`, json, record.error?.code ?? 'INTERNAL');
-  return record.result as R;
-}
+import { submitJob, uploadIfLocal, waitForResult } from '../platform-calls';
 
 const int = (value: string) => {
   const n = Number(value);
