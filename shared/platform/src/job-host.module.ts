@@ -48,6 +48,8 @@ export class JobHostService implements OnApplicationBootstrap, BeforeApplication
       const found = handlers.get(queue) ?? [];
       if (found.length !== 1) throw new Error(`job queue "${queue}" must have exactly one @HandlesJob handler, found ${found.length}`);
     }
+    const undeclared = [...handlers.keys()].filter((queue) => !this.options.queues.includes(queue));
+    if (undeclared.length) throw new Error(`@HandlesJob handlers for queues not declared in JobHostModule.forRoot: ${undeclared.join(', ')}`);
     const worker = new JobWorker(this.nc, this.config.jobs, {
       queues: this.options.queues,
       concurrency: this.options.concurrency ?? 1,
