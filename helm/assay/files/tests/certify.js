@@ -30,7 +30,7 @@ function forgeModels() {
   const text = path.join(dir, 'corpus.txt');
   corpus(text);
   const tokenizer = path.join(dir, 'tokenizer');
-  assay('forge', 'tokenizer', '--corpus', text, '--vocab-size', '256', '--out', tokenizer);
+  assay('forge', 'tokenizer', '--corpus', text, '--vocab-size', '300', '--out', tokenizer);
   const names = [];
   for (const [name, seed] of [['helm-test-l', '1'], ['helm-test-g', '2']]) {
     const out = path.join(dir, name);
