@@ -95,14 +95,14 @@ describeChart('helm chart in operation', () => {
       objects = renderSet('keda');
     });
 
-    it('scrapes every api and worker pod, and the NATS exporter with JetStream metrics', () => {
+    it('scrapes every api and worker pod, and the NATS exporter with JetStream metrics named as the official NATS chart names them', () => {
       const monitor = named(objects, 'ServiceMonitor', 'rel-assay');
       const components = [...apis(objects), ...workers(objects)].map(componentOf).sort();
       expect(monitor.spec.selector.matchExpressions[0].values.sort()).toEqual(components);
       expect(monitor.spec.podTargetLabels).toEqual(['assay.io/service', 'assay.io/role']);
       expect(monitor.metadata.labels!.release).toBe('kube-prometheus-stack');
       const exporter = podSpec(named(objects, 'StatefulSet', 'rel-assay-nats')).containers.find((c: { name: string }) => c.name === 'metrics');
-      expect(exporter.args).toEqual(expect.arrayContaining(['-jsz=all', 'http://127.0.0.1:8222']));
+      expect(exporter.args).toEqual(expect.arrayContaining(['-prefix=nats', '-jsz=all', 'http://127.0.0.1:8222']));
       expect(exporter.image).toMatch(/^natsio\/prometheus-nats-exporter:\d+\.\d+\.\d+$/);
       expect(named(objects, 'ServiceMonitor', 'rel-assay-nats').spec.endpoints[0].port).toBe('metrics');
       expect(named(objects, 'Service', 'rel-assay-nats').spec.ports).toContainEqual(expect.objectContaining({ name: 'metrics', port: 7777 }));
@@ -125,8 +125,8 @@ describeChart('helm chart in operation', () => {
       expect(expr('AssayLatencyP99High')).toMatch(/histogram_quantile\(0\.99, .*assay_request_duration_seconds_bucket/);
       expect(expr('AssayDeploymentNotReady')).toContain('deployment=~"rel-assay-auditor|rel-assay-auditor-worker|');
       const names = jobNames('assay');
-      expect(expr('AssayJobsDeadLettered')).toContain(`jetstream_stream_last_seq{stream_name="${names.dlqStream}"}`);
-      expect(expr('AssayJobsBacklog')).toContain(`jetstream_consumer_num_pending{stream_name="${names.stream}"}`);
+      expect(expr('AssayJobsDeadLettered')).toContain(`nats_stream_last_seq{stream_name="${names.dlqStream}"}`);
+      expect(expr('AssayJobsBacklog')).toContain(`nats_consumer_num_pending{stream_name="${names.stream}"}`);
       expect(expr('AssayGpuMemoryHigh')).toContain('DCGM_FI_DEV_FB_USED{exported_namespace="ml", exported_pod=~"(rel-assay-likelihood)-.+"}');
       expect(expr('AssayGpuMemoryHigh')).toContain('DCGM_FI_DEV_FB_FREE{namespace="ml", pod=~"(rel-assay-likelihood)-.+"}');
       // Without a GPU service there is no GPU rule.
