@@ -224,6 +224,23 @@ describeChart(`helm chart helm/assay${rendererPresent ? '' : ' (SKIPPED: helm-re
     });
   });
 
+  it('runs the deployed NATS with generated user/password credentials when asked, and gives them to every service', () => {
+    const objects = renderSet('defaults', '--set', 'nats.auth.type=userPassword');
+    const data = named(objects, 'Secret', 'rel-assay').data!;
+    const decoded = (key: string) => Buffer.from(data[key], 'base64').toString('utf8');
+    expect(decoded('NATS_USER')).toBe('assay');
+    expect(decoded('NATS_PASSWORD')).toMatch(/^[A-Za-z]{40}$/);
+    expect(data).not.toHaveProperty('NATS_TOKEN');
+    expect(named(objects, 'ConfigMap', 'rel-assay-nats').data!['nats.conf']).toMatch(/authorization \{\s*user: \$NATS_USER\s*password: \$NATS_PASSWORD\s*\}/);
+    for (const workload of [...assayDeployments(objects), named(objects, 'StatefulSet', 'rel-assay-nats')]) {
+      const refs = (container(workload).env as EnvVar[]).filter((e) => e.name.startsWith('NATS_')).map((e) => [e.name, e.valueFrom?.secretKeyRef]);
+      expect(refs).toEqual([
+        ['NATS_USER', { name: 'rel-assay', key: 'NATS_USER' }],
+        ['NATS_PASSWORD', { name: 'rel-assay', key: 'NATS_PASSWORD' }],
+      ]);
+    }
+  });
+
   describe('GPU pools', () => {
     let objects: K8sObject[] = [];
     beforeAll(() => {
