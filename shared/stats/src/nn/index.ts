@@ -1,0 +1,3 @@
+export * from './adam';
+export * from './dense';
+export * from './logistic';
