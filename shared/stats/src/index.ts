@@ -20,3 +20,5 @@ export * from './betting/simulate';
 export * from './text-metrics';
 export * from './nn';
 export * from './calibration';
+export * from './dph';
+export * from './proportion-ci';

@@ -9,6 +9,7 @@
  */
 import * as M from '../fast-math';
 import { Adam } from '../nn/adam';
+import { runWithEarlyStopping } from '../nn/early-stopping';
 import { DenseLayer, denseBackward, denseForward, denseStack, initXavierNormal } from '../nn/dense';
 import { sigmoid } from '../nn/logistic';
 import { Rng } from '../rng';
@@ -191,19 +192,13 @@ export function trainProbe(train: LabelledFeatures, validation: LabelledFeatures
   checkLabelled(train, 'train', dim);
   if (validation) checkLabelled(validation, 'validation', dim);
   const { hidden = [256, 128, 64], learningRate = 1e-3, weightDecay = 0, batchSize = 32, maxEpochs = 100, patience = 10, standardize = true } = options;
-  if (!Number.isInteger(batchSize) || batchSize < 1 || !Number.isInteger(maxEpochs) || maxEpochs < 1 || !Number.isInteger(patience) || patience < 1) {
-    throw new RangeError('batchSize, maxEpochs and patience must be integers >= 1');
-  }
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be an integer >= 1, got ${batchSize}`);
   const rng = new Rng(options.seed ?? 0);
   const probe = MlpProbe.create(dim, hidden, rng, standardize ? featureStandardization(train.features) : undefined);
   const adam = new Adam(probe.params.length, { weightDecay });
   const order = Array.from({ length: n }, (_, i) => i);
-  const history: ProbeTrainingResult['history'] = [];
-  let best = Infinity;
-  let bestEpoch = 0;
-  let bestParams = Float64Array.from(probe.params);
-  let sinceBest = 0;
-  for (let epoch = 1; epoch <= maxEpochs; epoch++) {
+  const hasValidation = validation !== null && validation.features.length > 0;
+  const runEpoch = (epoch: number) => {
     rng.shuffle(order);
     let trainLoss = 0;
     for (let from = 0; from < n; from += batchSize) {
@@ -211,22 +206,9 @@ export function trainProbe(train: LabelledFeatures, validation: LabelledFeatures
       trainLoss += probe.lossAndGradient(train.features, train.labels, order, from, to) * (to - from);
       adam.step(probe.params, probe.grad, learningRate);
     }
-    const validationLoss = validation && validation.features.length > 0 ? probe.loss(validation.features, validation.labels) : null;
-    const entry = { epoch, trainLoss: trainLoss / n, validationLoss };
-    history.push(entry);
-    options.onEpoch?.(entry);
-    if (validationLoss === null) {
-      bestEpoch = epoch;
-      continue;
-    }
-    if (validationLoss < best) {
-      best = validationLoss;
-      bestEpoch = epoch;
-      bestParams = Float64Array.from(probe.params);
-      sinceBest = 0;
-    } else if (++sinceBest >= patience) break;
-  }
-  if (validation && validation.features.length > 0) probe.params.set(bestParams);
+    return { epoch, trainLoss: trainLoss / n, validationLoss: hasValidation ? probe.loss(validation!.features, validation!.labels) : null };
+  };
+  const { history, bestEpoch } = runWithEarlyStopping(probe.params, maxEpochs, patience, runEpoch, options.onEpoch);
   return { probe, epochs: history.length, bestEpoch, history };
 }
 
