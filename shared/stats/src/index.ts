@@ -21,4 +21,5 @@ export * from './text-metrics';
 export * from './nn';
 export * from './calibration';
 export * from './dph';
+export * from './rectification';
 export * from './proportion-ci';
