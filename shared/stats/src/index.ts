@@ -22,4 +22,5 @@ export * from './nn';
 export * from './calibration';
 export * from './dph';
 export * from './rectification';
+export * from './confidence-sequence';
 export * from './proportion-ci';
