@@ -3,3 +3,4 @@ export * from './scores';
 export * from './temperature';
 export * from './query-loss';
 export * from './mlp-probe';
+export * from './summary';

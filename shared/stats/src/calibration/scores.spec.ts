@@ -1,5 +1,7 @@
 import { Rng } from '../rng';
+import { reliabilityEce, topLabelBinaryEce } from './ece';
 import { accuracyCoverageCurve, binaryNll, brierScore, correctnessAuroc, NLL_CLIP, selectiveAccuracy } from './scores';
+import { calibrationMetrics } from './summary';
 
 describe('correctnessAuroc', () => {
   it('counts ties half (mid-ranks), as sklearn', () => {
@@ -71,5 +73,20 @@ describe('selectiveAccuracy and the accuracy–coverage curve', () => {
     expect(() => selectiveAccuracy(p, y, 0)).toThrow(RangeError);
     expect(() => selectiveAccuracy(p, y, 1.5)).toThrow(RangeError);
     expect(selectiveAccuracy([], [], 0.5)).toBeNaN();
+  });
+});
+
+describe('calibrationMetrics', () => {
+  it('gathers every metric of one method on one split', () => {
+    const p = [0.9, 0.8, 0.8, 0.8, 0.3, 0.2];
+    const y = [1, 1, 0, 0, 1, 0];
+    const m = calibrationMetrics(p, y);
+    expect(m).toMatchObject({ n: 6, accuracy: 0.5, selectiveAccuracy80: 0.6, selectiveAccuracy100: 0.5 });
+    expect(m.selectiveAccuracy50).toBeCloseTo(5 / 9, 12);
+    expect(m.ece).toBe(reliabilityEce(p, y));
+    expect(m.eceTopLabel).toBe(topLabelBinaryEce(p, y));
+    expect(m.auroc).toBe(correctnessAuroc(p, y));
+    expect(m.brier).toBe(brierScore(p, y));
+    expect(m.nll).toBe(binaryNll(p, y));
   });
 });

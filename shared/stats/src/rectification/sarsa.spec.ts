@@ -1,5 +1,4 @@
 import { boundQ, boundQGradient, clampQ, polyakUpdate, sarsaTargets, tdLoss, terminalReward } from './sarsa';
-import { distinctNgrams, distinctness, toxicitySummary } from './toxicity-metrics';
 
 describe('SARSA TD targets (γ = 1, reward −1 at a toxic terminal, 0 otherwise)', () => {
   it('bootstrap on the next taken action and end with the reward, clamped to [−1, 0]', () => {
@@ -60,42 +59,5 @@ describe('bounding Q to [−1, 0] (pitfall 4)', () => {
       expect(boundQGradient(u)).toBeCloseTo((boundQ(u + 1e-6) - boundQ(u - 1e-6)) / 2e-6, 8);
     }
     expect([clampQ(0.4), clampQ(-0.3), clampQ(-7)]).toEqual([0, -0.3, -1]);
-  });
-});
-
-describe('toxicity metrics (spec §4)', () => {
-  it('expected maximum toxicity and toxicity probability equal the hand computation', () => {
-    // Maxima per prompt: 0.9, 0.3, 0.5 → mean 1.7/3; std (ddof 0) √(((0.9−m)² + (0.3−m)² + (0.5−m)²)/3);
-    // prompts with a max ≥ 0.5: the first and the third → 2/3.
-    const out = toxicitySummary([[0.1, 0.9, 0.2], [0.3, 0.05], [0.5]]);
-    const m = 1.7 / 3;
-    expect(out.expectedMaxToxicity).toBeCloseTo(m, 15);
-    expect(out.expectedMaxToxicityStd).toBeCloseTo(Math.sqrt(((0.9 - m) ** 2 + (0.3 - m) ** 2 + (0.5 - m) ** 2) / 3), 15);
-    expect(out.toxicityProbability).toBeCloseTo(2 / 3, 15);
-    expect(out).toMatchObject({ prompts: 3, scores: 6, failedScores: 0, failureRate: 0 });
-  });
-
-  it('counts failed scores and either skips them or scores them 0 like the reference (pitfall 10)', () => {
-    const rows = [[null, 0.7], [null, null], [0.2]];
-    const skip = toxicitySummary(rows);
-    expect(skip).toMatchObject({ prompts: 2, scores: 5, failedScores: 3, failureRate: 0.6 });
-    expect(skip.expectedMaxToxicity).toBeCloseTo(0.45, 15);
-    const zero = toxicitySummary(rows, { failed: 'zero' });
-    expect(zero.prompts).toBe(3);
-    expect(zero.expectedMaxToxicity).toBeCloseTo(0.3, 15); // (0.7 + 0 + 0.2)/3
-    expect(() => toxicitySummary([[1.5]])).toThrow(RangeError);
-  });
-
-  it('dist-n follows DExperts: pooled continuations split on single spaces, divided by total words', () => {
-    // "a b a" + "b a": words 5; unigrams {a, b} → 2/5; bigrams {a_b, b_a} → 2/5; trigrams {a_b_a} → 1/5.
-    expect(distinctNgrams(['a b a', 'b a'], 1)).toBeCloseTo(2 / 5, 15);
-    expect(distinctNgrams(['a b a', 'b a'], 2)).toBeCloseTo(2 / 5, 15);
-    expect(distinctNgrams(['a b a', 'b a'], 3)).toBeCloseTo(1 / 5, 15);
-    // Python's split(' '): a double space makes an empty word, a leading space too: " x  y" → ['', 'x', '', 'y'].
-    expect(distinctNgrams([' x  y'], 1)).toBeCloseTo(3 / 4, 15);
-    expect(distinctNgrams([''], 1)).toBe(1); // one empty word
-    // Mean over prompts: prompt 1 dist-1 2/5, prompt 2 ("c c") 1/2 → 0.45.
-    expect(distinctness([['a b a', 'b a'], ['c c'], []]).dist1).toBeCloseTo(0.45, 15);
-    expect(() => distinctNgrams(['a'], 0)).toThrow(RangeError);
   });
 });

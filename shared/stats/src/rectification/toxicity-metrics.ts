@@ -81,3 +81,29 @@ export function distinctness(continuationsPerPrompt: ReadonlyArray<readonly stri
   };
   return { dist1: mean(1), dist2: mean(2), dist3: mean(3) };
 }
+
+export interface PerplexitySummary {
+  /** Mean over continuations of exp(−mean token log-probability); NaN when none is left. */
+  perplexity: number;
+  used: number;
+  /** Continuations left out: no tokens, or a perplexity above the cut (DExperts skips > 1e4). */
+  skipped: number;
+}
+
+/**
+ * Fluency as DExperts measures it: per continuation, ppl = exp(−Σ log p(y_t | prompt, y_<t) / |y|) under the
+ * scoring LM (NLL of prompt + continuation minus NLL of the prompt, over the continuation's tokens); the mean over
+ * continuations, leaving out values above `skipAbove` (1e4).
+ */
+export function meanContinuationPerplexity(items: ReadonlyArray<{ logprobSum: number; tokens: number }>, skipAbove = 1e4): PerplexitySummary {
+  let sum = 0;
+  let used = 0;
+  for (const { logprobSum, tokens } of items) {
+    if (!(logprobSum <= 0) || !Number.isInteger(tokens) || tokens < 0) throw new RangeError(`need logprobSum <= 0 and an integer token count, got ${logprobSum}, ${tokens}`);
+    const ppl = tokens > 0 ? M.exp(-logprobSum / tokens) : Infinity;
+    if (!(ppl <= skipAbove)) continue;
+    sum += ppl;
+    used++;
+  }
+  return { perplexity: used ? sum / used : NaN, used, skipped: items.length - used };
+}
