@@ -1,6 +1,8 @@
 /**
- * @assay/stats: pure algorithms (no I/O). VALID domain certification, anytime-valid audit tests by betting,
- * seeded randomness, small statistics, and sacreBLEU-compatible text scores.
+ * @assay/stats: pure algorithms (no I/O). VALID domain certification, anytime-valid audit tests by betting and
+ * confidence sequences, seeded randomness, small statistics, sacreBLEU-compatible text scores, calibration metrics
+ * and temperature scaling (calibration/), Direct Preference Head losses and trainer (dph/), rectified decoding's
+ * water-filling and SARSA pieces (rectification/), and the small-network building blocks they share (nn/).
  */
 export * from './rng';
 export * from './descriptive';
