@@ -6,7 +6,8 @@
  * Baseline: the simulator of commit c04271b (per-sample witness loops, no step cap, one thread), extracted from git
  * into a temporary directory and run on the first `--baseline-runs` runs of the same seeds. Null scores by default
  * (beta:2,8 both sides), where every run spends its whole budget: the slowest case, as in the issue's 10 s a run.
- * Prints one JSON object last: {runs, seconds, seconds_per_run, baseline_seconds_per_run, speedup, ...}.
+ * Prints one JSON object last: {runs, seconds, seconds_per_run, baseline_seconds_per_run, speedup, ...}, plus CPU
+ * seconds per run for both (load-independent: on a shared machine wall time mostly measures the neighbours).
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -53,6 +54,11 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
   };
 
   console.error(`[audit-simulate bench] ${runs} runs of ${options.reference} vs ${options.candidate}, budget 2000, ${workers} workers ...`);
+  const cpuSeconds = (since: NodeJS.CpuUsage) => {
+    const used = process.cpuUsage(since); // the whole process: this thread and the workers
+    return (used.user + used.system) / 1e6;
+  };
+  let cpu = process.cpuUsage();
   let started = performance.now();
   const current = await runAuditSimulation(options, {
     workers,
@@ -63,15 +69,19 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     },
   });
   const seconds = (performance.now() - started) / 1000;
+  const currentCpu = cpuSeconds(cpu);
 
   let baselineSecondsPerRun: number | null = null;
+  let baselineCpuPerRun: number | null = null;
   let baselineRejections: number | null = null;
   const baseline = baselineRuns > 0 ? loadBaseline() : null;
   if (baseline) {
     console.error(`[audit-simulate bench] baseline: commit ${BASELINE_COMMIT}, ${baselineRuns} runs on one thread ...`);
+    cpu = process.cpuUsage();
     started = performance.now();
     const old = baseline({ ...options, runs: baselineRuns });
     baselineSecondsPerRun = (performance.now() - started) / 1000 / baselineRuns;
+    baselineCpuPerRun = cpuSeconds(cpu) / baselineRuns;
     baselineRejections = old.rejections;
     console.error(`[audit-simulate bench]   ${baselineSecondsPerRun.toFixed(2)} s per run`);
   }
@@ -83,6 +93,11 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     baseline_seconds_per_run: baselineSecondsPerRun === null ? null : Number(baselineSecondsPerRun.toFixed(3)),
     speedup: baselineSecondsPerRun === null ? null : Number((baselineSecondsPerRun / secondsPerRun).toFixed(1)),
     workers,
+    // CPU time does not depend on what else the machine runs: the speedup a quiet machine would show.
+    cpu_seconds_per_run: Number((currentCpu / runs).toFixed(4)),
+    baseline_cpu_seconds_per_run: baselineCpuPerRun === null ? null : Number(baselineCpuPerRun.toFixed(3)),
+    cpu_speedup: baselineCpuPerRun === null ? null : Number((baselineCpuPerRun / (currentCpu / runs)).toFixed(1)),
+    load_average: Number(os.loadavg()[0].toFixed(2)),
     rejection_rate: current.rejection_rate,
     median_samples_to_reject: current.median_samples_to_reject,
     baseline_runs: baseline ? baselineRuns : 0,
