@@ -1,5 +1,7 @@
 export * from './gpt/gpt-weights';
 export * from './gpt/reference-forward';
+export * from './gpt/decoder-weights';
+export * from './gpt/decoder-reference-forward';
 export * from './onnx/graph-builder';
 export * from './onnx/gpt-export';
 export * from './onnx/model-dir';

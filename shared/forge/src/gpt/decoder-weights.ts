@@ -1,0 +1,162 @@
+import { SeededRng } from '../train/rng';
+
+/**
+ * Llama-family decoders (Llama, Mistral, Qwen2, Phi-3 after splitting its fused projections, Gemma) in Hugging Face
+ * terms: the config is `config.json`'s keys (snake_case, as transformers writes them) and the weights are a state
+ * dict, `Record<name, {shape, data}>` with PyTorch names and orientation (a Linear's weight is [out, in], y = x·Wᵀ):
+ *
+ *   model.embed_tokens.weight [V, D]                      model.norm.weight [D]      lm_head.weight [V, D] (untied)
+ *   model.layers.N.input_layernorm.weight [D]             model.layers.N.post_attention_layernorm.weight [D]
+ *   model.layers.N.self_attn.{q,k,v,o}_proj.weight        ({q,k,v}_proj.bias with attention_bias, as Qwen2)
+ *   model.layers.N.mlp.{gate,up,down}_proj.weight
+ *
+ * This is the form the trainer produces and the family exporter (shared/forge/src/onnx) consumes.
+ */
+export interface DecoderConfig {
+  model_type: DecoderFamily;
+  vocab_size: number;
+  hidden_size: number;
+  intermediate_size: number;
+  num_hidden_layers: number;
+  num_attention_heads: number;
+  /** Grouped-query attention: key/value heads (divides num_attention_heads). */
+  num_key_value_heads: number;
+  /** Defaults to hidden_size / num_attention_heads. */
+  head_dim?: number;
+  rms_norm_eps: number;
+  rope_theta: number;
+  max_position_embeddings: number;
+  tie_word_embeddings: boolean;
+  /** MLP activation on the gate: silu (Llama, Mistral, Qwen2, Phi-3) or gelu_pytorch_tanh (Gemma). */
+  hidden_act: 'silu' | 'gelu_pytorch_tanh';
+  /** Biases on q/k/v projections (Qwen2). */
+  attention_bias?: boolean;
+  bos_token_id?: number;
+  eos_token_id?: number;
+  pad_token_id?: number;
+}
+
+export const DECODER_FAMILIES = ['llama', 'mistral', 'qwen2', 'phi3', 'gemma'] as const;
+export type DecoderFamily = (typeof DECODER_FAMILIES)[number];
+
+export interface NamedTensor {
+  shape: number[];
+  data: Float32Array;
+}
+/** A Hugging Face-named state dict. */
+export type DecoderWeights = Record<string, NamedTensor>;
+
+export const headDim = (c: DecoderConfig): number => c.head_dim ?? c.hidden_size / c.num_attention_heads;
+/** Gemma scales embeddings by √hidden and stores RMSNorm gains as offsets from 1. */
+export const isGemma = (c: DecoderConfig): boolean => c.model_type === 'gemma';
+
+/** Checks the integer structure of a config; throws with the offending key. */
+export function checkDecoderConfig(c: DecoderConfig): void {
+  if (!DECODER_FAMILIES.includes(c.model_type)) throw new Error(`unsupported model_type ${String(c.model_type)} (supported: ${DECODER_FAMILIES.join(', ')})`);
+  for (const key of ['vocab_size', 'hidden_size', 'intermediate_size', 'num_hidden_layers', 'num_attention_heads', 'num_key_value_heads', 'max_position_embeddings'] as const) {
+    if (!Number.isInteger(c[key]) || c[key] < 1) throw new Error(`config ${key} must be a positive integer, got ${c[key]}`);
+  }
+  if (c.num_attention_heads % c.num_key_value_heads !== 0) throw new Error(`num_key_value_heads (${c.num_key_value_heads}) must divide num_attention_heads (${c.num_attention_heads})`);
+  const hd = headDim(c);
+  if (!Number.isInteger(hd) || hd % 2 !== 0) throw new Error(`head_dim must be an even integer, got ${hd}`);
+  if (!(c.rms_norm_eps > 0) || !(c.rope_theta > 0)) throw new Error('rms_norm_eps and rope_theta must be positive');
+  if (c.hidden_act !== 'silu' && c.hidden_act !== 'gelu_pytorch_tanh') throw new Error(`unsupported hidden_act ${String(c.hidden_act)}`);
+}
+
+export interface DecoderParamSpec {
+  name: string;
+  shape: number[];
+  /** AdamW decays matrices, not norm gains or biases. */
+  decay: boolean;
+}
+
+/** Every parameter of a decoder, in a fixed order (embeddings, layers, final norm, untied head). */
+export function decoderParamSpecs(c: DecoderConfig): DecoderParamSpec[] {
+  const D = c.hidden_size;
+  const hd = headDim(c);
+  const q = c.num_attention_heads * hd;
+  const kv = c.num_key_value_heads * hd;
+  const I = c.intermediate_size;
+  const out: DecoderParamSpec[] = [{ name: 'model.embed_tokens.weight', shape: [c.vocab_size, D], decay: true }];
+  for (let l = 0; l < c.num_hidden_layers; l++) {
+    const p = `model.layers.${l}`;
+    out.push({ name: `${p}.input_layernorm.weight`, shape: [D], decay: false });
+    out.push({ name: `${p}.self_attn.q_proj.weight`, shape: [q, D], decay: true });
+    out.push({ name: `${p}.self_attn.k_proj.weight`, shape: [kv, D], decay: true });
+    out.push({ name: `${p}.self_attn.v_proj.weight`, shape: [kv, D], decay: true });
+    if (c.attention_bias) {
+      out.push({ name: `${p}.self_attn.q_proj.bias`, shape: [q], decay: false });
+      out.push({ name: `${p}.self_attn.k_proj.bias`, shape: [kv], decay: false });
+      out.push({ name: `${p}.self_attn.v_proj.bias`, shape: [kv], decay: false });
+    }
+    out.push({ name: `${p}.self_attn.o_proj.weight`, shape: [D, q], decay: true });
+    out.push({ name: `${p}.post_attention_layernorm.weight`, shape: [D], decay: false });
+    out.push({ name: `${p}.mlp.gate_proj.weight`, shape: [I, D], decay: true });
+    out.push({ name: `${p}.mlp.up_proj.weight`, shape: [I, D], decay: true });
+    out.push({ name: `${p}.mlp.down_proj.weight`, shape: [D, I], decay: true });
+  }
+  out.push({ name: 'model.norm.weight', shape: [D], decay: false });
+  if (!c.tie_word_embeddings) out.push({ name: 'lm_head.weight', shape: [c.vocab_size, D], decay: true });
+  return out;
+}
+
+export interface RandomDecoderOptions {
+  /** Standard deviation of the matrices (transformers: initializer_range 0.02). */
+  std?: number;
+  /** Also randomise norm gains and biases (tests, so that errors in them show in the logits). */
+  randomizeAffine?: boolean;
+}
+
+/**
+ * Seeded initialisation as transformers does it: normal(0, std) matrices, zero biases, norm gains 1 (0 in
+ * Gemma's offset form).
+ */
+export function randomDecoderWeights(c: DecoderConfig, seed = 0, options: RandomDecoderOptions = {}): DecoderWeights {
+  checkDecoderConfig(c);
+  const std = options.std ?? 0.02;
+  const rng = new SeededRng(seed);
+  const out: DecoderWeights = {};
+  for (const spec of decoderParamSpecs(c)) {
+    const data = new Float32Array(spec.shape.reduce((a, b) => a * b, 1));
+    if (spec.decay) for (let i = 0; i < data.length; i++) data[i] = rng.normal() * std;
+    else {
+      if (spec.name.endsWith('norm.weight') && !isGemma(c)) data.fill(1);
+      if (options.randomizeAffine) for (let i = 0; i < data.length; i++) data[i] += 0.1 * rng.normal();
+    }
+    out[spec.name] = { shape: spec.shape, data };
+  }
+  return out;
+}
+
+/** Throws unless `weights` has exactly the parameters of `c` with their shapes. */
+export function checkDecoderWeights(c: DecoderConfig, weights: DecoderWeights): void {
+  const specs = decoderParamSpecs(c);
+  for (const spec of specs) {
+    const w = weights[spec.name];
+    if (!w) throw new Error(`weights lack ${spec.name}`);
+    if (w.shape.join() !== spec.shape.join() || w.data.length !== spec.shape.reduce((a, b) => a * b, 1)) {
+      throw new Error(`${spec.name} has shape [${w.shape}], expected [${spec.shape}]`);
+    }
+  }
+  const known = new Set(specs.map((s) => s.name));
+  const extra = Object.keys(weights).filter((k) => !known.has(k));
+  if (extra.length) throw new Error(`weights have parameters the config does not describe: ${extra.slice(0, 5).join(', ')}`);
+}
+
+/** cos and sin tables [T, head_dim] for rotary positions 0..T-1 (HF: frequencies repeated over both halves). */
+export function ropeTables(c: DecoderConfig, length: number): { cos: Float32Array; sin: Float32Array } {
+  const hd = headDim(c);
+  const half = hd / 2;
+  const cos = new Float32Array(length * hd);
+  const sin = new Float32Array(length * hd);
+  for (let pos = 0; pos < length; pos++) {
+    for (let i = 0; i < half; i++) {
+      // Computed in float32 like transformers (inv_freq is a float32 tensor), so exports agree to the last bit.
+      const invFreq = Math.fround(1 / Math.fround(c.rope_theta ** ((2 * i) / hd)));
+      const angle = Math.fround(pos * invFreq);
+      cos[pos * hd + i] = cos[pos * hd + i + half] = Math.cos(angle);
+      sin[pos * hd + i] = sin[pos * hd + i + half] = Math.sin(angle);
+    }
+  }
+  return { cos, sin };
+}
