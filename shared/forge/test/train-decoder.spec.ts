@@ -44,7 +44,10 @@ describe('llama-family training graph (onnxruntime)', () => {
     ['llama, grouped-query attention, untied head', {}],
     ['qwen2: q/k/v biases, tied embeddings', { model_type: 'qwen2', attention_bias: true, tie_word_embeddings: true, rope_theta: 1e6 }],
     ['gemma: √D embeddings, (1 + w) norms, GELU gate, head_dim ≠ D/H, one kv head', { model_type: 'gemma', hidden_act: 'gelu_pytorch_tanh', head_dim: 16, num_key_value_heads: 1, tie_word_embeddings: true }],
-    ['mistral: full multi-head', { model_type: 'mistral', num_key_value_heads: 4 }],
+    ['mistral: full multi-head, sliding window of 5', { model_type: 'mistral', num_key_value_heads: 4, sliding_window: 5 }],
+    ['llama: q/k/v/o biases, llama3 rope scaling', { attention_bias: true, rope_scaling: { rope_type: 'llama3', factor: 8, low_freq_factor: 1, high_freq_factor: 4, original_max_position_embeddings: 8 } }],
+    ['qwen3: per-head q/k RMSNorm', { model_type: 'qwen3', head_dim: 16 }],
+    ['phi3: fused qkv and gate|up, partial rotary 0.5', { model_type: 'phi3', partial_rotary_factor: 0.5 }],
   ];
 
   it.each(variants)('matches the reference forward pass on random weights: %s (≤ 1e-4)', async (_name, extra) => {

@@ -1,14 +1,16 @@
 import { SeededRng } from '../train/rng';
 
 /**
- * Llama-family decoders (Llama, Mistral, Qwen2, Phi-3 after splitting its fused projections, Gemma) in Hugging Face
- * terms: the config is `config.json`'s keys (snake_case, as transformers writes them) and the weights are a state
- * dict, `Record<name, {shape, data}>` with PyTorch names and orientation (a Linear's weight is [out, in], y = x·Wᵀ):
+ * Llama-family decoders (Llama, Mistral, Qwen2, Qwen3, Phi-3, Gemma) in Hugging Face terms: the config is
+ * `config.json`'s keys (snake_case, as transformers writes them; see {@link decoderConfigFromJson} for real files)
+ * and the weights are a state dict, `Record<name, {shape, data}>` with PyTorch names and orientation (a Linear's
+ * weight is [out, in], y = x·Wᵀ):
  *
  *   model.embed_tokens.weight [V, D]                      model.norm.weight [D]      lm_head.weight [V, D] (untied)
  *   model.layers.N.input_layernorm.weight [D]             model.layers.N.post_attention_layernorm.weight [D]
- *   model.layers.N.self_attn.{q,k,v,o}_proj.weight        ({q,k,v}_proj.bias with attention_bias, as Qwen2)
- *   model.layers.N.mlp.{gate,up,down}_proj.weight
+ *   model.layers.N.self_attn.{q,k,v,o}_proj.weight        (q/k/v biases: Qwen2, or Llama with attention_bias, which
+ *   model.layers.N.mlp.{gate,up,down}_proj.weight          also biases o_proj; Qwen3 adds self_attn.{q,k}_norm.weight)
+ *   Phi-3 fuses self_attn.qkv_proj.weight [(H+2K)·hd, D] and mlp.gate_up_proj.weight [2I, D].
  *
  * This is the form the trainer produces and the family exporter (shared/forge/src/onnx) consumes.
  */
@@ -29,14 +31,20 @@ export interface DecoderConfig {
   tie_word_embeddings: boolean;
   /** MLP activation on the gate: silu (Llama, Mistral, Qwen2, Phi-3) or gelu_pytorch_tanh (Gemma). */
   hidden_act: 'silu' | 'gelu_pytorch_tanh';
-  /** Biases on q/k/v projections (Qwen2). */
+  /** Llama: biases on q/k/v/o (Qwen2 always has q/k/v biases and no such key). */
   attention_bias?: boolean;
+  /** Phi-3: rotate only this fraction of each head (default 1). */
+  partial_rotary_factor?: number;
+  /** Rotary frequency scaling as transformers writes it (linear, llama3). */
+  rope_scaling?: { rope_type?: string; type?: string; factor: number; low_freq_factor?: number; high_freq_factor?: number; original_max_position_embeddings?: number } | null;
+  /** Mistral / Phi-3: attend to at most this many positions back (null = full causal attention). */
+  sliding_window?: number | null;
   bos_token_id?: number;
   eos_token_id?: number;
   pad_token_id?: number;
 }
 
-export const DECODER_FAMILIES = ['llama', 'mistral', 'qwen2', 'phi3', 'gemma'] as const;
+export const DECODER_FAMILIES = ['llama', 'mistral', 'qwen2', 'qwen3', 'phi3', 'gemma'] as const;
 export type DecoderFamily = (typeof DECODER_FAMILIES)[number];
 
 export interface NamedTensor {
@@ -49,6 +57,16 @@ export type DecoderWeights = Record<string, NamedTensor>;
 export const headDim = (c: DecoderConfig): number => c.head_dim ?? c.hidden_size / c.num_attention_heads;
 /** Gemma scales embeddings by √hidden and stores RMSNorm gains as offsets from 1. */
 export const isGemma = (c: DecoderConfig): boolean => c.model_type === 'gemma';
+/** q/k/v projections carry biases (Qwen2 always; Llama with attention_bias). */
+export const hasQkvBias = (c: DecoderConfig): boolean => c.model_type === 'qwen2' || (c.model_type === 'llama' && c.attention_bias === true);
+/** o_proj carries a bias (Llama with attention_bias). */
+export const hasOutputBias = (c: DecoderConfig): boolean => c.model_type === 'llama' && c.attention_bias === true;
+/** Qwen3 RMS-normalises each query and key head before the rotation. */
+export const hasQkNorm = (c: DecoderConfig): boolean => c.model_type === 'qwen3';
+/** Phi-3 stores q|k|v and gate|up as fused projections. */
+export const isFused = (c: DecoderConfig): boolean => c.model_type === 'phi3';
+/** Rotated dimensions per head (Phi-3's partial_rotary_factor; even). */
+export const rotaryDim = (c: DecoderConfig): number => 2 * Math.floor((headDim(c) * (c.model_type === 'phi3' ? c.partial_rotary_factor ?? 1 : 1)) / 2);
 
 /** Checks the integer structure of a config; throws with the offending key. */
 export function checkDecoderConfig(c: DecoderConfig): void {
@@ -59,6 +77,9 @@ export function checkDecoderConfig(c: DecoderConfig): void {
   if (c.num_attention_heads % c.num_key_value_heads !== 0) throw new Error(`num_key_value_heads (${c.num_key_value_heads}) must divide num_attention_heads (${c.num_attention_heads})`);
   const hd = headDim(c);
   if (!Number.isInteger(hd) || hd % 2 !== 0) throw new Error(`head_dim must be an even integer, got ${hd}`);
+  if (rotaryDim(c) <= 0) throw new Error('partial_rotary_factor leaves no rotary dimensions');
+  if (c.sliding_window !== undefined && c.sliding_window !== null && !(Number.isInteger(c.sliding_window) && c.sliding_window > 0)) throw new Error(`sliding_window must be a positive integer or null, got ${c.sliding_window}`);
+  ropeInverseFrequencies(c);
   if (!(c.rms_norm_eps > 0) || !(c.rope_theta > 0)) throw new Error('rms_norm_eps and rope_theta must be positive');
   if (c.hidden_act !== 'silu' && c.hidden_act !== 'gelu_pytorch_tanh') throw new Error(`unsupported hidden_act ${String(c.hidden_act)}`);
 }
@@ -81,18 +102,31 @@ export function decoderParamSpecs(c: DecoderConfig): DecoderParamSpec[] {
   for (let l = 0; l < c.num_hidden_layers; l++) {
     const p = `model.layers.${l}`;
     out.push({ name: `${p}.input_layernorm.weight`, shape: [D], decay: false });
-    out.push({ name: `${p}.self_attn.q_proj.weight`, shape: [q, D], decay: true });
-    out.push({ name: `${p}.self_attn.k_proj.weight`, shape: [kv, D], decay: true });
-    out.push({ name: `${p}.self_attn.v_proj.weight`, shape: [kv, D], decay: true });
-    if (c.attention_bias) {
-      out.push({ name: `${p}.self_attn.q_proj.bias`, shape: [q], decay: false });
-      out.push({ name: `${p}.self_attn.k_proj.bias`, shape: [kv], decay: false });
-      out.push({ name: `${p}.self_attn.v_proj.bias`, shape: [kv], decay: false });
+    if (isFused(c)) {
+      out.push({ name: `${p}.self_attn.qkv_proj.weight`, shape: [q + 2 * kv, D], decay: true });
+    } else {
+      out.push({ name: `${p}.self_attn.q_proj.weight`, shape: [q, D], decay: true });
+      out.push({ name: `${p}.self_attn.k_proj.weight`, shape: [kv, D], decay: true });
+      out.push({ name: `${p}.self_attn.v_proj.weight`, shape: [kv, D], decay: true });
+      if (hasQkvBias(c)) {
+        out.push({ name: `${p}.self_attn.q_proj.bias`, shape: [q], decay: false });
+        out.push({ name: `${p}.self_attn.k_proj.bias`, shape: [kv], decay: false });
+        out.push({ name: `${p}.self_attn.v_proj.bias`, shape: [kv], decay: false });
+      }
+    }
+    if (hasQkNorm(c)) {
+      out.push({ name: `${p}.self_attn.q_norm.weight`, shape: [headDim(c)], decay: false });
+      out.push({ name: `${p}.self_attn.k_norm.weight`, shape: [headDim(c)], decay: false });
     }
     out.push({ name: `${p}.self_attn.o_proj.weight`, shape: [D, q], decay: true });
+    if (hasOutputBias(c)) out.push({ name: `${p}.self_attn.o_proj.bias`, shape: [D], decay: false });
     out.push({ name: `${p}.post_attention_layernorm.weight`, shape: [D], decay: false });
-    out.push({ name: `${p}.mlp.gate_proj.weight`, shape: [I, D], decay: true });
-    out.push({ name: `${p}.mlp.up_proj.weight`, shape: [I, D], decay: true });
+    if (isFused(c)) {
+      out.push({ name: `${p}.mlp.gate_up_proj.weight`, shape: [2 * I, D], decay: true });
+    } else {
+      out.push({ name: `${p}.mlp.gate_proj.weight`, shape: [I, D], decay: true });
+      out.push({ name: `${p}.mlp.up_proj.weight`, shape: [I, D], decay: true });
+    }
     out.push({ name: `${p}.mlp.down_proj.weight`, shape: [D, I], decay: true });
   }
   out.push({ name: 'model.norm.weight', shape: [D], decay: false });
@@ -143,19 +177,44 @@ export function checkDecoderWeights(c: DecoderConfig, weights: DecoderWeights): 
   if (extra.length) throw new Error(`weights have parameters the config does not describe: ${extra.slice(0, 5).join(', ')}`);
 }
 
-/** cos and sin tables [T, head_dim] for rotary positions 0..T-1 (HF: frequencies repeated over both halves). */
+/**
+ * Rotary inverse frequencies θ^(−2i/d) for i < d/2 (d = rotary dims), float32 as transformers computes them, with
+ * rope_scaling's linear and llama3 rules (transformers' ROPE_INIT_FUNCTIONS).
+ */
+export function ropeInverseFrequencies(c: DecoderConfig): Float32Array {
+  const d = rotaryDim(c);
+  const inv = Float32Array.from({ length: d / 2 }, (_, i) => 1 / Math.fround(c.rope_theta ** ((2 * i) / d)));
+  const scaling = c.rope_scaling;
+  const type = scaling?.rope_type ?? scaling?.type ?? 'default';
+  if (!scaling || type === 'default') return inv;
+  if (type === 'linear') return inv.map((f) => f / scaling.factor);
+  if (type === 'llama3') {
+    const { factor, low_freq_factor: low = 1, high_freq_factor: high = 4, original_max_position_embeddings: original = 8192 } = scaling;
+    const lowWavelen = original / low;
+    const highWavelen = original / high;
+    return inv.map((f) => {
+      const wavelen = (2 * Math.PI) / f;
+      if (wavelen < highWavelen) return f;
+      if (wavelen > lowWavelen) return f / factor;
+      const smooth = (original / wavelen - low) / (high - low);
+      return (1 - smooth) * (f / factor) + smooth * f;
+    });
+  }
+  throw new Error(`rope_scaling type ${type} is not supported (supported: default, linear, llama3)`);
+}
+
+/** cos and sin tables [T, rotary dims] for positions 0..T-1 (HF: frequencies repeated over both halves). */
 export function ropeTables(c: DecoderConfig, length: number): { cos: Float32Array; sin: Float32Array } {
-  const hd = headDim(c);
-  const half = hd / 2;
-  const cos = new Float32Array(length * hd);
-  const sin = new Float32Array(length * hd);
+  const d = rotaryDim(c);
+  const half = d / 2;
+  const inv = ropeInverseFrequencies(c);
+  const cos = new Float32Array(length * d);
+  const sin = new Float32Array(length * d);
   for (let pos = 0; pos < length; pos++) {
     for (let i = 0; i < half; i++) {
-      // Computed in float32 like transformers (inv_freq is a float32 tensor), so exports agree to the last bit.
-      const invFreq = Math.fround(1 / Math.fround(c.rope_theta ** ((2 * i) / hd)));
-      const angle = Math.fround(pos * invFreq);
-      cos[pos * hd + i] = cos[pos * hd + i + half] = Math.cos(angle);
-      sin[pos * hd + i] = sin[pos * hd + i + half] = Math.sin(angle);
+      const angle = Math.fround(pos * inv[i]);
+      cos[pos * d + i] = cos[pos * d + i + half] = Math.cos(angle);
+      sin[pos * d + i] = sin[pos * d + i + half] = Math.sin(angle);
     }
   }
   return { cos, sin };

@@ -161,7 +161,7 @@ function reduceMean(t: Tape, x: Val): Val {
 }
 
 /**
- * RMSNorm over the last axis of [N, D]: x / sqrt(mean(x²) + eps) ⊙ w, or ⊙ (1 + w) with `unitOffset` (Gemma).
+ * RMSNorm over the last axis: x / sqrt(mean(x²) + eps) ⊙ w, or ⊙ (1 + w) with `unitOffset` (Gemma); any rank.
  * dx = r ⊙ (dn − n ⊙ mean(dn ⊙ n)) with n the normalised x and dn = dy ⊙ gain.
  */
 export function rmsNorm(t: Tape, x: Val, weight: Val, eps: number, unitOffset = false): Val {
@@ -173,7 +173,8 @@ export function rmsNorm(t: Tape, x: Val, weight: Val, eps: number, unitOffset = 
   t.record([x, weight], [y], ([dy]) => {
     const dn = mul(t, dy!, gain);
     const dx = x.requiresGrad ? mul(t, r, sub(t, dn, mul(t, n, reduceMean(t, mul(t, dn, n))))) : null;
-    return [dx, weight.requiresGrad ? reduceSum(t, mul(t, dy!, n), [0], false) : null];
+    const leading = x.shape.slice(0, -1).map((_, i) => i);
+    return [dx, weight.requiresGrad ? reduceSum(t, mul(t, dy!, n), leading, false) : null];
   });
   return y;
 }

@@ -1,4 +1,4 @@
-import { add, gemm, matmul, rope, scale, softmax } from '../graph/ops';
+import { add, concat, gemm, matmul, rmsNorm, rope, scale, softmax, split } from '../graph/ops';
 import { Tape, Val } from '../graph/tape';
 
 /** One trainable (or frozen) tensor of a model. */
@@ -66,21 +66,30 @@ export interface AttentionShape {
   heads: number;
   kvHeads: number;
   headDim: number;
-  /** Rotary tables [T, headDim] (llama family); absent for learned positions (GPT-2). */
+  /** Rotary tables [T, rotary dims ≤ headDim] (llama family); absent for learned positions (GPT-2). */
   rotary?: { cos: Val; sin: Val };
+  /** Qwen3: RMSNorm of every query and key head (gains [headDim]) before the rotation. */
+  headNorm?: { q: Val; k: Val; eps: number };
+  /** Keys more than this many positions back are not attended (Mistral, Phi-3); null = all. */
+  slidingWindow?: number | null;
 }
 
 const maskCache = new WeakMap<Tape, Map<string, Val>>();
 
-/** Additive causal mask for `group` query heads sharing a key head: [group·T, T], row g·T + i sees keys ≤ i. */
-function causalMask(t: Tape, T: number, group: number): Val {
+/**
+ * Additive causal mask for `group` query heads sharing a key head: [group·T, T], row g·T + i sees keys j ≤ i
+ * (and i − j < window with a sliding window).
+ */
+function causalMask(t: Tape, T: number, group: number, window: number | null): Val {
   let perTape = maskCache.get(t);
   if (!perTape) maskCache.set(t, (perTape = new Map()));
-  const key = `${T}x${group}`;
+  const key = `${T}x${group}/${window}`;
   let mask = perTape.get(key);
   if (!mask) {
     const data = new Float32Array(group * T * T);
-    for (let g = 0; g < group; g++) for (let i = 0; i < T; i++) for (let j = i + 1; j < T; j++) data[(g * T + i) * T + j] = -1e9;
+    for (let g = 0; g < group; g++) {
+      for (let i = 0; i < T; i++) for (let j = 0; j < T; j++) if (j > i || (window !== null && i - j >= window)) data[(g * T + i) * T + j] = -1e9;
+    }
     mask = t.constant(data, [group * T, T], 'causal_mask');
     perTape.set(key, mask);
   }
@@ -100,13 +109,25 @@ export function causalSelfAttention(ctx: ForwardContext, q: Val, k: Val, v: Val,
   const toHeads = (x: Val, n: number): Val => t.transpose(t.reshape(x, [B, T, n, hd]), [0, 2, 1, 3]); // [B, n, T, hd]
   let qh = toHeads(q, H);
   let kh = toHeads(k, Hkv);
-  if (s.rotary) {
-    qh = rope(t, qh, s.rotary.cos, s.rotary.sin);
-    kh = rope(t, kh, s.rotary.cos, s.rotary.sin);
+  if (s.headNorm) {
+    qh = rmsNorm(t, qh, s.headNorm.q, s.headNorm.eps);
+    kh = rmsNorm(t, kh, s.headNorm.k, s.headNorm.eps);
+  }
+  const rotary = s.rotary;
+  if (rotary) {
+    const rd = rotary.cos.shape[1];
+    // Partial rotary (Phi-3): the first rd dims of each head rotate, the rest pass through.
+    const rotate = (x: Val): Val => {
+      if (rd === hd) return rope(t, x, rotary.cos, rotary.sin);
+      const [head, tail] = split(t, x, -1, [rd, hd - rd]);
+      return concat(t, [rope(t, head, rotary.cos, rotary.sin), tail], -1);
+    };
+    qh = rotate(qh);
+    kh = rotate(kh);
   }
   // 1/√hd on q, the smaller operand of the score product.
   const qg = t.reshape(scale(t, qh, 1 / Math.sqrt(hd)), [B, Hkv, G * T, hd]);
-  const scores = add(t, matmul(t, qg, kh, true), causalMask(t, T, G)); // [B, Hkv, G·T, T]
+  const scores = add(t, matmul(t, qg, kh, true), causalMask(t, T, G, s.slidingWindow ?? null)); // [B, Hkv, G·T, T]
   const probs = ctx.dropout(softmax(t, scores));
   const ctxh = t.reshape(matmul(t, probs, toHeads(v, Hkv)), [B, H, T, hd]);
   return t.reshape(t.transpose(ctxh, [0, 2, 1, 3]), [B * T, H * hd]);
