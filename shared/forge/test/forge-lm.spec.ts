@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import type { DecoderConfig } from '../src/gpt/decoder-weights';
+import type { DecoderConfigJson } from '../src/gpt/decoder-weights';
 import { headDim } from '../src/gpt/decoder-weights';
 import type { GptWeights } from '../src/gpt/gpt-weights';
 import { ADAPTERS_FILE, decoderExporterAvailable, forgeLm, importDecoderDir, readBaseModel, WEIGHTS_FILE } from '../src/pipelines';
@@ -86,7 +86,7 @@ describe('forgeLm (assay forge lm)', () => {
       model = decodeCheckpoint<DecoderModel>(new Uint8Array(fs.readFileSync(path.join(llamaDir, WEIGHTS_FILE))));
     });
 
-    const kvOf = (c: DecoderConfig) => ({ heads: c.num_key_value_heads, headDim: headDim(c) });
+    const kvOf = (c: DecoderConfigJson) => ({ heads: c.num_key_value_heads, headDim: headDim(c) });
 
     it("writes config.json in the llama layout, and the exported ONNX logits equal the trainer's forward (≤ 1e-4)", async () => {
       const config = JSON.parse(fs.readFileSync(path.join(llamaDir, 'config.json'), 'utf8')) as Record<string, unknown>;

@@ -2,13 +2,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { DecoderConfig, randomDecoderWeights } from '../src/gpt/decoder-weights';
+import { DecoderConfigJson, randomDecoderWeights } from '../src/gpt/decoder-weights';
 import { decoderReferenceForward } from '../src/gpt/decoder-reference-forward';
 import { importDecoderDir } from '../src/pipelines/import-decoder';
 import { decoderLogits, trainDecoder } from '../src/train';
 import { TorchStyleOptions, writeTorchStyleDecoder } from './torch-style-decoder';
 
-const config = (extra: Partial<DecoderConfig> = {}): DecoderConfig => ({
+const config = (extra: Partial<DecoderConfigJson> = {}): DecoderConfigJson => ({
   model_type: 'llama',
   vocab_size: 37,
   hidden_size: 32,
@@ -45,7 +45,7 @@ const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
 };
 
 describe('importing llama-family weights from ONNX exports', () => {
-  const cases: [string, Partial<DecoderConfig>, TorchStyleOptions][] = [
+  const cases: [string, Partial<DecoderConfigJson>, TorchStyleOptions][] = [
     ['llama, torch/Optimum naming (anonymous [in, out] MatMul weights)', {}, { naming: 'anonymous' }],
     ['llama, Hugging Face names behind Transpose, float16, external data', {}, { naming: 'hf', float16: true, externalData: true }],
     ['qwen2 (q/k/v biases), anonymous', { model_type: 'qwen2', num_key_value_heads: 4 }, { naming: 'anonymous' }],

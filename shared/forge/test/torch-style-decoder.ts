@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { onnx } from 'onnx-proto';
-import { DecoderConfig, DecoderWeights, hasQkvBias, headDim, isGemma, ropeTables } from '../src/gpt/decoder-weights';
+import { DecoderConfigJson, DecoderWeights, hasQkvBias, headDim, isGemma, ropeTables } from '../src/gpt/decoder-weights';
 
 /**
  * A llama-family forward pass (input_ids → logits, no cache) written the way torch.onnx / Optimum exports look, so
@@ -29,7 +29,7 @@ function toHalf(v: number): number {
   return rounded === 1024 ? sign | ((exp + 1) << 10) : sign | (exp << 10) | rounded;
 }
 
-export function writeTorchStyleDecoder(dir: string, config: DecoderConfig, weights: DecoderWeights, options: TorchStyleOptions): string {
+export function writeTorchStyleDecoder(dir: string, config: DecoderConfigJson, weights: DecoderWeights, options: TorchStyleOptions): string {
   const F = onnx.TensorProto.DataType.FLOAT;
   const nodes: onnx.INodeProto[] = [];
   const inits: onnx.ITensorProto[] = [];

@@ -1,4 +1,4 @@
-import { DecoderConfig, randomDecoderWeights } from '../src/gpt/decoder-weights';
+import { DecoderConfigJson, randomDecoderWeights } from '../src/gpt/decoder-weights';
 import { decoderReferenceForward } from '../src/gpt/decoder-reference-forward';
 import {
   decodeCheckpoint,
@@ -21,7 +21,7 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return max;
 }
 
-const tinyLlama = (vocab: number, extra: Partial<DecoderConfig> = {}): DecoderConfig => ({
+const tinyLlama = (vocab: number, extra: Partial<DecoderConfigJson> = {}): DecoderConfigJson => ({
   model_type: 'llama',
   vocab_size: vocab,
   hidden_size: 32,
@@ -40,7 +40,7 @@ const tinyLlama = (vocab: number, extra: Partial<DecoderConfig> = {}): DecoderCo
 const ids = [Array.from({ length: 12 }, (_, i) => (i * 7 + 3) % 41), Array.from({ length: 12 }, (_, i) => (i * i + 1) % 41)];
 
 describe('llama-family training graph (onnxruntime)', () => {
-  const variants: [string, Partial<DecoderConfig>][] = [
+  const variants: [string, Partial<DecoderConfigJson>][] = [
     ['llama, grouped-query attention, untied head', {}],
     ['qwen2: q/k/v biases, tied embeddings', { model_type: 'qwen2', attention_bias: true, tie_word_embeddings: true, rope_theta: 1e6 }],
     ['gemma: √D embeddings, (1 + w) norms, GELU gate, head_dim ≠ D/H, one kv head', { model_type: 'gemma', hidden_act: 'gelu_pytorch_tanh', head_dim: 16, num_key_value_heads: 1, tie_word_embeddings: true }],
@@ -79,7 +79,7 @@ describe('llama-family training graph (onnxruntime)', () => {
       expect(report.family).toBe('llama');
       expect(report.backend).toBe('onnxruntime');
       expect(report.valLoss!).toBeLessThan(Math.log(corpus.vocabSize) - 1);
-      expect((report.shape as DecoderConfig).num_key_value_heads).toBe(2);
+      expect((report.shape as DecoderConfigJson).num_key_value_heads).toBe(2);
       expect(Object.keys(weights.weights)).toContain('model.layers.1.self_attn.k_proj.weight');
       expect(weights.weights['model.layers.1.self_attn.k_proj.weight'].shape).toEqual([16, 32]);
     });

@@ -1,7 +1,7 @@
-import { checkDecoderConfig, DECODER_FAMILIES, DecoderConfig, DecoderFamily } from './decoder-weights';
+import { checkDecoderConfig, DECODER_FAMILIES, DecoderConfigJson, DecoderFamily } from './decoder-weights';
 
 /** transformers' defaults for keys a config.json may omit, per family (configuration_<family>.py). */
-const DEFAULTS: Record<DecoderFamily, Partial<DecoderConfig>> = {
+const DEFAULTS: Record<DecoderFamily, Partial<DecoderConfigJson>> = {
   llama: { rms_norm_eps: 1e-6, rope_theta: 10000, tie_word_embeddings: false, max_position_embeddings: 2048 },
   mistral: { rms_norm_eps: 1e-6, rope_theta: 10000, tie_word_embeddings: false, max_position_embeddings: 4096 * 32, sliding_window: 4096 },
   qwen2: { rms_norm_eps: 1e-6, rope_theta: 10000, tie_word_embeddings: false, max_position_embeddings: 32768 },
@@ -15,10 +15,10 @@ const firstId = (v: unknown): number | undefined => (typeof v === 'number' ? v :
 
 /**
  * A real `config.json` of a supported family (as Optimum or transformers.js exports carry it) as the trainer's
- * {@link DecoderConfig}, with transformers' defaults for omitted keys. Throws on an unsupported model_type or
+ * {@link DecoderConfigJson}, with transformers' defaults for omitted keys. Throws on an unsupported model_type or
  * activation, naming them.
  */
-export function decoderConfigFromJson(json: Record<string, unknown>): DecoderConfig {
+export function decoderConfigFromJson(json: Record<string, unknown>): DecoderConfigJson {
   const family = json.model_type as DecoderFamily;
   if (!DECODER_FAMILIES.includes(family)) throw new Error(`model_type ${JSON.stringify(json.model_type)} is not supported (supported: ${DECODER_FAMILIES.join(', ')}, gpt2)`);
   const d = DEFAULTS[family];
@@ -27,7 +27,7 @@ export function decoderConfigFromJson(json: Record<string, unknown>): DecoderCon
   if (act !== 'silu' && act !== 'gelu_pytorch_tanh') throw new Error(`hidden_act ${act} is not supported`);
   // Qwen2 only uses its sliding window when use_sliding_window is set; Mistral and Phi-3 always do when one is given.
   const window = family === 'mistral' || family === 'phi3' || json.use_sliding_window === true ? (json.sliding_window as number | null | undefined) ?? d.sliding_window ?? null : null;
-  const config: DecoderConfig = {
+  const config: DecoderConfigJson = {
     model_type: family,
     vocab_size: num(json, 'vocab_size')!,
     hidden_size: num(json, 'hidden_size')!,
@@ -43,7 +43,7 @@ export function decoderConfigFromJson(json: Record<string, unknown>): DecoderCon
     hidden_act: act,
     ...(typeof json.attention_bias === 'boolean' ? { attention_bias: json.attention_bias } : {}),
     ...(num(json, 'partial_rotary_factor') !== undefined ? { partial_rotary_factor: num(json, 'partial_rotary_factor') } : {}),
-    ...(json.rope_scaling ? { rope_scaling: json.rope_scaling as DecoderConfig['rope_scaling'] } : {}),
+    ...(json.rope_scaling ? { rope_scaling: json.rope_scaling as DecoderConfigJson['rope_scaling'] } : {}),
     ...(window ? { sliding_window: window } : {}),
     ...(firstId(json.bos_token_id) !== undefined ? { bos_token_id: firstId(json.bos_token_id) } : {}),
     ...(firstId(json.eos_token_id) !== undefined ? { eos_token_id: firstId(json.eos_token_id) } : {}),

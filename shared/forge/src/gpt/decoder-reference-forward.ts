@@ -1,4 +1,4 @@
-import { DecoderConfig, DecoderWeights, hasOutputBias, hasQkNorm, hasQkvBias, headDim, isFused, isGemma, ropeTables, rotaryDim } from './decoder-weights';
+import { DecoderConfigJson, DecoderWeights, hasOutputBias, hasQkNorm, hasQkvBias, headDim, isFused, isGemma, ropeTables, rotaryDim } from './decoder-weights';
 
 /**
  * Plain-TypeScript forward pass of a llama-family decoder (float64 accumulation), written from the transformers
@@ -33,7 +33,7 @@ function rmsNorm(x: Float64Array, w: Float32Array, eps: number, unitOffset: bool
 }
 
 const GELU_C = Math.sqrt(2 / Math.PI);
-const act = (c: DecoderConfig, x: number): number =>
+const act = (c: DecoderConfigJson, x: number): number =>
   c.hidden_act === 'silu' ? x / (1 + Math.exp(-x)) : 0.5 * x * (1 + Math.tanh(GELU_C * (x + 0.044715 * x * x * x)));
 
 /** rotate_half convention on the first `rd` dims of each head: (x₁, x₂) → x⊙cos + (−x₂, x₁)⊙sin. */
@@ -51,7 +51,7 @@ function applyRope(v: Float64Array, heads: number, hd: number, rd: number, cos: 
   }
 }
 
-export function decoderReferenceForward(c: DecoderConfig, weights: DecoderWeights, inputIds: number[][]): DecoderForwardOutput {
+export function decoderReferenceForward(c: DecoderConfigJson, weights: DecoderWeights, inputIds: number[][]): DecoderForwardOutput {
   const D = c.hidden_size;
   const V = c.vocab_size;
   const H = c.num_attention_heads;

@@ -14,7 +14,7 @@ import { SeededRng } from '../train/rng';
  *
  * This is the form the trainer produces and the family exporter (shared/forge/src/onnx) consumes.
  */
-export interface DecoderConfig {
+export interface DecoderConfigJson {
   model_type: DecoderFamily;
   vocab_size: number;
   hidden_size: number;
@@ -54,22 +54,22 @@ export interface NamedTensor {
 /** A Hugging Face-named state dict. */
 export type DecoderWeights = Record<string, NamedTensor>;
 
-export const headDim = (c: DecoderConfig): number => c.head_dim ?? c.hidden_size / c.num_attention_heads;
+export const headDim = (c: DecoderConfigJson): number => c.head_dim ?? c.hidden_size / c.num_attention_heads;
 /** Gemma scales embeddings by √hidden and stores RMSNorm gains as offsets from 1. */
-export const isGemma = (c: DecoderConfig): boolean => c.model_type === 'gemma';
+export const isGemma = (c: DecoderConfigJson): boolean => c.model_type === 'gemma';
 /** q/k/v projections carry biases (Qwen2 always; Llama with attention_bias). */
-export const hasQkvBias = (c: DecoderConfig): boolean => c.model_type === 'qwen2' || (c.model_type === 'llama' && c.attention_bias === true);
+export const hasQkvBias = (c: DecoderConfigJson): boolean => c.model_type === 'qwen2' || (c.model_type === 'llama' && c.attention_bias === true);
 /** o_proj carries a bias (Llama with attention_bias). */
-export const hasOutputBias = (c: DecoderConfig): boolean => c.model_type === 'llama' && c.attention_bias === true;
+export const hasOutputBias = (c: DecoderConfigJson): boolean => c.model_type === 'llama' && c.attention_bias === true;
 /** Qwen3 RMS-normalises each query and key head before the rotation. */
-export const hasQkNorm = (c: DecoderConfig): boolean => c.model_type === 'qwen3';
+export const hasQkNorm = (c: DecoderConfigJson): boolean => c.model_type === 'qwen3';
 /** Phi-3 stores q|k|v and gate|up as fused projections. */
-export const isFused = (c: DecoderConfig): boolean => c.model_type === 'phi3';
+export const isFused = (c: DecoderConfigJson): boolean => c.model_type === 'phi3';
 /** Rotated dimensions per head (Phi-3's partial_rotary_factor; even). */
-export const rotaryDim = (c: DecoderConfig): number => 2 * Math.floor((headDim(c) * (c.model_type === 'phi3' ? c.partial_rotary_factor ?? 1 : 1)) / 2);
+export const rotaryDim = (c: DecoderConfigJson): number => 2 * Math.floor((headDim(c) * (c.model_type === 'phi3' ? c.partial_rotary_factor ?? 1 : 1)) / 2);
 
 /** Checks the integer structure of a config; throws with the offending key. */
-export function checkDecoderConfig(c: DecoderConfig): void {
+export function checkDecoderConfig(c: DecoderConfigJson): void {
   if (!DECODER_FAMILIES.includes(c.model_type)) throw new Error(`unsupported model_type ${String(c.model_type)} (supported: ${DECODER_FAMILIES.join(', ')})`);
   for (const key of ['vocab_size', 'hidden_size', 'intermediate_size', 'num_hidden_layers', 'num_attention_heads', 'num_key_value_heads', 'max_position_embeddings'] as const) {
     if (!Number.isInteger(c[key]) || c[key] < 1) throw new Error(`config ${key} must be a positive integer, got ${c[key]}`);
@@ -92,7 +92,7 @@ export interface DecoderParamSpec {
 }
 
 /** Every parameter of a decoder, in a fixed order (embeddings, layers, final norm, untied head). */
-export function decoderParamSpecs(c: DecoderConfig): DecoderParamSpec[] {
+export function decoderParamSpecs(c: DecoderConfigJson): DecoderParamSpec[] {
   const D = c.hidden_size;
   const hd = headDim(c);
   const q = c.num_attention_heads * hd;
@@ -145,7 +145,7 @@ export interface RandomDecoderOptions {
  * Seeded initialisation as transformers does it: normal(0, std) matrices, zero biases, norm gains 1 (0 in
  * Gemma's offset form).
  */
-export function randomDecoderWeights(c: DecoderConfig, seed = 0, options: RandomDecoderOptions = {}): DecoderWeights {
+export function randomDecoderWeights(c: DecoderConfigJson, seed = 0, options: RandomDecoderOptions = {}): DecoderWeights {
   checkDecoderConfig(c);
   const std = options.std ?? 0.02;
   const rng = new SeededRng(seed);
@@ -163,7 +163,7 @@ export function randomDecoderWeights(c: DecoderConfig, seed = 0, options: Random
 }
 
 /** Throws unless `weights` has exactly the parameters of `c` with their shapes. */
-export function checkDecoderWeights(c: DecoderConfig, weights: DecoderWeights): void {
+export function checkDecoderWeights(c: DecoderConfigJson, weights: DecoderWeights): void {
   const specs = decoderParamSpecs(c);
   for (const spec of specs) {
     const w = weights[spec.name];
@@ -181,7 +181,7 @@ export function checkDecoderWeights(c: DecoderConfig, weights: DecoderWeights): 
  * Rotary inverse frequencies θ^(−2i/d) for i < d/2 (d = rotary dims), float32 as transformers computes them, with
  * rope_scaling's linear and llama3 rules (transformers' ROPE_INIT_FUNCTIONS).
  */
-export function ropeInverseFrequencies(c: DecoderConfig): Float32Array {
+export function ropeInverseFrequencies(c: DecoderConfigJson): Float32Array {
   const d = rotaryDim(c);
   const inv = Float32Array.from({ length: d / 2 }, (_, i) => 1 / Math.fround(c.rope_theta ** ((2 * i) / d)));
   const scaling = c.rope_scaling;
@@ -204,7 +204,7 @@ export function ropeInverseFrequencies(c: DecoderConfig): Float32Array {
 }
 
 /** cos and sin tables [T, rotary dims] for positions 0..T-1 (HF: frequencies repeated over both halves). */
-export function ropeTables(c: DecoderConfig, length: number): { cos: Float32Array; sin: Float32Array } {
+export function ropeTables(c: DecoderConfigJson, length: number): { cos: Float32Array; sin: Float32Array } {
   const d = rotaryDim(c);
   const half = d / 2;
   const inv = ropeInverseFrequencies(c);

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { DecoderConfig } from '../gpt/decoder-weights';
+import type { DecoderConfigJson } from '../gpt/decoder-weights';
 import type { TokenizerJson } from '../tokenizer/tokenizer-json';
 import type { DecoderModel } from '../train/model-family';
 
@@ -27,6 +27,6 @@ export async function exportDecoderModelDir(model: DecoderModel, tokenizer: Toke
   if (!decoderExporterAvailable()) throw new Error('exporting llama-family models needs the decoder-family exporter (shared/forge/src/onnx/decoder-families), which is not in this build');
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const exporter = require(EXPORTER_DIR) as DecoderFamiliesModule;
-  const config: DecoderConfig = model.config;
+  const config: DecoderConfigJson = model.config;
   return exporter.exportDecoder(model.weights, exporter.decoderConfigFromHf(config as unknown as Record<string, unknown>), dir, { tokenizer, assay: options.assay });
 }

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
-import type { DecoderConfig } from '../gpt/decoder-weights';
+import type { DecoderConfigJson } from '../gpt/decoder-weights';
 import { specialTokenId, tokenizerVocabSize, END_OF_TEXT, PAD_TOKEN } from '../tokenizer/tokenizer-json';
 import { TokenizerJson } from '../tokenizer/tokenizer-json';
 import type { DecoderModel } from '../train/model-family';
@@ -67,7 +67,7 @@ export function readCorpusFiles(files: string[]): string[] {
 }
 
 /** A fresh llama config of the forge's small sizes (tied embeddings, as small Llama-style models do). */
-export function forgeLlamaConfig(spec: ForgeModelSpec, vocabSize: number, special: { bos: number; eos: number; pad: number }): DecoderConfig {
+export function forgeLlamaConfig(spec: ForgeModelSpec, vocabSize: number, special: { bos: number; eos: number; pad: number }): DecoderConfigJson {
   return {
     model_type: 'llama',
     vocab_size: vocabSize,
@@ -119,7 +119,7 @@ export async function forgeLm(options: ForgeLmOptions): Promise<ForgeLmResult> {
     return { dir, report: result.report, family };
   }
   let model: DecoderModel | undefined = base?.family === 'llama' ? base.model : undefined;
-  let config: DecoderConfig;
+  let config: DecoderConfigJson;
   if (model) config = model.config;
   else {
     const eos = specialTokenId(tokenizer, END_OF_TEXT);

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { onnx } from 'onnx-proto';
-import { DecoderConfig, decoderParamSpecs, DecoderWeights, isGemma } from '../gpt/decoder-weights';
+import { DecoderConfigJson, decoderParamSpecs, DecoderWeights, isGemma } from '../gpt/decoder-weights';
 
 /*
  * Reads a llama-family decoder's weights back out of an ONNX export, into the Hugging Face state dict the trainer
@@ -206,7 +206,7 @@ function plainTensor(src: OnnxWeightSource, name: string, shape: number[], unitO
 }
 
 /** The decoder's state dict from a decoded ONNX model (`dir` holds any external data file). */
-export function decoderWeightsFromOnnx(model: onnx.IModelProto, config: DecoderConfig, dir: string): DecoderWeights {
+export function decoderWeightsFromOnnx(model: onnx.IModelProto, config: DecoderConfigJson, dir: string): DecoderWeights {
   const src = new OnnxWeightSource(model, dir);
   const weights: DecoderWeights = {};
   const missing: string[] = [];

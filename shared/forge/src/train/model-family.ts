@@ -1,4 +1,4 @@
-import { checkDecoderConfig, checkDecoderWeights, DecoderConfig, DecoderWeights, randomDecoderWeights } from '../gpt/decoder-weights';
+import { checkDecoderConfig, checkDecoderWeights, DecoderConfigJson, DecoderWeights, randomDecoderWeights } from '../gpt/decoder-weights';
 import { flattenGptWeights, GptShape, GptWeights, gptWeightsFromFlat } from '../gpt/gpt-weights';
 import { randomGptWeights } from '../gpt/reference-forward';
 import type { LmArchitecture } from './models/architecture';
@@ -19,7 +19,7 @@ export interface ModelFamily<W, S> {
   checkSpec(spec: S, weights: W): void;
   architecture(weights: W): LmArchitecture;
   /** The architecture description the training report carries (GptShape or config.json keys). */
-  describe(weights: W): GptShape | DecoderConfig;
+  describe(weights: W): GptShape | DecoderConfigJson;
   sameArchitecture(a: W, b: W): boolean;
   flatten(weights: W): Map<string, Float32Array>;
   /** Weights of `like`'s architecture holding `flat` (copied). */
@@ -44,16 +44,16 @@ export const GPT2_FAMILY: ModelFamily<GptWeights, GptModelSpec> = {
 
 /** Llama-family weights with their config (what the decoder trainer takes and returns). */
 export interface DecoderModel {
-  config: DecoderConfig;
+  config: DecoderConfigJson;
   weights: DecoderWeights;
 }
 
-const ARCH_KEYS: (keyof DecoderConfig)[] = [
+const ARCH_KEYS: (keyof DecoderConfigJson)[] = [
   'model_type', 'vocab_size', 'hidden_size', 'intermediate_size', 'num_hidden_layers', 'num_attention_heads', 'num_key_value_heads',
   'head_dim', 'rms_norm_eps', 'rope_theta', 'max_position_embeddings', 'tie_word_embeddings', 'hidden_act', 'attention_bias',
 ];
 
-export const DECODER_FAMILY: ModelFamily<DecoderModel, DecoderConfig> = {
+export const DECODER_FAMILY: ModelFamily<DecoderModel, DecoderConfigJson> = {
   family: 'llama',
   checkpointFormat: 'assay-decoder-trainer/1',
   init: (config, seed) => ({ config: { ...config }, weights: randomDecoderWeights(config, seed) }),

@@ -1,4 +1,4 @@
-import type { DecoderConfig } from '../gpt/decoder-weights';
+import type { DecoderConfigJson } from '../gpt/decoder-weights';
 import type { GptShape, GptWeights } from '../gpt/gpt-weights';
 import type { AdamWState } from './adamw';
 import type { LmBatch, LogitsLoss } from './engine/engine-types';
@@ -90,7 +90,7 @@ export type DecoderTrainerCheckpoint = TrainerCheckpoint<DecoderModel>;
 
 export type StopReason = 'max-steps' | 'early-stopping' | 'aborted';
 
-export interface LmTrainingReport<Shape = GptShape | DecoderConfig> {
+export interface LmTrainingReport<Shape = GptShape | DecoderConfigJson> {
   /** Mean training loss over the last (up to 20) steps. */
   trainLoss: number;
   /** Validation loss of the returned weights; null without validation data. */
@@ -175,7 +175,7 @@ export interface TrainLmOptions<W, S> extends Partial<TrainHyperparameters> {
   signal?: AbortSignal;
 }
 
-export interface TrainLmResult<W, Shape = GptShape | DecoderConfig> {
+export interface TrainLmResult<W, Shape = GptShape | DecoderConfigJson> {
   /** Trained weights, LoRA adapters merged in. */
   weights: W;
   report: LmTrainingReport<Shape>;
@@ -185,5 +185,5 @@ export interface TrainLmResult<W, Shape = GptShape | DecoderConfig> {
 
 export type TrainGptOptions = TrainLmOptions<GptWeights, GptModelSpec>;
 export type TrainGptResult = TrainLmResult<GptWeights, GptShape>;
-export type TrainDecoderOptions = TrainLmOptions<DecoderModel, DecoderConfig>;
-export type TrainDecoderResult = TrainLmResult<DecoderModel, DecoderConfig>;
+export type TrainDecoderOptions = TrainLmOptions<DecoderModel, DecoderConfigJson>;
+export type TrainDecoderResult = TrainLmResult<DecoderModel, DecoderConfigJson>;

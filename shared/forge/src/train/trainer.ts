@@ -1,5 +1,5 @@
 import type { GptShape, GptWeights } from '../gpt/gpt-weights';
-import type { DecoderConfig } from '../gpt/decoder-weights';
+import type { DecoderConfigJson } from '../gpt/decoder-weights';
 import type { LmBatch, LmEngine } from './engine/engine-types';
 import { OrtLmEngine } from './engine/ort-engine';
 import { Float32AdamW } from './float32-adamw';
@@ -264,7 +264,7 @@ export class LmTrainer<W, S> {
     return this.hp.patience !== null && this.evalsSinceImprovement >= this.hp.patience;
   }
 
-  report(stopReason: StopReason = 'max-steps', valLoss: number | null = this.lastValLoss): LmTrainingReport<GptShape | DecoderConfig> {
+  report(stopReason: StopReason = 'max-steps', valLoss: number | null = this.lastValLoss): LmTrainingReport<GptShape | DecoderConfigJson> {
     const running = this.runStartedMs === null ? 0 : (Date.now() - this.runStartedMs) / 1000;
     const wallTimeSec = this.elapsedBeforeSec + running;
     const mean = this.recentLosses.reduce((a, b) => a + b, 0) / Math.max(1, this.recentLosses.length);
@@ -378,9 +378,9 @@ export const GptTrainer = {
 };
 
 /** Trains llama-family models ({@link DecoderModel}: config.json keys + Hugging Face-named weights). */
-export type DecoderTrainer = LmTrainer<DecoderModel, DecoderConfig>;
+export type DecoderTrainer = LmTrainer<DecoderModel, DecoderConfigJson>;
 export const DecoderTrainer = {
-  async create(options: TrainLmOptions<DecoderModel, DecoderConfig>): Promise<DecoderTrainer> {
+  async create(options: TrainLmOptions<DecoderModel, DecoderConfigJson>): Promise<DecoderTrainer> {
     if (options.engine === 'tfjs') throw new Error('the tfjs engine trains GPT-2 models only');
     return LmTrainer.create(DECODER_FAMILY, options);
   },
@@ -400,6 +400,6 @@ export async function trainGpt(options: TrainLmOptions<GptWeights, GptModelSpec>
 }
 
 /** Trains (or fine-tunes, or resumes) a llama-family model. */
-export async function trainDecoder(options: TrainLmOptions<DecoderModel, DecoderConfig>): Promise<TrainLmResult<DecoderModel, DecoderConfig>> {
-  return runAndDispose(await DecoderTrainer.create(options)) as Promise<TrainLmResult<DecoderModel, DecoderConfig>>;
+export async function trainDecoder(options: TrainLmOptions<DecoderModel, DecoderConfigJson>): Promise<TrainLmResult<DecoderModel, DecoderConfigJson>> {
+  return runAndDispose(await DecoderTrainer.create(options)) as Promise<TrainLmResult<DecoderModel, DecoderConfigJson>>;
 }

@@ -1,5 +1,5 @@
 import {
-  DecoderConfig,
+  DecoderConfigJson,
   decoderParamSpecs,
   hasOutputBias,
   hasQkNorm,
@@ -24,7 +24,7 @@ export class DecoderArchitecture implements LmArchitecture {
   readonly params: readonly ParamSpec[];
   readonly linearModules: readonly LinearModule[];
 
-  constructor(readonly config: DecoderConfig) {
+  constructor(readonly config: DecoderConfigJson) {
     this.params = decoderParamSpecs(config);
     const c = config;
     const D = c.hidden_size;
