@@ -1,6 +1,6 @@
 import * as ort from 'onnxruntime-node';
 import { SeededRng } from '../src/train/rng';
-import { add, concat, crossEntropy, gather, gemm, geluTanh, layerNorm, matmul, meanAll, mul, rmsNorm, rope, silu, softmax, split, sub } from '../src/train/graph/ops';
+import { add, concat, crossEntropy, gather, gemm, geluTanh, headCrossEntropy, layerNorm, matmul, meanAll, mul, rmsNorm, rope, silu, softmax, split, sub } from '../src/train/graph/ops';
 import { Tape, Val } from '../src/train/graph/tape';
 
 /**
@@ -77,6 +77,7 @@ const cases: Case[] = [
   { name: 'split / concat', inputs: [{ shape: [3, 6] }], op: (t, [x]) => { const [a, b, c] = split(t, x, 1, [1, 2, 3]); return concat(t, [c, mul(t, a, a)], 1); } },
   { name: 'reshape / transpose', inputs: [{ shape: [2, 6] }], op: (t, [x]) => t.transpose(t.reshape(x, [2, 3, 2]), [2, 0, 1]) },
   { name: 'cross-entropy', inputs: [{ shape: [6, 5] }, { shape: [6], int: 5 }], op: (t, [l, tg]) => crossEntropy(t, l, tg) },
+  { name: 'LM head + cross-entropy, fused (repeated targets)', inputs: [{ shape: [6, 4] }, { shape: [5, 4] }, { shape: [6], int: 3 }], op: (t, [h, w, tg]) => headCrossEntropy(t, h, w, tg) },
 ];
 
 describe('training-graph ops: hand-derived gradients against finite differences (onnxruntime)', () => {

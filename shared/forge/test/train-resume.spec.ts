@@ -121,7 +121,7 @@ describe('GptTrainer checkpoint / resume / fine-tune (onnxruntime)', () => {
     const valLosses = new Map<number, number>();
     // A constant learning rate far too high, so validation loss wanders up and down.
     const { weights, report } = await trainGpt(
-      options({ maxSteps: 16, warmupSteps: 0, dropout: 0, evalEvery: 2, learningRate: 0.1, minLearningRate: 0.1, gradClipNorm: 0, onProgress: (p) => valLosses.set(p.step, p.valLoss!) }),
+      options({ maxSteps: 16, warmupSteps: 0, dropout: 0, evalEvery: 2, learningRate: 0.5, minLearningRate: 0.5, gradClipNorm: 0, onProgress: (p) => valLosses.set(p.step, p.valLoss!) }),
     );
     const seen = [...valLosses.entries()].filter(([step]) => step % 2 === 0).map(([, v]) => v);
     expect(report.bestValLoss).toBe(Math.min(...seen));

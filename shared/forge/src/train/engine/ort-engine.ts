@@ -1,5 +1,5 @@
 import * as ort from 'onnxruntime-node';
-import { crossEntropy, meanAll, mul } from '../graph/ops';
+import { gemm, headCrossEntropy, meanAll, mul } from '../graph/ops';
 import { Tape, Val } from '../graph/tape';
 import { SeededRng } from '../rng';
 import type { LmArchitecture, ParamSpec } from '../models/architecture';
@@ -67,8 +67,10 @@ class BatchGraphs {
         return mul(t, x, mask);
       },
     };
-    const logits = arch.logits(ctx, ids);
-    const tokenLoss = crossEntropy(t, logits, targets);
+    const head = arch.head(ctx, ids);
+    // The built-in loss fuses head and cross-entropy (no [N, V] gradient); a caller's loss starts from the logits.
+    const logits = gemm(t, head.hidden, head.weight, { transB: true });
+    const tokenLoss = headCrossEntropy(t, head.hidden, head.weight, targets);
     const loss = meanAll(t, tokenLoss);
     const wrt = params.filter((p) => trainable.has(p.name)).map((p) => values.get(p.name)!);
     const names = wrt.map((w) => w.name);
@@ -130,6 +132,7 @@ class BatchGraphs {
       interOpNumThreads: 1,
       executionMode: 'sequential',
       graphOptimizationLevel: 'all',
+      ...(process.env.ASSAY_FORGE_PROFILE ? { enableProfiling: true, profileFilePrefix: `${process.env.ASSAY_FORGE_PROFILE}-${kind}` } : {}),
     });
     return { session, inputs: extracted.inputs, outputNames: extracted.outputNames };
   }

@@ -182,19 +182,21 @@ export function rmsNorm(t: Tape, x: Val, weight: Val, eps: number, unitOffset = 
 const GELU_C = Math.sqrt(2 / Math.PI);
 const GELU_A = 0.044715;
 
-/** GELU, tanh approximation (GPT-2's gelu_new, Gemma's gelu_pytorch_tanh). */
+/**
+ * GELU, tanh approximation (GPT-2's gelu_new, Gemma's gelu_pytorch_tanh), through the identity
+ * ½x(1 + tanh u) = x·σ(2u), u = c(x + a x³): y = x·s with s = σ(x(k₁ + k₂x²)), k₁ = 2c, k₂ = 2ca;
+ * dy/dx = s + x·s(1 − s)(k₁ + 3k₂x²). Fewer elementwise passes than the tanh form, forward and backward.
+ */
 export function geluTanh(t: Tape, x: Val): Val {
   const s = x.shape;
+  const k1 = 2 * GELU_C;
+  const k2 = 2 * GELU_C * GELU_A;
   const x2 = t.emit('Mul', [x, x], {}, [s])[0];
-  const inner = t.emit('Mul', [t.emit('Add', [x, t.emit('Mul', [t.emit('Mul', [x2, x], {}, [s])[0], t.scalar(GELU_A)], {}, [s])[0]], {}, [s])[0], t.scalar(GELU_C)], {}, [s])[0];
-  const th = t.emit('Tanh', [inner], {}, [s])[0];
-  const onePlus = t.emit('Add', [th, t.scalar(1)], {}, [s])[0];
-  const y = t.opFrom([x], 'Mul', [t.emit('Mul', [x, t.scalar(0.5)], {}, [s])[0], onePlus], {}, s);
+  const sig = t.emit('Sigmoid', [t.emit('Mul', [x, t.emit('Add', [t.emit('Mul', [x2, t.scalar(k2)], {}, [s])[0], t.scalar(k1)], {}, [s])[0]], {}, [s])[0]], {}, [s])[0];
+  const y = t.opFrom([x], 'Mul', [x, sig], {}, s);
   t.record([x], [y], ([dy]) => {
-    // g' = ½(1 + tanh u) + ½x(1 − tanh²u)·c(1 + 3a x²)
-    const sech2 = sub(t, t.scalar(1), mul(t, th, th));
-    const du = scale(t, add(t, t.scalar(1), scale(t, x2, 3 * GELU_A)), GELU_C);
-    const grad = add(t, scale(t, onePlus, 0.5), mul(t, scale(t, x, 0.5), mul(t, sech2, du)));
+    const slope = add(t, scale(t, x2, 3 * k2), t.scalar(k1));
+    const grad = add(t, sig, mul(t, mul(t, x, slope), mul(t, sig, sub(t, t.scalar(1), sig))));
     return [mul(t, dy!, grad)];
   });
   return y;
@@ -243,6 +245,35 @@ export function crossEntropy(t: Tape, logits: Val, targets: Val): Val {
     const minusOne = t.emit('Expand', [t.scalar(-1), t.constantInt([N])], {}, [[N]])[0];
     const shifted = t.emit('ScatterND', [probs, at, minusOne], { reduction: attrString('add') }, [[N, V]])[0];
     return [t.emit('Mul', [shifted, t.reshape(dy!, [N, 1])], {}, [[N, V]])[0]];
+  });
+  return y;
+}
+
+/**
+ * Next-token cross-entropy of the LM head's logits h·Wᵀ (h [N, D], W [V, D]) per row → [N], without ever forming the
+ * [N, V] logits gradient: with P = softmax(logits) and Y the one-hot targets, d(logits) = diag(dy)(P − Y), so
+ * dh = diag(dy)(P·W − W[targets]) and dW = Pᵀ·diag(dy)h − scatter-add of diag(dy)h into the target rows.
+ * Saves the two full [N, V] passes that subtracting the one-hot and scaling rows would take.
+ */
+export function headCrossEntropy(t: Tape, h: Val, w: Val, targets: Val): Val {
+  const [N, D] = h.shape;
+  const V = w.shape[0];
+  const logits = t.emit('Gemm', [h, w], { transB: attrInt(1) }, [[N, V]])[0];
+  const logp = t.emit('LogSoftmax', [logits], { axis: attrInt(-1) }, [[N, V]])[0];
+  const index = t.emit('Reshape', [targets, t.constantInt([N, 1])], {}, [[N, 1]], 'int64')[0];
+  const picked = t.emit('GatherElements', [logp, index], { axis: attrInt(1) }, [[N, 1]])[0];
+  const y = t.opFrom([h, w], 'Neg', [t.emit('Reshape', [picked, t.constantInt([N])], {}, [[N]])[0]], {}, [N]);
+  t.record([h, w], [y], ([dy]) => {
+    const probs = t.emit('Exp', [logp], {}, [[N, V]])[0];
+    const rowScale = t.reshape(dy!, [N, 1]);
+    const dh = h.requiresGrad ? mul(t, sub(t, gemm(t, probs, w), t.emit('Gather', [w, targets], { axis: attrInt(0) }, [[N, D]])[0]), rowScale) : null;
+    let dw: Val | null = null;
+    if (w.requiresGrad) {
+      const scaled = mul(t, h, rowScale);
+      const picked = t.emit('ScatterND', [t.zeros([V, D]), index, scaled], { reduction: attrString('add') }, [[V, D]])[0];
+      dw = sub(t, gemm(t, probs, scaled, { transA: true }), picked);
+    }
+    return [dh, dw];
   });
   return y;
 }

@@ -31,7 +31,13 @@ export interface ForwardContext {
   dropout(x: Val): Val;
 }
 
-/** A decoder LM as a differentiable graph: parameters, linear modules, and logits [B·T, V] for ids [B, T]. */
+/** The final hidden states [B·T, D] and the LM head's weight [V, D]: logits = hidden · weightᵀ. */
+export interface LmHead {
+  hidden: Val;
+  weight: Val;
+}
+
+/** A decoder LM as a differentiable graph: parameters, linear modules, and its LM head's input for ids [B, T]. */
 export interface LmArchitecture {
   readonly family: 'gpt2' | 'llama';
   readonly vocabSize: number;
@@ -39,7 +45,7 @@ export interface LmArchitecture {
   readonly contextLength: number;
   readonly params: readonly ParamSpec[];
   readonly linearModules: readonly LinearModule[];
-  logits(ctx: ForwardContext, ids: Val): Val;
+  head(ctx: ForwardContext, ids: Val): LmHead;
   /** Forward FLOPs per token at sequence length T: 2·(weights touched by matmuls) + 4·T·(attention width)·layers. */
   forwardFlopsPerToken(length: number): number;
 }

@@ -10,9 +10,9 @@ import {
   ropeTables,
   rotaryDim,
 } from '../../gpt/decoder-weights';
-import { add, gather, gemm, geluTanh, mul, rmsNorm, scale, silu, split } from '../graph/ops';
+import { add, gather, geluTanh, mul, rmsNorm, scale, silu, split } from '../graph/ops';
 import { Val } from '../graph/tape';
-import { AttentionShape, causalSelfAttention, ForwardContext, LinearModule, LmArchitecture, param, ParamSpec, projection } from './architecture';
+import { AttentionShape, causalSelfAttention, ForwardContext, LinearModule, LmArchitecture, LmHead, param, ParamSpec, projection } from './architecture';
 
 /**
  * The llama family (RMSNorm, rotary positions, gated MLP, grouped-query attention; Qwen2's q/k/v biases, Qwen3's
@@ -49,7 +49,7 @@ export class DecoderArchitecture implements LmArchitecture {
     return this.config.max_position_embeddings;
   }
 
-  logits(ctx: ForwardContext, ids: Val): Val {
+  head(ctx: ForwardContext, ids: Val): LmHead {
     const t = ctx.tape;
     const c = this.config;
     const { batch: B, length: T } = ctx;
@@ -94,7 +94,7 @@ export class DecoderArchitecture implements LmArchitecture {
       x = add(t, x, ctx.dropout(projection(ctx, mul(t, act(gate), up), `${m}.down_proj`, 'out-in')));
     }
     const final = rmsNorm(t, x, p('model.norm.weight'), eps, gemma);
-    return gemm(t, final, p(c.tie_word_embeddings ? 'model.embed_tokens.weight' : 'lm_head.weight'), { transB: true });
+    return { hidden: final, weight: p(c.tie_word_embeddings ? 'model.embed_tokens.weight' : 'lm_head.weight') };
   }
 
   forwardFlopsPerToken(length: number): number {

@@ -1,7 +1,7 @@
 import { GptShape, gptParamShapes } from '../../gpt/gpt-weights';
-import { add, gather, gemm, geluTanh, layerNorm, split } from '../graph/ops';
+import { add, gather, geluTanh, layerNorm, split } from '../graph/ops';
 import { Val } from '../graph/tape';
-import { causalSelfAttention, ForwardContext, LinearModule, LmArchitecture, param, ParamSpec, projection } from './architecture';
+import { causalSelfAttention, ForwardContext, LinearModule, LmArchitecture, LmHead, param, ParamSpec, projection } from './architecture';
 
 /** GPT-2 (pre-LN, fused QKV, learned positions, gelu_new, final LN, LM head tied to wte) as a training graph. */
 export class Gpt2Architecture implements LmArchitecture {
@@ -29,7 +29,7 @@ export class Gpt2Architecture implements LmArchitecture {
     return this.shape.contextLength;
   }
 
-  logits(ctx: ForwardContext, ids: Val): Val {
+  head(ctx: ForwardContext, ids: Val): LmHead {
     const t = ctx.tape;
     const { batch: B, length: T } = ctx;
     const { dim: D, heads: H, layerNormEps: eps } = this.shape;
@@ -49,7 +49,7 @@ export class Gpt2Architecture implements LmArchitecture {
       x = add(t, x, ctx.dropout(projection(ctx, fc, `${h}.mlp.c_proj`, 'in-out', p(`${h}.mlp.c_proj.bias`))));
     }
     const final = layerNorm(t, x, p('ln_f.weight'), p('ln_f.bias'), eps);
-    return gemm(t, final, p('wte'), { transB: true });
+    return { hidden: final, weight: p('wte') };
   }
 
   forwardFlopsPerToken(length: number): number {
