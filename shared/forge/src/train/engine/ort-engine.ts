@@ -1,4 +1,4 @@
-import * as ort from 'onnxruntime-node';
+import type * as Ort from 'onnxruntime-node';
 import { gemm, headCrossEntropy, meanAll, mul } from '../graph/ops';
 import { Tape, Val } from '../graph/tape';
 import { SeededRng } from '../rng';
@@ -17,6 +17,10 @@ export interface OrtEngineOptions {
   threads?: number;
 }
 
+let ortModule: Promise<typeof Ort> | undefined;
+/** onnxruntime-node, loaded on first use so that importing @assay/forge does not load the native binding. */
+const loadOrt = (): Promise<typeof Ort> => (ortModule ??= import('onnxruntime-node') as Promise<typeof Ort>);
+
 const IDS = 'input_ids';
 const TARGETS = 'targets';
 const GRAD_LOGITS = 'grad_logits';
@@ -27,7 +31,7 @@ const gradName = (param: string): string => `grad/${param}`;
 
 type Kind = 'step' | 'forward' | 'backward' | 'eval' | 'logits';
 interface CompiledGraph {
-  session: ort.InferenceSession;
+  session: Ort.InferenceSession;
   inputs: Val[];
   outputNames: string[];
 }
@@ -127,6 +131,7 @@ class BatchGraphs {
       }
     }
     const threads = this.options.threads ?? 1;
+    const ort = await loadOrt();
     const session = await ort.InferenceSession.create(extracted.bytes, {
       intraOpNumThreads: threads,
       interOpNumThreads: 1,
@@ -170,9 +175,9 @@ export class OrtLmEngine implements LmEngine {
     return g;
   }
 
-  private async run(graphs: BatchGraphs, kind: Kind, feeds: Map<string, ort.Tensor>): Promise<ort.InferenceSession.ReturnType> {
+  private async run(graphs: BatchGraphs, kind: Kind, feeds: Map<string, Ort.Tensor>): Promise<Ort.InferenceSession.ReturnType> {
     const graph = await graphs.graph(kind);
-    const inputs: Record<string, ort.Tensor> = {};
+    const inputs: Record<string, Ort.Tensor> = {};
     for (const input of graph.inputs) {
       const tensor = feeds.get(input.name);
       if (!tensor) throw new Error(`no value for graph input ${input.name}`);
@@ -181,8 +186,9 @@ export class OrtLmEngine implements LmEngine {
     return graph.session.run(inputs);
   }
 
-  private feeds(graphs: BatchGraphs, values: ParamValues, batch: LmBatch, dropoutSeed?: number): Map<string, ort.Tensor> {
-    const feeds = new Map<string, ort.Tensor>();
+  private async feeds(graphs: BatchGraphs, values: ParamValues, batch: LmBatch, dropoutSeed?: number): Promise<Map<string, Ort.Tensor>> {
+    const ort = await loadOrt();
+    const feeds = new Map<string, Ort.Tensor>();
     for (const p of this.options.params) {
       const data = values.get(p.name);
       if (!data) throw new Error(`no value for parameter ${p.name}`);
@@ -205,25 +211,26 @@ export class OrtLmEngine implements LmEngine {
     return feeds;
   }
 
-  private grads(graphs: BatchGraphs, out: ort.InferenceSession.ReturnType): Map<string, Float32Array> {
+  private grads(graphs: BatchGraphs, out: Ort.InferenceSession.ReturnType): Map<string, Float32Array> {
     return new Map(graphs.trainableNames.map((n) => [n, out[gradName(n)].data as Float32Array]));
   }
 
   async lossAndGrads(values: ParamValues, batch: LmBatch, dropoutSeed: number): Promise<StepResult> {
     if (!batch.targets) throw new Error('the cross-entropy step needs batch.targets');
     const graphs = this.graphsFor(batch.count, batch.length, true);
-    const out = await this.run(graphs, 'step', this.feeds(graphs, values, batch, dropoutSeed));
+    const out = await this.run(graphs, 'step', await this.feeds(graphs, values, batch, dropoutSeed));
     return { loss: (out[LOSS].data as Float32Array)[0], grads: this.grads(graphs, out) };
   }
 
   async customStep(values: ParamValues, batch: LmBatch, dropoutSeed: number, loss: LogitsLoss): Promise<StepResult> {
     const graphs = this.graphsFor(batch.count, batch.length, true);
-    const feeds = this.feeds(graphs, values, batch, dropoutSeed);
+    const feeds = await this.feeds(graphs, values, batch, dropoutSeed);
     const forward = await this.run(graphs, 'forward', feeds);
     const logits = forward[LOGITS].data as Float32Array;
     const result = loss(logits, batch);
     if (result.gradLogits.length !== logits.length) throw new Error(`loss gradient has ${result.gradLogits.length} values, logits ${logits.length}`);
     for (const name of graphs.saved) feeds.set(name, forward[`saved/${name}`]);
+    const ort = await loadOrt();
     feeds.set(GRAD_LOGITS, new ort.Tensor('float32', result.gradLogits, [batch.count * batch.length, this.options.arch.vocabSize]));
     const backward = await this.run(graphs, 'backward', feeds);
     return { loss: result.loss, grads: this.grads(graphs, backward) };
@@ -231,13 +238,13 @@ export class OrtLmEngine implements LmEngine {
 
   async tokenLosses(values: ParamValues, batch: LmBatch): Promise<Float32Array> {
     const graphs = this.graphsFor(batch.count, batch.length, false);
-    const out = await this.run(graphs, 'eval', this.feeds(graphs, values, batch));
+    const out = await this.run(graphs, 'eval', await this.feeds(graphs, values, batch));
     return out[TOKEN_LOSS].data as Float32Array;
   }
 
   async logits(values: ParamValues, batch: LmBatch): Promise<Float32Array> {
     const graphs = this.graphsFor(batch.count, batch.length, false);
-    const out = await this.run(graphs, 'logits', this.feeds(graphs, values, batch));
+    const out = await this.run(graphs, 'logits', await this.feeds(graphs, values, batch));
     return out[LOGITS].data as Float32Array;
   }
 
