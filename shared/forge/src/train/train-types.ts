@@ -158,8 +158,9 @@ export interface TrainLmOptions<W, S> extends Partial<TrainHyperparameters> {
   lora?: LoraConfig;
   /** Which base parameters train (names, or a predicate); default all, or none with `lora`. */
   trainable?: readonly string[] | ((name: string) => boolean);
-  /** A caller's batches and loss instead of next-token cross-entropy. */
-  objective?: CustomObjective;
+  /** A caller's batches and loss instead of next-token cross-entropy (any batch type extending LmBatch). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  objective?: CustomObjective<any>;
   /** 'onnxruntime' (default) or 'tfjs' (GPT-2 only; the former engine, slower, kept as a baseline). */
   engine?: 'onnxruntime' | 'tfjs';
   /** onnxruntime intra-op threads (default 1: one core per model). */
