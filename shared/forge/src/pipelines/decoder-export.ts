@@ -17,6 +17,11 @@ export function decoderExporterAvailable(): boolean {
   return ['index.ts', 'index.js'].some((f) => fs.existsSync(path.join(EXPORTER_DIR, f)));
 }
 
+/** Throws, saying why, when this build cannot export llama-family models. */
+export function requireDecoderExporter(): void {
+  if (!decoderExporterAvailable()) throw new Error('exporting llama-family models needs the decoder-family exporter (shared/forge/src/onnx/decoder-families), which is not in this build');
+}
+
 /**
  * Exports a trained llama-family model with the family exporter (`exportDecoder`, the Optimum layout with KV cache
  * that the runtime serves): the trainer's config is config.json's keys, which the exporter reads with
@@ -24,7 +29,7 @@ export function decoderExporterAvailable(): boolean {
  * with or without it (replace with a static import once both are merged).
  */
 export async function exportDecoderModelDir(model: DecoderModel, tokenizer: TokenizerJson, dir: string, options: { assay?: Record<string, unknown> } = {}): Promise<string[]> {
-  if (!decoderExporterAvailable()) throw new Error('exporting llama-family models needs the decoder-family exporter (shared/forge/src/onnx/decoder-families), which is not in this build');
+  requireDecoderExporter();
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const exporter = require(EXPORTER_DIR) as DecoderFamiliesModule;
   const config: DecoderConfigJson = model.config;

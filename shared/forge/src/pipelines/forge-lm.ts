@@ -8,6 +8,7 @@ import type { DecoderModel } from '../train/model-family';
 import { defaultLoraTargets, LoraConfig } from '../train/models/lora';
 import { trainDecoder, trainGpt } from '../train/trainer';
 import type { LmTrainingReport, TrainGptOptions, TrainProgress } from '../train/train-types';
+import { requireDecoderExporter } from './decoder-export';
 import { readBaseModel, writeDecoderDir, writeLmDir } from './lm-dir';
 
 /** A fresh model's size, for either architecture. */
@@ -118,6 +119,8 @@ export async function forgeLm(options: ForgeLmOptions): Promise<ForgeLmResult> {
     await writeLmDir(result.weights, tokenizer, dir, { bosTokenId: eos, eosTokenId: eos, padTokenId: pad, report: result.report, adapters: result.adapters && lora ? { lora, weights: result.adapters } : undefined });
     return { dir, report: result.report, family };
   }
+  // Fail before training, not after it.
+  requireDecoderExporter();
   let model: DecoderModel | undefined = base?.family === 'llama' ? base.model : undefined;
   let config: DecoderConfigJson;
   if (model) config = model.config;

@@ -3,4 +3,4 @@ export * from './forge-lm';
 export { importDecoderDir } from './import-decoder';
 export type { ImportedDecoder } from './import-decoder';
 export { decoderWeightsFromOnnx, readOnnxModel } from './onnx-weights';
-export { decoderExporterAvailable, exportDecoderModelDir } from './decoder-export';
+export { decoderExporterAvailable, exportDecoderModelDir, requireDecoderExporter } from './decoder-export';
