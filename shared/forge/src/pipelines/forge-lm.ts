@@ -6,7 +6,7 @@ import { specialTokenId, tokenizerVocabSize, END_OF_TEXT, PAD_TOKEN } from '../t
 import { TokenizerJson } from '../tokenizer/tokenizer-json';
 import type { DecoderModel } from '../train/model-family';
 import { defaultLoraTargets, LoraConfig } from '../train/models/lora';
-import { trainDecoder, trainGpt } from '../train/trainer';
+import { trainDecoder, trainGpt } from '../train/lm-trainers';
 import type { LmTrainingReport, TrainGptOptions, TrainProgress } from '../train/train-types';
 import { requireDecoderExporter } from './decoder-export';
 import { readBaseModel, writeDecoderDir, writeLmDir } from './lm-dir';

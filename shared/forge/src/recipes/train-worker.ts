@@ -1,5 +1,5 @@
 import { parentPort } from 'worker_threads';
-import { trainGpt } from '../train/trainer';
+import { trainGpt } from '../train/lm-trainers';
 import type { TrainWorkerMessage, TrainWorkerRequest } from './train-in-worker';
 
 /** Worker-thread entry: trains one GPT (one onnxruntime thread by default, so two workers use two cores). */

@@ -1,6 +1,9 @@
 export { GptModel } from './gpt-model';
 export type { GptModelOptions, GptParameter, ForwardOptions } from './gpt-model';
-export { LmTrainer, GptTrainer, DecoderTrainer, trainGpt, trainDecoder } from './trainer';
+export { LmTrainer } from './trainer';
+export { GptTrainer, DecoderTrainer, trainGpt, trainDecoder } from './lm-trainers';
+export { prepareTraining } from './trainer-setup';
+export type { EngineFactory, TrainingSetup } from './trainer-setup';
 export { GPT2_FAMILY, DECODER_FAMILY } from './model-family';
 export type { DecoderModel, ModelFamily } from './model-family';
 export { resolveHyperparameters } from './hyperparameters';

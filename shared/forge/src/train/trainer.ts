@@ -1,17 +1,16 @@
-import type { GptShape, GptWeights } from '../gpt/gpt-weights';
+import type { GptShape } from '../gpt/gpt-weights';
 import type { DecoderConfigJson } from '../gpt/decoder-weights';
 import type { LmBatch, LmEngine } from './engine/engine-types';
-import { OrtLmEngine } from './engine/ort-engine';
 import { Float32AdamW } from './float32-adamw';
 import { resolveHyperparameters } from './hyperparameters';
 import { learningRateAt, LrSchedule } from './lr-schedule';
-import { DECODER_FAMILY, DecoderModel, GPT2_FAMILY, ModelFamily } from './model-family';
+import type { ModelFamily } from './model-family';
 import type { LmArchitecture, ParamSpec } from './models/architecture';
-import { initLoraAdapters, LoraConfig, loraParamSpecs, loraScale, mergeLora } from './models/lora';
+import { LoraConfig, mergeLora } from './models/lora';
 import { SeededRng } from './rng';
+import { EngineFactory, prepareTraining } from './trainer-setup';
 import { trainingData, TrainingData } from './training-data';
 import type {
-  GptModelSpec,
   LmTrainingReport,
   StopReason,
   TrainerCheckpoint,
@@ -31,21 +30,11 @@ function sameLora(a?: LoraConfig, b?: LoraConfig): boolean {
   return a.rank === b.rank && a.alpha === b.alpha && a.targets.join() === b.targets.join();
 }
 
-function trainableNames(base: readonly ParamSpec[], options: TrainLmOptions<unknown, unknown>): Set<string> {
-  const { trainable, lora } = options;
-  if (trainable === undefined) return new Set(lora ? [] : base.map((p) => p.name));
-  const chosen = typeof trainable === 'function' ? base.filter((p) => trainable(p.name)).map((p) => p.name) : [...trainable];
-  const known = new Set(base.map((p) => p.name));
-  const unknown = chosen.filter((n) => !known.has(n));
-  if (unknown.length) throw new Error(`trainable names no parameter: ${unknown.slice(0, 5).join(', ')}`);
-  return new Set(chosen);
-}
-
 /**
  * Trains a decoder LM (GPT-2 or the llama family, fully or through LoRA adapters) with AdamW, warmup + cosine
  * LR, gradient clipping, periodic validation with early stopping, and exact checkpoint/resume. Parameters live
  * here as Float32Arrays; an {@link LmEngine} (onnxruntime by default) computes losses and gradients.
- * Create with {@link GptTrainer.create} / {@link DecoderTrainer.create}, then {@link run}; {@link dispose} at the end.
+ * Create with GptTrainer.create / DecoderTrainer.create (lm-trainers.ts), then {@link run}; {@link dispose} at the end.
  */
 export class LmTrainer<W, S> {
   readonly hp: TrainHyperparameters;
@@ -92,41 +81,14 @@ export class LmTrainer<W, S> {
     this.optimizer = new Float32AdamW(optimized, { beta1: hp.beta1, beta2: hp.beta2, epsilon: hp.adamEpsilon, weightDecay: hp.weightDecay });
   }
 
-  /** A trainer for `family` (see {@link GptTrainer} and {@link DecoderTrainer}); `makeEngine` replaces onnxruntime. */
-  static async create<W, S>(family: ModelFamily<W, S>, options: TrainLmOptions<W, S>, makeEngine?: (arch: LmArchitecture, specs: ParamSpec[], trainable: Set<string>, values: Map<string, Float32Array>) => LmEngine): Promise<LmTrainer<W, S>> {
-    let weights: W;
-    if (options.initialWeights) {
-      weights = options.initialWeights;
-      if (options.model) family.checkSpec(options.model, weights);
-    } else if (options.model) {
-      weights = family.init(options.model, options.seed ?? 0);
-    } else {
-      throw new Error('training needs options.model or options.initialWeights');
-    }
-    const arch = family.architecture(weights);
-    const values = copyMap(family.flatten(weights), arch.params.map((p) => p.name));
-    const trainable = trainableNames(arch.params, options as TrainLmOptions<unknown, unknown>);
-    const specs = [...arch.params];
-    const adapterNames: string[] = [];
-    if (options.lora) {
-      for (const [name, data] of initLoraAdapters(arch, options.lora, options.seed ?? 0)) {
-        values.set(name, data);
-        adapterNames.push(name);
-        trainable.add(name);
-      }
-      specs.push(...loraParamSpecs(arch, options.lora));
-    }
-    if (trainable.size === 0) throw new Error('no parameter is trainable');
-    const dropout = options.dropout ?? 0;
-    if (dropout < 0 || dropout >= 1) throw new Error(`dropout must be in [0, 1), got ${dropout}`);
-    const engine = makeEngine
-      ? makeEngine(arch, specs, trainable, values)
-      : new OrtLmEngine({ arch, params: specs, trainable, dropout, threads: options.threads ?? 1, loraScale: options.lora ? loraScale(options.lora) : 1 });
+  /** A trainer for `family` (see GptTrainer and DecoderTrainer); `makeEngine` replaces onnxruntime. */
+  static async create<W, S>(family: ModelFamily<W, S>, options: TrainLmOptions<W, S>, makeEngine?: EngineFactory): Promise<LmTrainer<W, S>> {
+    const setup = await prepareTraining(family, options, makeEngine);
     let trainer: LmTrainer<W, S>;
     try {
-      trainer = new LmTrainer(family, weights, engine, options, { arch, specs, values, trainable, adapterNames });
+      trainer = new LmTrainer(family, setup.weights, setup.engine, options, setup);
     } catch (err) {
-      await engine.dispose();
+      await setup.engine.dispose();
       throw err;
     }
     if (options.resumeFrom) trainer.resumeFrom(options.resumeFrom);
@@ -365,41 +327,4 @@ export class LmTrainer<W, S> {
   dispose(): Promise<void> {
     return this.engine.dispose();
   }
-}
-
-/** Trains GPT-2-style models ({@link GptWeights}). */
-export type GptTrainer = LmTrainer<GptWeights, GptModelSpec>;
-export const GptTrainer = {
-  async create(options: TrainLmOptions<GptWeights, GptModelSpec>): Promise<GptTrainer> {
-    if (options.engine !== 'tfjs') return LmTrainer.create(GPT2_FAMILY, options);
-    const { TfjsGptEngine } = await import('./engine/tfjs-engine');
-    return LmTrainer.create(GPT2_FAMILY, options, (arch, specs, trainable) => new TfjsGptEngine(arch, specs, trainable, options.dropout ?? 0));
-  },
-};
-
-/** Trains llama-family models ({@link DecoderModel}: config.json keys + Hugging Face-named weights). */
-export type DecoderTrainer = LmTrainer<DecoderModel, DecoderConfigJson>;
-export const DecoderTrainer = {
-  async create(options: TrainLmOptions<DecoderModel, DecoderConfigJson>): Promise<DecoderTrainer> {
-    if (options.engine === 'tfjs') throw new Error('the tfjs engine trains GPT-2 models only');
-    return LmTrainer.create(DECODER_FAMILY, options);
-  },
-};
-
-async function runAndDispose<W, S>(trainer: LmTrainer<W, S>): Promise<TrainLmResult<W>> {
-  try {
-    return await trainer.run();
-  } finally {
-    await trainer.dispose();
-  }
-}
-
-/** Trains (or fine-tunes, or resumes) a GPT-2-style model and returns its weights and a training report. */
-export async function trainGpt(options: TrainLmOptions<GptWeights, GptModelSpec>): Promise<TrainLmResult<GptWeights, GptShape>> {
-  return runAndDispose(await GptTrainer.create(options)) as Promise<TrainLmResult<GptWeights, GptShape>>;
-}
-
-/** Trains (or fine-tunes, or resumes) a llama-family model. */
-export async function trainDecoder(options: TrainLmOptions<DecoderModel, DecoderConfigJson>): Promise<TrainLmResult<DecoderModel, DecoderConfigJson>> {
-  return runAndDispose(await DecoderTrainer.create(options)) as Promise<TrainLmResult<DecoderModel, DecoderConfigJson>>;
 }
