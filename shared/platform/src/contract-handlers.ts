@@ -18,15 +18,14 @@ import { MalformedMessage } from './nats-deserializer';
 export const SUBJECT_HANDLER = 'assay:subject';
 export const ROUTE_OPERATION = 'assay:operation';
 
-/** Nest's RpcParamtype.PAYLOAD: method-level pipes also see @Ctx() arguments, which are left alone. */
-const RPC_PAYLOAD = 3;
 
 /** Validates an RPC payload against its subject's request schema (defaults applied, unknown keys stripped). */
 class SubjectRequestPipe implements PipeTransform {
   constructor(private readonly subject: Subject) {}
 
   transform(value: unknown, metadata: ArgumentMetadata) {
-    if ((metadata.type as unknown) !== RPC_PAYLOAD) return value;
+    // Nest names the RPC payload 'body' (RpcParamtype.PAYLOAD = RouteParamtypes.BODY); @Ctx() arguments are left alone.
+    if (metadata.type !== 'body') return value;
     if (value instanceof MalformedMessage) throw new AssayError(value.code, value.reason);
     return parseOrThrow(subjectContract(this.subject).request, value, 'request');
   }
