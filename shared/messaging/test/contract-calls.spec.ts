@@ -95,7 +95,7 @@ describe('typed calls and jobs against the contract registry (real nats-server)'
     let seen: AssayJobQueues['auditor.audit']['payload'] | undefined;
     worker.register('auditor.audit', async (job) => {
       seen = job.payload;
-      return { reportKey: 'r', decision: 'no-shift-detected', samplesUsed: 0, samplesToDecision: null, finalLogWealth: 0 };
+      return { reportKey: 'r', decision: 'no-shift-detected' as const, samplesUsed: 0, samplesToDecision: null, finalLogWealth: 0 };
     });
     await worker.start();
     try {

@@ -70,7 +70,12 @@ export class PlatformHarness {
   async startService(module: Type<unknown>, service: ServiceName): Promise<INestApplication> {
     const config = loadConfig(service);
     const app = await createServiceApp(module, service, config);
-    await startServiceApp(app, service, config);
+    try {
+      await startServiceApp(app, service, config);
+    } catch (error) {
+      await app.close().catch(() => undefined);
+      throw error;
+    }
     this.apps.set(service, app);
     return app;
   }
