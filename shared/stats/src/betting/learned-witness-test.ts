@@ -15,7 +15,6 @@
  * (default false = the reference code, which makes later rounds stop sooner).
  * Everything is in log-wealth; the payoff factor is ≥ 2·10⁻⁹, so no NaN or −∞ can arise.
  */
-import * as M from '../fast-math';
 import { Rng, RngState } from '../rng';
 import { cleanPairs, ScorePair, SequentialTest, StepResult, stripUndefined, validateAlpha, validateEpsilon, WealthLedger } from './sequential-test';
 import { WitnessNet, WitnessNetState } from './witness-net';
@@ -105,7 +104,7 @@ export class LearnedWitnessTest implements SequentialTest {
     if (o.maxTrainingPairs !== null && (!Number.isInteger(o.maxTrainingPairs) || o.maxTrainingPairs < 1)) throw new RangeError('maxTrainingPairs must be an integer >= 1');
     this.rng = restored?.rng ?? new Rng(options.seed ?? 0);
     this.net = restored?.net ?? new WitnessNet(o.hiddenSize, this.rng);
-    this.ledger = restored?.ledger ?? new WealthLedger(M.log(1 / o.alpha));
+    this.ledger = restored?.ledger ?? new WealthLedger(Math.log(1 / o.alpha));
   }
 
   get logWealth(): number {
@@ -153,7 +152,7 @@ export class LearnedWitnessTest implements SequentialTest {
     if (this.ledger.batches === 1) {
       const n = flat.length / 2;
       const order = this.rng.shuffle(Array.from({ length: n }, (_, i) => i));
-      const nVal = M.ceil(this.options.validationFraction * n); // sklearn's train_test_split rounding
+      const nVal = Math.ceil(this.options.validationFraction * n); // sklearn's train_test_split rounding
       for (let k = 0; k < n; k++) {
         const i = order[k];
         (k < nVal ? this.validation : this.train).push(flat[2 * i], flat[2 * i + 1]);
@@ -168,7 +167,7 @@ export class LearnedWitnessTest implements SequentialTest {
     this.trainingPending = false;
     const o = this.options;
     const nAll = this.train.length / 2;
-    const first = o.maxTrainingPairs === null ? 0 : M.max(0, nAll - o.maxTrainingPairs);
+    const first = o.maxTrainingPairs === null ? 0 : Math.max(0, nAll - o.maxTrainingPairs);
     const nTrain = nAll - first;
     if (nTrain === 0 || o.maxEpochs === 0) {
       this.epochsPerRound.push(0);
@@ -182,7 +181,7 @@ export class LearnedWitnessTest implements SequentialTest {
     for (let epoch = 0; epoch < o.maxEpochs; epoch++) {
       this.rng.shuffle(order);
       for (let from = 0; from < nTrain; from += minibatch) {
-        this.net.lossAndGradient(this.train, order, from, M.min(nTrain, from + minibatch));
+        this.net.lossAndGradient(this.train, order, from, Math.min(nTrain, from + minibatch));
         this.net.adamUpdate(o.learningRate);
       }
       epochs++;
@@ -210,7 +209,7 @@ export class LearnedWitnessTest implements SequentialTest {
       ledger: this.ledger.toJSON(),
       train: [...this.train],
       validation: [...this.validation],
-      bestValidationLoss: M.isFiniteNumber(this.bestValidationLoss) ? this.bestValidationLoss : null,
+      bestValidationLoss: Number.isFinite(this.bestValidationLoss) ? this.bestValidationLoss : null,
       trainingPending: this.trainingPending,
       epochsPerRound: [...this.epochsPerRound],
     };
@@ -224,7 +223,7 @@ export class LearnedWitnessTest implements SequentialTest {
       {
         net: WitnessNet.fromJSON(state.net),
         rng: Rng.fromState(state.rng),
-        ledger: WealthLedger.fromJSON(M.log(1 / state.options.alpha), state.ledger),
+        ledger: WealthLedger.fromJSON(Math.log(1 / state.options.alpha), state.ledger),
       },
     );
     test.train = [...state.train];
@@ -238,5 +237,5 @@ export class LearnedWitnessTest implements SequentialTest {
 
 /** The first batch's pair count (training only ever runs after at least one batch). */
 function firstBatchSize(ledger: WealthLedger): number {
-  return M.max(1, ledger.history[1]?.samples ?? ledger.samplesUsed);
+  return Math.max(1, ledger.history[1]?.samples ?? ledger.samplesUsed);
 }

@@ -9,7 +9,6 @@
  * E[φ(s1) − φ(s2)] = 0 still holds under equal marginals (validity is untouched) while the factor stays ≥ 2δ and
  * ℓ is never −∞ or NaN, even when tanh saturates in floating point.
  */
-import * as M from '../fast-math';
 import { Rng } from '../rng';
 
 const LN_EPS = 1e-5; // PyTorch LayerNorm default
@@ -106,11 +105,11 @@ export class WitnessNet {
     fill(this.oW1, h, 1);
     fill(this.oB1, h, 1);
     p.fill(1, this.oG1, this.oG1 + h);
-    fill(this.oW2, h * h, 1 / M.sqrt(h));
-    fill(this.oB2, h, 1 / M.sqrt(h));
+    fill(this.oW2, h * h, 1 / Math.sqrt(h));
+    fill(this.oB2, h, 1 / Math.sqrt(h));
     p.fill(1, this.oG2, this.oG2 + h);
-    fill(this.oW3, h, 1 / M.sqrt(h));
-    fill(this.oB3, 1, 1 / M.sqrt(h));
+    fill(this.oW3, h, 1 / Math.sqrt(h));
+    fill(this.oB3, 1, 1 / Math.sqrt(h));
   }
 
   get parameterCount(): number {
@@ -151,7 +150,7 @@ export class WitnessNet {
 
   /** φ(x) = ½·tanh(h(x)), clipped to [−½ + δ, ½ − δ]. */
   phi(x: number): number {
-    return clipPhi(0.5 * M.tanh(this.forward(x)));
+    return clipPhi(0.5 * Math.tanh(this.forward(x)));
   }
 
   /** Accumulate ∂/∂θ of `dh`·h(x) into `grad`, for the input cached in `c`. */
@@ -199,7 +198,7 @@ export class WitnessNet {
     let sum = 0;
     for (let k = 0; k < n; k++) {
       const i = idx ? idx[k] : k;
-      sum += M.log(1 + this.phi(flat[2 * i]) - this.phi(flat[2 * i + 1]));
+      sum += Math.log(1 + this.phi(flat[2 * i]) - this.phi(flat[2 * i + 1]));
     }
     return sum;
   }
@@ -215,15 +214,15 @@ export class WitnessNet {
       const i = idx[k];
       const h1 = this.forwardCached(flat[2 * i], this.cacheA);
       const h2 = this.forwardCached(flat[2 * i + 1], this.cacheB);
-      const t1 = M.tanh(h1);
-      const t2 = M.tanh(h2);
+      const t1 = Math.tanh(h1);
+      const t2 = Math.tanh(h2);
       const phi1 = 0.5 * t1;
       const phi2 = 0.5 * t2;
       const f = 1 + clipPhi(phi1) - clipPhi(phi2);
-      sumLog += M.log(f);
+      sumLog += Math.log(f);
       // ∂(−ℓ/m)/∂h = ∓ ½(1 − tanh²h) / (f·m); zero where φ was clipped.
-      const dh1 = M.abs(phi1) < PHI_MAX ? (-0.5 * (1 - t1 * t1)) / (f * m) : 0;
-      const dh2 = M.abs(phi2) < PHI_MAX ? (0.5 * (1 - t2 * t2)) / (f * m) : 0;
+      const dh1 = Math.abs(phi1) < PHI_MAX ? (-0.5 * (1 - t1 * t1)) / (f * m) : 0;
+      const dh2 = Math.abs(phi2) < PHI_MAX ? (0.5 * (1 - t2 * t2)) / (f * m) : 0;
       if (dh1 !== 0) this.backward(this.cacheA, dh1);
       if (dh2 !== 0) this.backward(this.cacheB, dh2);
     }
@@ -235,8 +234,8 @@ export class WitnessNet {
     const beta1 = 0.9;
     const beta2 = 0.999;
     this.adamStep++;
-    const bc1 = 1 - M.pow(beta1, this.adamStep);
-    const sqrtBc2 = M.sqrt(1 - M.pow(beta2, this.adamStep));
+    const bc1 = 1 - Math.pow(beta1, this.adamStep);
+    const sqrtBc2 = Math.sqrt(1 - Math.pow(beta2, this.adamStep));
     const stepSize = learningRate / bc1;
     const p = this.params;
     const g = this.grad;
@@ -246,7 +245,7 @@ export class WitnessNet {
       const gi = g[i];
       m[i] = beta1 * m[i] + (1 - beta1) * gi;
       v[i] = beta2 * v[i] + (1 - beta2) * gi * gi;
-      p[i] -= (stepSize * m[i]) / (M.sqrt(v[i]) / sqrtBc2 + 1e-8);
+      p[i] -= (stepSize * m[i]) / (Math.sqrt(v[i]) / sqrtBc2 + 1e-8);
     }
   }
 
@@ -285,7 +284,7 @@ function layerNorm(
     const dz = z[i] - mu;
     varSum += dz * dz;
   }
-  const invStd = 1 / M.sqrt(varSum / h + LN_EPS);
+  const invStd = 1 / Math.sqrt(varSum / h + LN_EPS);
   for (let i = 0; i < h; i++) {
     const xh = (z[i] - mu) * invStd;
     xhat[i] = xh;
