@@ -144,6 +144,7 @@ export type AuditResult = z.infer<typeof AuditResultSchema>;
 
 export const AUDITOR_CONTRACT = defineService({
   service: 'auditor',
+  description: 'Anytime-valid behaviour-shift audits (testing by betting).',
   portOffset: 5,
   subjects: {
     'assay.auditor.start': { request: AuditStartRequestSchema, reply: JobAcceptedSchema, summary: 'Queue a behaviour-shift audit' },

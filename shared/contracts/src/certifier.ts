@@ -165,6 +165,7 @@ const REPORT_FILES = ['text/html', 'image/svg+xml', 'application/json'] as const
 
 export const CERTIFIER_CONTRACT = defineService({
   service: 'certifier',
+  description: 'VALID domain certification: certified answers, evaluations and certified benchmarks.',
   portOffset: 4,
   subjects: {
     'assay.certifier.certify': { request: CertifyRequestSchema, reply: CertifyResponseSchema, summary: 'Certified answer (VALID)' },

@@ -44,6 +44,8 @@ export interface RouteContract {
 
 export interface ServiceDefinition<N extends string, S extends Record<string, SubjectContract>, Q extends Record<string, QueueContract>, R extends Record<string, RouteContract>> {
   service: N;
+  /** One line for people: the OpenAPI tag of the service. */
+  description: string;
   /** HTTP port = ASSAY_PORT_BASE + portOffset when ASSAY_<SERVICE>_PORT is unset; unique per service. */
   portOffset: number;
   /** Keys `assay.<service>.<verb>` (another prefix is a compile error). Leave out when there are none. */
@@ -72,7 +74,7 @@ export function defineService<
     [`assay.${definition.service}.health`]: { request: HealthRequestSchema, reply: HealthReplySchema, summary: `Liveness of the ${definition.service} service` },
   } as HealthSubjects<N>;
   const routes = Object.fromEntries(Object.entries(definition.routes ?? {}).map(([id, route]) => [id, { ...route, service: definition.service }])) as ServiceRoutes<N, R>;
-  return { service: definition.service, portOffset: definition.portOffset, subjects: { ...(definition.subjects ?? {}), ...health } as unknown as S & HealthSubjects<N>, queues: (definition.queues ?? {}) as Q, routes };
+  return { service: definition.service, description: definition.description, portOffset: definition.portOffset, subjects: { ...(definition.subjects ?? {}), ...health } as unknown as S & HealthSubjects<N>, queues: (definition.queues ?? {}) as Q, routes };
 }
 
 /** The durable job record as the status routes return it, with the queue's result schema. */

@@ -73,6 +73,7 @@ export const GenerateStreamEventsSchema = z
 
 export const GENERATION_CONTRACT = defineService({
   service: 'generation',
+  description: 'Sampling from decoder LMs (ONNX, KV cache, micro-batching), with per-token log-probs and optional hidden states.',
   portOffset: 1,
   subjects: {
     'assay.generation.generate': { request: GenerateRequestSchema, reply: GenerateResponseSchema, summary: 'Sample continuations' },

@@ -61,6 +61,7 @@ export const GuideTrainJobStatusSchema = jobStatusSchema(GuideTrainResultSchema,
 
 export const GUIDE_TRAINING_CONTRACT = defineService({
   service: 'guide-training',
+  description: 'Durable training jobs of guide models G.',
   portOffset: 3,
   subjects: {
     'assay.guide-training.train': { request: GuideTrainRequestSchema, reply: JobAcceptedSchema, summary: 'Queue guide training' },

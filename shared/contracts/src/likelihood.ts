@@ -37,6 +37,7 @@ export type ScoreResponse = z.infer<typeof ScoreResponseSchema>;
 
 export const LIKELIHOOD_CONTRACT = defineService({
   service: 'likelihood',
+  description: 'Log-probabilities of continuations given contexts.',
   portOffset: 2,
   subjects: {
     'assay.likelihood.score': { request: ScoreRequestSchema, reply: ScoreResponseSchema, summary: 'Score continuations' },

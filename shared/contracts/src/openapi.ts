@@ -2,7 +2,7 @@ import type { z } from 'zod/v4';
 import type { RouteContract } from './contract';
 import { ErrorEnvelopeSchema, ErrorCode, HTTP_STATUS_BY_CODE } from './errors';
 import { JsonSchema, SchemaComponents } from './json-schema';
-import { PORT_OFFSETS, ROUTE_CONTRACTS, SERVICES, ServiceName } from './registry';
+import { PORT_OFFSETS, ROUTE_CONTRACTS, SERVICE_CONTRACTS, SERVICES, ServiceName } from './registry';
 
 export const API_VERSION = '0.2.0';
 /** The local `assay up` default (ASSAY_PORT_BASE), used for the example server of each path. */
@@ -19,13 +19,6 @@ const ERROR_RESPONSES: Array<{ name: string; status: number; code: ErrorCode; de
 ];
 for (const e of ERROR_RESPONSES) if (e.status !== 401 && HTTP_STATUS_BY_CODE[e.code] !== e.status) throw new Error(`openapi: ${e.code} is not HTTP ${e.status}`);
 
-const SERVICE_DESCRIPTIONS: Record<ServiceName, string> = {
-  generation: 'Sampling from decoder LMs (ONNX, KV cache, micro-batching), with per-token log-probs.',
-  likelihood: 'Log-probabilities of continuations given contexts.',
-  'guide-training': 'Durable training jobs of guide models G.',
-  certifier: 'VALID domain certification: certified answers, evaluations and certified benchmarks.',
-  auditor: 'Anytime-valid behaviour-shift audits (testing by betting).',
-};
 
 /** `{id}` names of a path, in order. */
 export function pathParams(path: string): string[] {
@@ -57,7 +50,7 @@ export function openApiDocument(services: readonly ServiceName[] = SERVICES) {
         'HTTP API of the Assay services. Each service serves its own paths (see each path\'s server) and its OpenAPI at /docs. ' +
         'Errors are always the envelope {code, message, details}. NATS subjects and job queues: contracts/generated/nats-subjects.json.',
     },
-    tags: services.map((name) => ({ name, description: SERVICE_DESCRIPTIONS[name] })),
+    tags: services.map((name) => ({ name, description: SERVICE_CONTRACTS[name].description })),
     security: [{ apiKey: [] }],
     paths,
     components: {
