@@ -2,8 +2,6 @@ import { ErrorEnvelopeSchema } from './errors';
 import { SchemaComponents } from './json-schema';
 import { QUEUE_CONTRACTS, SUBJECT_CONTRACTS } from './registry';
 
-export { toJsonSchema } from './json-schema';
-
 /**
  * The committed catalogue of NATS subjects and durable job queues (shared/contracts/generated/nats-subjects.json),
  * derived from the registry: each subject with its request and reply schemas, each queue with its payload and

@@ -5,13 +5,6 @@ export type SchemaIo = 'input' | 'output';
 
 const COMPONENTS = '#/components/schemas/';
 
-/** JSON Schema (2020-12) of one zod schema, self-contained (`$defs` inline), for tools that want one schema. */
-export function toJsonSchema(schema: z.ZodType, io: SchemaIo = 'input'): JsonSchema {
-  const json = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as JsonSchema;
-  delete json.$schema;
-  return stripIds(json) as JsonSchema;
-}
-
 /**
  * Collects the JSON Schemas of many zod schemas into one `components.schemas` section: every schema with a
  * `.meta({ id })` becomes a named component (referenced as `#/components/schemas/<id>`), everything else is

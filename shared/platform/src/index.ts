@@ -1,7 +1,6 @@
 export * from './config';
 export * from './tokens';
 export * from './nats-deserializer';
-export * from './zod-pipe';
 export * from './error.filter';
 export * from './api-key.guard';
 export * from './metrics.service';
