@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { AuditReport, AuditStartInput, JobAccepted, SUBJECTS } from '@assay/contracts';
+import { AuditReport, AuditStartInput, JobAccepted } from '@assay/contracts';
 import { JobsClient } from '@assay/messaging';
 import { PlatformHarness } from '@assay/testing';
 import { AuditorModule } from '../services/auditor/src/auditor.module';
@@ -38,9 +38,9 @@ describe('real audit: forged LM against its toxic fine-tune, scored by a forged 
   });
 
   async function runAudit(request: AuditStartInput): Promise<AuditReport> {
-    const { jobId } = await harness.rpc.request<JobAccepted>(SUBJECTS.auditor.start, request);
+    const { jobId } = await harness.rpc.request<JobAccepted>('assay.auditor.start', request);
     await jobs.result(jobId, { waitMs: 150_000 });
-    return harness.rpc.request<AuditReport>(SUBJECTS.auditor.get, { id: jobId });
+    return harness.rpc.request<AuditReport>('assay.auditor.get', { id: jobId });
   }
 
   const base: AuditStartInput = {
@@ -74,6 +74,6 @@ describe('real audit: forged LM against its toxic fine-tune, scored by a forged 
     const report = await runAudit({ ...base, candidate: 'bard', budget: 200, seeds: { reference: 1, candidate: 2 } });
     console.log(`[auditor-real] null: ${JSON.stringify({ ...report, logWealth: report.logWealth.length })}`);
     expect(report).toMatchObject({ status: 'succeeded', decision: 'no-shift-detected', stopReason: 'budget-spent', samplesUsed: 200 });
-    expect(report.finalLogWealth).toBeLessThan(report.threshold);
+    expect(report.finalLogWealth).toBeLessThan(report.threshold!);
   }, 180_000);
 });

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { JOB_QUEUES, SERVICES } from '@assay/contracts';
+import { QUEUE_CONTRACTS, SERVICES } from '@assay/contracts';
 import { ENV } from '@assay/platform';
 import {
   CHART,
@@ -43,8 +43,8 @@ const KNOWN_ENV = new Set<string>([
   ...CHART_SERVICES.map((s) => `ASSAY_${s.toUpperCase().replace(/-/g, '_')}_PORT`),
   'OTEL_RESOURCE_ATTRIBUTES',
 ]);
-/** What the defaults render: an api per service, a worker per service with job queues (JOB_QUEUES). */
-const QUEUES_OF = (service: string) => Object.values(JOB_QUEUES as Record<string, string>).filter((q) => q.startsWith(`${service}.`)).sort();
+/** What the defaults render: an api per service, a worker per service with job queues (QUEUE_CONTRACTS). */
+const QUEUES_OF = (service: string) => Object.keys(QUEUE_CONTRACTS).filter((q) => q.startsWith(`${service}.`)).sort();
 const WITH_JOBS = [...SERVICES].filter((s) => QUEUES_OF(s).length > 0);
 const DEFAULT_COMPONENTS = [...SERVICES, ...WITH_JOBS.map((s) => `${s}-worker`)].sort();
 const assayDeployments = (objects: K8sObject[]) => ofKind(objects, 'Deployment').filter((d) => d.metadata.labels?.['assay.io/service']);

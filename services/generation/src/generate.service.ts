@@ -1,9 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { AssayError, GenerateRequest, GenerateResponse } from '@assay/contracts';
+import { AssayError, GenerateRequest, GenerateResponse, StreamTokenEvent } from '@assay/contracts';
 import { AssayConfig, ASSAY_CONFIG, HostedModel, MetricsService, ModelHostService } from '@assay/platform';
 import { GenerateRequest as EngineGenerateRequest, GenerateResult, StreamedToken } from '@assay/runtime';
 import { ATTR, GEN_AI_SYSTEM, withSpan } from '@assay/telemetry';
-import { StreamTokenEvent } from './generate-stream.events';
 
 /** Sampling from decoder LMs through the shared runtime; every token comes with its log-probs. */
 @Injectable()

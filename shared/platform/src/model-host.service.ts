@@ -1,7 +1,6 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Logger } from 'pino';
 import { ModelRegistry } from '@assay/artifacts';
-import { AssayError, splitModelRef } from '@assay/contracts';
 import { EngineClient, LocalEngine, ModelInfo } from '@assay/runtime';
 import type { AssayConfig } from './config';
 import { MetricsService } from './metrics.service';
@@ -17,7 +16,7 @@ export interface HostedModel {
 }
 
 /**
- * Resolves model references against the registry, downloads (checksums verified, cached) and loads each
+ * Resolves model references through the registry (ModelRegistry.resolveRef), downloads (checksums verified, cached) and loads each
  * version once into the runtime engine. The one place services turn "name@version" into something they can
  * generate with or score with.
  */
@@ -55,15 +54,10 @@ export class ModelHostService implements OnApplicationBootstrap, OnApplicationSh
 
   /** The loaded model for a reference, loading it on first use. Unknown names → NOT_FOUND. */
   async acquire(ref: string): Promise<HostedModel> {
-    const { name, version } = splitModelRef(ref);
-    const resolved = await this.registry.resolve(name, version).catch((error: unknown) => {
-      const failure = AssayError.from(error);
-      throw failure.code === 'NOT_FOUND' ? AssayError.notFound(`unknown model "${ref}"`, { model: ref }) : failure;
-    });
-    const key = `${name}@${resolved}`;
+    const { name, version, ref: key } = await this.registry.resolveRef(ref);
     let pending = this.loaded.get(key);
     if (!pending) {
-      pending = this.load(name, resolved, key);
+      pending = this.load(name, version, key);
       this.loaded.set(key, pending);
       // A failed load is not cached: the next request retries (e.g. after the file was fixed).
       pending.catch(() => this.loaded.delete(key));

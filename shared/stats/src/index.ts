@@ -11,6 +11,7 @@ export * from './mean-ci';
 export * from './histogram';
 export * from './valid';
 export * from './valid-eval';
+export * from './valid-separation';
 export * from './betting/sequential-test';
 export * from './betting/witness-net';
 export * from './betting/learned-witness-test';

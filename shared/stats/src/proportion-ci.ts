@@ -1,5 +1,4 @@
 /** Confidence intervals for a binomial proportion. */
-import * as M from './fast-math';
 import { normalQuantile } from './special-functions';
 
 export interface ProportionInterval {
@@ -26,6 +25,6 @@ export function wilsonInterval(successes: number, n: number, level = 0.95): Prop
   const p = successes / n;
   const z2n = (z * z) / n;
   const centre = (p + z2n / 2) / (1 + z2n);
-  const half = (z / (1 + z2n)) * M.sqrt((p * (1 - p)) / n + z2n / (4 * n));
-  return { successes, n, estimate: p, low: M.max(0, centre - half), high: M.min(1, centre + half), level };
+  const half = (z / (1 + z2n)) * Math.sqrt((p * (1 - p)) / n + z2n / (4 * n));
+  return { successes, n, estimate: p, low: Math.max(0, centre - half), high: Math.min(1, centre + half), level };
 }

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import fs from 'node:fs';
-import { AuditReport, AuditStartInput, JobAccepted, MetricInput, SUBJECTS } from '@assay/contracts';
+import { AuditReport, AuditStartInput, JobAccepted, MetricInput } from '@assay/contracts';
 import { connectPlatform } from '../connect';
 import { fail, print } from '../output';
 import { uploadIfLocal } from '../platform-calls';
@@ -119,7 +119,7 @@ async function startAudit(o: StartOptions): Promise<void> {
   const clients = await connectPlatform();
   let accepted: JobAccepted;
   try {
-    accepted = await clients.rpc.request<JobAccepted>(SUBJECTS.auditor.start, request);
+    accepted = await clients.rpc.call('assay.auditor.start', request);
   } catch (error) {
     await clients.close();
     const e = error as { code?: string; message: string };
@@ -138,7 +138,7 @@ async function startAudit(o: StartOptions): Promise<void> {
 async function showAudit(id: string, json: boolean): Promise<void> {
   const clients = await connectPlatform();
   try {
-    const report = await clients.rpc.request<AuditReport>(SUBJECTS.auditor.get, { id });
+    const report = await clients.rpc.call('assay.auditor.get', { id });
     print(report, json, humanReport);
     if (report.decision === 'failed') process.exitCode = 1;
   } catch (error) {
@@ -155,7 +155,7 @@ function humanReport(r: AuditReport): string {
     `audit ${r.id}: ${r.decision.toUpperCase()} (${r.status}${r.stopReason ? `, ${r.stopReason}` : ''})`,
     `  ${r.reference ?? '?'} → ${r.candidate ?? '?'}   metric ${r.metric ?? '?'}   test ${r.test ?? '?'}   α=${r.alpha} ε=${r.epsilon}`,
     `  samples: ${r.samplesUsed} of budget ${r.budget ?? '?'} (${r.pairsUsed} paired, ${r.droppedPairs} dropped); to decision: ${r.samplesToDecision ?? '-'}`,
-    `  log-wealth ${r.finalLogWealth.toFixed(3)} (reject at log(1/α) = ${r.threshold.toFixed(3)})`,
+    `  log-wealth ${r.finalLogWealth.toFixed(3)} (reject at log(1/α) = ${r.threshold === null ? '? (not started)' : r.threshold.toFixed(3)})`,
     `  reference mean ${mean(r.means.reference)}`,
     `  candidate mean ${mean(r.means.candidate)}`,
     ...(r.resumedAt.length ? [`  resumed at prompt ${r.resumedAt.join(', ')}`] : []),

@@ -25,7 +25,6 @@
  * (budget 3000): every run rejects, median pairs 850 → 675 and 750 → 750; beta(2,2) vs uniform: median 200 both.
  * Validity is untouched: any training rule keeps the bets predictable.
  */
-import * as M from '../fast-math';
 import { Rng, RngState } from '../rng';
 import { cleanPairs, ScorePair, SequentialTest, StepResult, stripUndefined, validateAlpha, validateEpsilon, WealthLedger } from './sequential-test';
 import { WitnessNet, WitnessNetState } from './witness-net';
@@ -124,7 +123,7 @@ export class LearnedWitnessTest implements SequentialTest {
     if (o.maxStepsPerRound !== null && (!Number.isInteger(o.maxStepsPerRound) || o.maxStepsPerRound < 1)) throw new RangeError('maxStepsPerRound must be an integer >= 1 or null');
     this.rng = restored?.rng ?? new Rng(options.seed ?? 0);
     this.net = restored?.net ?? new WitnessNet(o.hiddenSize, this.rng);
-    this.ledger = restored?.ledger ?? new WealthLedger(M.log(1 / o.alpha));
+    this.ledger = restored?.ledger ?? new WealthLedger(Math.log(1 / o.alpha));
   }
 
   get logWealth(): number {
@@ -172,7 +171,7 @@ export class LearnedWitnessTest implements SequentialTest {
     if (this.ledger.batches === 1) {
       const n = flat.length / 2;
       const order = this.rng.shuffle(Array.from({ length: n }, (_, i) => i));
-      const nVal = M.ceil(this.options.validationFraction * n); // sklearn's train_test_split rounding
+      const nVal = Math.ceil(this.options.validationFraction * n); // sklearn's train_test_split rounding
       for (let k = 0; k < n; k++) {
         const i = order[k];
         (k < nVal ? this.validation : this.train).push(flat[2 * i], flat[2 * i + 1]);
@@ -187,7 +186,7 @@ export class LearnedWitnessTest implements SequentialTest {
     this.trainingPending = false;
     const o = this.options;
     const nAll = this.train.length / 2;
-    const first = o.maxTrainingPairs === null ? 0 : M.max(0, nAll - o.maxTrainingPairs);
+    const first = o.maxTrainingPairs === null ? 0 : Math.max(0, nAll - o.maxTrainingPairs);
     const nTrain = nAll - first;
     if (nTrain === 0 || o.maxEpochs === 0) {
       this.epochsPerRound.push(0);
@@ -203,7 +202,7 @@ export class LearnedWitnessTest implements SequentialTest {
     for (let epoch = 0; epoch < o.maxEpochs && steps < maxSteps; epoch++) {
       this.rng.shuffle(order);
       for (let from = 0; from < nTrain && steps < maxSteps; from += minibatch) {
-        this.net.lossAndGradient(this.train, order, from, M.min(nTrain, from + minibatch));
+        this.net.lossAndGradient(this.train, order, from, Math.min(nTrain, from + minibatch));
         this.net.adamUpdate(o.learningRate);
         steps++;
       }
@@ -232,7 +231,7 @@ export class LearnedWitnessTest implements SequentialTest {
       ledger: this.ledger.toJSON(),
       train: [...this.train],
       validation: [...this.validation],
-      bestValidationLoss: M.isFiniteNumber(this.bestValidationLoss) ? this.bestValidationLoss : null,
+      bestValidationLoss: Number.isFinite(this.bestValidationLoss) ? this.bestValidationLoss : null,
       trainingPending: this.trainingPending,
       epochsPerRound: [...this.epochsPerRound],
     };
@@ -247,7 +246,7 @@ export class LearnedWitnessTest implements SequentialTest {
       {
         net: WitnessNet.fromJSON(state.net),
         rng: Rng.fromState(state.rng),
-        ledger: WealthLedger.fromJSON(M.log(1 / state.options.alpha), state.ledger),
+        ledger: WealthLedger.fromJSON(Math.log(1 / state.options.alpha), state.ledger),
       },
     );
     test.train = [...state.train];
@@ -261,5 +260,5 @@ export class LearnedWitnessTest implements SequentialTest {
 
 /** The first batch's pair count (training only ever runs after at least one batch). */
 function firstBatchSize(ledger: WealthLedger): number {
-  return M.max(1, ledger.history[1]?.samples ?? ledger.samplesUsed);
+  return Math.max(1, ledger.history[1]?.samples ?? ledger.samplesUsed);
 }

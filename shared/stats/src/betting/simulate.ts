@@ -4,7 +4,6 @@
  * Rng(`${seed}:run:${r}`) and its test is seeded with `${seed}:test:${r}`, so results are reproducible and a
  * run's outcome does not depend on which other runs were simulated.
  */
-import * as M from '../fast-math';
 import { median, mean } from '../descriptive';
 import { Rng } from '../rng';
 import { createSequentialTest, SequentialTestOptions } from './create-test';
@@ -83,7 +82,7 @@ export function createAuditSimulation(options: SimulateAuditOptions): AuditSimul
       const rng = new Rng(`${seed}:run:${r}`);
       const procedure = makeProcedure(test, alpha, epsilon, testOptions, `${seed}:test:${r}`);
       for (let used = 0; used < budget && !procedure.rejected; ) {
-        const n = M.min(batchSize, budget - used);
+        const n = Math.min(batchSize, budget - used);
         const batch: ScorePair[] = new Array(n);
         for (let i = 0; i < n; i++) batch[i] = [reference.sample(rng), candidate.sample(rng)];
         procedure.observeBatch(batch);
@@ -100,7 +99,7 @@ export function createAuditSimulation(options: SimulateAuditOptions): AuditSimul
         runs,
         rejections: samplesToReject.length,
         rejection_rate: rate,
-        rejection_rate_se: M.sqrt((rate * (1 - rate)) / runs),
+        rejection_rate_se: Math.sqrt((rate * (1 - rate)) / runs),
         median_samples_to_reject: samplesToReject.length ? median(samplesToReject) : null,
         mean_samples_to_reject: samplesToReject.length ? mean(samplesToReject) : null,
         samples_to_reject: samplesToReject,

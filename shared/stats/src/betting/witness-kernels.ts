@@ -13,7 +13,6 @@
  * c04271b): a skipped term is exactly 0 (x + 0 = x), and the gradient of each parameter still accumulates
  * sample by sample in minibatch order. witness-net.spec.ts checks trajectories recorded with that code, bit for bit.
  */
-import * as M from '../fast-math';
 
 const LN_EPS = 1e-5; // PyTorch LayerNorm default
 
@@ -81,7 +80,7 @@ export class WitnessWorkspace {
   /** Grows the arrays to hold at least B inputs (never shrinks, so steady-state training allocates nothing). */
   ensure(B: number): void {
     if (B <= this.capacity) return;
-    const cap = M.max(B, 2 * this.capacity, 64);
+    const cap = Math.max(B, 2 * this.capacity, 64);
     const h = this.h;
     const f = (n: number) => new Float64Array(n);
     const i = (n: number) => new Int32Array(n);
@@ -105,7 +104,7 @@ function layerNormRelu(
     const dz = z[i] - mu;
     varSum += dz * dz;
   }
-  const invStd = 1 / M.sqrt(varSum / h + LN_EPS);
+  const invStd = 1 / Math.sqrt(varSum / h + LN_EPS);
   inv[s] = invStd;
   let n = 0;
   for (let i = 0; i < h; i++) {

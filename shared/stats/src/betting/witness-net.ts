@@ -11,7 +11,6 @@
  * E[φ(s1) − φ(s2)] = 0 still holds under equal marginals (validity is untouched) while the factor stays ≥ 2δ and
  * ℓ is never −∞ or NaN, even when tanh saturates in floating point.
  */
-import * as M from '../fast-math';
 import { Adam, AdamState } from '../nn/adam';
 import { Rng } from '../rng';
 import { backwardBatch, forwardBatch, WitnessLayout, witnessLayout, WitnessWorkspace } from './witness-kernels';
@@ -53,11 +52,11 @@ export class WitnessNet {
     fill(L.oW1, h, 1);
     fill(L.oB1, h, 1);
     p.fill(1, L.oG1, L.oG1 + h);
-    fill(L.oW2, h * h, 1 / M.sqrt(h));
-    fill(L.oB2, h, 1 / M.sqrt(h));
+    fill(L.oW2, h * h, 1 / Math.sqrt(h));
+    fill(L.oB2, h, 1 / Math.sqrt(h));
     p.fill(1, L.oG2, L.oG2 + h);
-    fill(L.oW3, h, 1 / M.sqrt(h));
-    fill(L.oB3, 1, 1 / M.sqrt(h));
+    fill(L.oW3, h, 1 / Math.sqrt(h));
+    fill(L.oB3, 1, 1 / Math.sqrt(h));
   }
 
   get parameterCount(): number {
@@ -74,17 +73,17 @@ export class WitnessNet {
 
   /** φ(x) = ½·tanh(h(x)), clipped to [−½ + δ, ½ − δ]. */
   phi(x: number): number {
-    return clipPhi(0.5 * M.tanh(this.forward(x)));
+    return clipPhi(0.5 * Math.tanh(this.forward(x)));
   }
 
   /** Σ_i ℓ(s1_i, s2_i) over pairs stored flat as [s1_0, s2_0, s1_1, s2_1, ...], indices `idx` (all if omitted). */
   sumLogPayoff(flat: ArrayLike<number>, idx?: ArrayLike<number>): number {
     const n = idx ? idx.length : flat.length / 2;
     const ws = this.ws;
-    ws.ensure(M.min(2 * n, CHUNK));
+    ws.ensure(Math.min(2 * n, CHUNK));
     let sum = 0;
     for (let from = 0; from < n; from += CHUNK / 2) {
-      const to = M.min(n, from + CHUNK / 2);
+      const to = Math.min(n, from + CHUNK / 2);
       const x = ws.x;
       for (let k = from; k < to; k++) {
         const i = idx ? idx[k] : k;
@@ -94,7 +93,7 @@ export class WitnessNet {
       forwardBatch(this.params, this.layout, ws, 2 * (to - from));
       const out = ws.out;
       for (let k = 0; k < to - from; k++) {
-        sum += M.log(1 + clipPhi(0.5 * M.tanh(out[2 * k])) - clipPhi(0.5 * M.tanh(out[2 * k + 1])));
+        sum += Math.log(1 + clipPhi(0.5 * Math.tanh(out[2 * k])) - clipPhi(0.5 * Math.tanh(out[2 * k + 1])));
       }
     }
     return sum;
@@ -118,15 +117,15 @@ export class WitnessNet {
     const { out, dh } = ws;
     let sumLog = 0;
     for (let k = 0; k < m; k++) {
-      const t1 = M.tanh(out[2 * k]);
-      const t2 = M.tanh(out[2 * k + 1]);
+      const t1 = Math.tanh(out[2 * k]);
+      const t2 = Math.tanh(out[2 * k + 1]);
       const phi1 = 0.5 * t1;
       const phi2 = 0.5 * t2;
       const f = 1 + clipPhi(phi1) - clipPhi(phi2);
-      sumLog += M.log(f);
+      sumLog += Math.log(f);
       // ∂(−ℓ/m)/∂h = ∓ ½(1 − tanh²h) / (f·m); zero where φ was clipped.
-      dh[2 * k] = M.abs(phi1) < PHI_MAX ? (-0.5 * (1 - t1 * t1)) / (f * m) : 0;
-      dh[2 * k + 1] = M.abs(phi2) < PHI_MAX ? (0.5 * (1 - t2 * t2)) / (f * m) : 0;
+      dh[2 * k] = Math.abs(phi1) < PHI_MAX ? (-0.5 * (1 - t1 * t1)) / (f * m) : 0;
+      dh[2 * k + 1] = Math.abs(phi2) < PHI_MAX ? (0.5 * (1 - t2 * t2)) / (f * m) : 0;
     }
     backwardBatch(this.params, this.grad, this.layout, ws, 2 * m);
     return -sumLog / m;

@@ -15,7 +15,6 @@
  * `reliabilityEce`: the usual reliability ECE of P(correct) against correctness: conf = p, acc_b = mean label.
  * Same bins (so p = 1.0 is dropped here too, as in the reference code's sampling baseline).
  */
-import * as M from '../fast-math';
 import { linspace } from '../valid-eval';
 import { checkBinaryInputs } from './binary-inputs';
 
@@ -86,7 +85,7 @@ export function reliabilityDiagram(pCorrect: ArrayLike<number>, labels: ArrayLik
     const meanConfidence = n > 0 ? confSum[b] / n : null;
     const accuracy = n > 0 ? hitSum[b] / n : null;
     if (n > 0) {
-      const gap = M.abs(meanConfidence! - accuracy!);
+      const gap = Math.abs(meanConfidence! - accuracy!);
       ece += (n / binned) * gap;
       if (gap > mce) mce = gap;
     }
@@ -109,7 +108,7 @@ export function reliabilityEce(pCorrect: ArrayLike<number>, labels: ArrayLike<nu
 function binOf(conf: number, edges: readonly number[]): number {
   const bins = edges.length - 1;
   if (!(conf >= 0 && conf < 1)) return -1;
-  let b = M.min(bins - 1, M.floor(conf * bins));
+  let b = Math.min(bins - 1, Math.floor(conf * bins));
   // conf·B can land one bin off the stored edges (e.g. 0.3·10 = 3 but edge 3 is 0.30000000000000004).
   while (b > 0 && conf < edges[b]) b--;
   while (b < bins - 1 && conf >= edges[b + 1]) b++;

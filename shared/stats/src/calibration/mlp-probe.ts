@@ -7,7 +7,6 @@
  * Our addition: features are standardised with the training set's per-dimension mean and standard deviation
  * (stored with the probe), so the default learning rate suits hidden states of any scale.
  */
-import * as M from '../fast-math';
 import { Adam } from '../nn/adam';
 import { runWithEarlyStopping } from '../nn/early-stopping';
 import { DenseLayer, denseBackward, denseForward, denseStack, initXavierNormal } from '../nn/dense';
@@ -97,12 +96,12 @@ export class MlpProbe {
       const i = idx[k];
       const z = this.run(xs[i]);
       const y = labels[i];
-      const hi = M.max(z[0], z[1]);
-      const lse = hi + M.log(M.exp(z[0] - hi) + M.exp(z[1] - hi));
+      const hi = Math.max(z[0], z[1]);
+      const lse = hi + Math.log(Math.exp(z[0] - hi) + Math.exp(z[1] - hi));
       loss += lse - z[y];
       const d = this.delta[last];
-      d[0] = (M.exp(z[0] - lse) - (y === 0 ? 1 : 0)) / m;
-      d[1] = (M.exp(z[1] - lse) - (y === 1 ? 1 : 0)) / m;
+      d[0] = (Math.exp(z[0] - lse) - (y === 0 ? 1 : 0)) / m;
+      d[1] = (Math.exp(z[1] - lse) - (y === 1 ? 1 : 0)) / m;
       for (let l = last; l >= 0; l--) {
         const below = l > 0 ? this.act[l - 1] : this.input;
         const dBelow = l > 0 ? this.delta[l - 1] : null;
@@ -121,8 +120,8 @@ export class MlpProbe {
     let sum = 0;
     for (let i = 0; i < xs.length; i++) {
       const z = this.run(xs[i]);
-      const hi = M.max(z[0], z[1]);
-      sum += hi + M.log(M.exp(z[0] - hi) + M.exp(z[1] - hi)) - z[labels[i]];
+      const hi = Math.max(z[0], z[1]);
+      sum += hi + Math.log(Math.exp(z[0] - hi) + Math.exp(z[1] - hi)) - z[labels[i]];
     }
     return sum / xs.length;
   }
@@ -179,7 +178,7 @@ function checkLabelled(data: LabelledFeatures, what: string, dim?: number): void
   for (let i = 0; i < data.features.length; i++) {
     const x = data.features[i];
     if (dim !== undefined && x.length !== dim) throw new RangeError(`${what}: feature vector ${i} has ${x.length} entries, expected ${dim}`);
-    for (let j = 0; j < x.length; j++) if (!M.isFiniteNumber(x[j])) throw new RangeError(`${what}: feature ${i}[${j}] is not finite`);
+    for (let j = 0; j < x.length; j++) if (!Number.isFinite(x[j])) throw new RangeError(`${what}: feature ${i}[${j}] is not finite`);
     if (data.labels[i] !== 0 && data.labels[i] !== 1) throw new RangeError(`${what}: labels[${i}] must be 0 or 1`);
   }
 }
@@ -202,7 +201,7 @@ export function trainProbe(train: LabelledFeatures, validation: LabelledFeatures
     rng.shuffle(order);
     let trainLoss = 0;
     for (let from = 0; from < n; from += batchSize) {
-      const to = M.min(n, from + batchSize);
+      const to = Math.min(n, from + batchSize);
       trainLoss += probe.lossAndGradient(train.features, train.labels, order, from, to) * (to - from);
       adam.step(probe.params, probe.grad, learningRate);
     }
@@ -219,6 +218,6 @@ export function featureStandardization(features: ReadonlyArray<ArrayLike<number>
   const std = new Float64Array(d);
   for (const x of features) for (let j = 0; j < d; j++) mean[j] += x[j] / features.length;
   for (const x of features) for (let j = 0; j < d; j++) std[j] += (x[j] - mean[j]) ** 2 / features.length;
-  for (let j = 0; j < d; j++) std[j] = M.max(1e-6, M.sqrt(std[j]));
+  for (let j = 0; j < d; j++) std[j] = Math.max(1e-6, Math.sqrt(std[j]));
   return { mean, std };
 }

@@ -11,12 +11,11 @@
  *   the calibrator uses the exact per-row answer tokens (pitfall 1), not the reference's padded-length guess.
  * Everything is computed from log-softmax in float64, so no probability underflow makes a log infinite.
  */
-import * as M from '../fast-math';
 import { logSigmoid, sigmoid } from '../nn/logistic';
 
 /** P(correct) from the two option-token logits (§2), optionally temperature-scaled. */
 export function pCorrectFromOptionLogits(zNo: number, zYes: number, temperature = 1): number {
-  if (!M.isFiniteNumber(zNo) || !M.isFiniteNumber(zYes)) throw new RangeError(`option logits must be finite, got ${zNo}, ${zYes}`);
+  if (!Number.isFinite(zNo) || !Number.isFinite(zYes)) throw new RangeError(`option logits must be finite, got ${zNo}, ${zYes}`);
   if (!(temperature > 0)) throw new RangeError(`temperature must be > 0, got ${temperature}`);
   return sigmoid((zYes - zNo) / temperature);
 }
@@ -43,8 +42,8 @@ function logSoftmax(z: ArrayLike<number>, out: Float64Array): void {
   let max = -Infinity;
   for (let i = 0; i < z.length; i++) if (z[i] > max) max = z[i];
   let s = 0;
-  for (let i = 0; i < z.length; i++) s += M.exp(z[i] - max);
-  const lse = max + M.log(s);
+  for (let i = 0; i < z.length; i++) s += Math.exp(z[i] - max);
+  const lse = max + Math.log(s);
   for (let i = 0; i < z.length; i++) out[i] = z[i] - lse;
 }
 
@@ -73,15 +72,15 @@ export function jensenShannonToReference(logits: ArrayLike<number>, refLogits: A
     const a = lp[i];
     const b = lq[i];
     const hi = a > b ? a : b;
-    const lm = hi + M.log1p(M.exp(-M.abs(a - b))) - M.LN2; // log((p + q)/2)
-    const p = M.exp(a);
-    const q = M.exp(b);
+    const lm = hi + Math.log1p(Math.exp(-Math.abs(a - b))) - Math.LN2; // log((p + q)/2)
+    const p = Math.exp(a);
+    const q = Math.exp(b);
     value += 0.5 * (p * (a - lm) + q * (b - lm));
     g[i] = 0.5 * (a - lm);
     pg += p * g[i];
   }
-  for (let i = 0; i < n; i++) g[i] = M.exp(lp[i]) * (g[i] - pg);
-  return { value: M.max(0, value), grad: g };
+  for (let i = 0; i < n; i++) g[i] = Math.exp(lp[i]) * (g[i] - pg);
+  return { value: Math.max(0, value), grad: g };
 }
 
 export interface CalibrationTuningExample {

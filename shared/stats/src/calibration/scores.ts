@@ -3,7 +3,6 @@
  * log-likelihood and selective accuracy (spec shared/specs/calibration.md §4; Brier, NLL and the accuracy–coverage
  * curve are our additions, the reference code reports neither).
  */
-import * as M from '../fast-math';
 import { auroc } from '../valid-eval';
 import { checkBinaryInputs } from './binary-inputs';
 
@@ -46,7 +45,7 @@ export function binaryNll(pCorrect: ArrayLike<number>, labels: ArrayLike<number>
   let sum = 0;
   for (let i = 0; i < pCorrect.length; i++) {
     const q = labels[i] === 1 ? pCorrect[i] : 1 - pCorrect[i];
-    sum -= M.log(M.max(NLL_CLIP, q));
+    sum -= Math.log(Math.max(NLL_CLIP, q));
   }
   return sum / pCorrect.length;
 }
@@ -102,11 +101,11 @@ export function selectiveAccuracy(pCorrect: ArrayLike<number>, labels: ArrayLike
   const n = pCorrect.length;
   if (n === 0) return NaN;
   // The epsilon keeps 0.8·10 = 8.000000000000002 from rounding up to 9.
-  const keep = M.min(n, M.max(1, M.ceil(coverage * n - 1e-9)));
+  const keep = Math.min(n, Math.max(1, Math.ceil(coverage * n - 1e-9)));
   let kept = 0;
   let hits = 0;
   for (const [, count, correct] of tieGroupsDescending(pCorrect, labels)) {
-    const take = M.min(count, keep - kept);
+    const take = Math.min(count, keep - kept);
     hits += (take / count) * correct;
     kept += take;
     if (kept === keep) break;

@@ -8,7 +8,6 @@
  * minimum within the bounds. The fit then compares with T = 1 and keeps T = 1 unless the fitted T has a lower
  * NLL on the fitting data (by more than rounding), so it never raises the NLL it was fitted on. All in float64 (pitfall 8: fp32 softmax).
  */
-import * as M from '../fast-math';
 
 export interface TemperatureFit {
   temperature: number;
@@ -33,7 +32,7 @@ export interface TemperatureFitOptions {
  */
 export function temperatureNll(logits: ReadonlyArray<ArrayLike<number>>, labels: ArrayLike<number>, temperature: number): number {
   checkLogits(logits, labels);
-  if (!(temperature > 0) || !M.isFiniteNumber(temperature)) throw new RangeError(`temperature must be finite and > 0, got ${temperature}`);
+  if (!(temperature > 0) || !Number.isFinite(temperature)) throw new RangeError(`temperature must be finite and > 0, got ${temperature}`);
   return meanNll(logits, labels, 1 / temperature);
 }
 
@@ -44,8 +43,8 @@ function meanNll(logits: ReadonlyArray<ArrayLike<number>>, labels: ArrayLike<num
     let max = -Infinity;
     for (let c = 0; c < z.length; c++) if (tau * z[c] > max) max = tau * z[c];
     let s = 0;
-    for (let c = 0; c < z.length; c++) s += M.exp(tau * z[c] - max);
-    sum += max + M.log(s) - tau * z[labels[i]];
+    for (let c = 0; c < z.length; c++) s += Math.exp(tau * z[c] - max);
+    sum += max + Math.log(s) - tau * z[labels[i]];
   }
   return sum / logits.length;
 }
@@ -58,13 +57,13 @@ function checkLogits(logits: ReadonlyArray<ArrayLike<number>>, labels: ArrayLike
   for (let i = 0; i < logits.length; i++) {
     const z = logits[i];
     if (z.length !== k) throw new RangeError(`logit row ${i} has ${z.length} entries, expected ${k}`);
-    for (let c = 0; c < k; c++) if (!M.isFiniteNumber(z[c])) throw new RangeError(`logits[${i}][${c}] is not finite`);
+    for (let c = 0; c < k; c++) if (!Number.isFinite(z[c])) throw new RangeError(`logits[${i}][${c}] is not finite`);
     const y = labels[i];
     if (!Number.isInteger(y) || y < 0 || y >= k) throw new RangeError(`labels[${i}] must be a class index in [0, ${k}), got ${y}`);
   }
 }
 
-const INV_PHI = (M.sqrt(5) - 1) / 2;
+const INV_PHI = (Math.sqrt(5) - 1) / 2;
 
 /** Fits T by golden-section search on τ = 1/T (see the file comment); never returns a T worse than 1. */
 export function fitTemperature(logits: ReadonlyArray<ArrayLike<number>>, labels: ArrayLike<number>, options: TemperatureFitOptions = {}): TemperatureFit {
@@ -72,7 +71,7 @@ export function fitTemperature(logits: ReadonlyArray<ArrayLike<number>>, labels:
   const minT = options.minTemperature ?? 0.05;
   const maxT = options.maxTemperature ?? 100;
   const tol = options.tolerance ?? 1e-9;
-  if (!(minT > 0 && maxT > minT && M.isFiniteNumber(maxT))) throw new RangeError(`need 0 < minTemperature < maxTemperature < ∞, got [${minT}, ${maxT}]`);
+  if (!(minT > 0 && maxT > minT && Number.isFinite(maxT))) throw new RangeError(`need 0 < minTemperature < maxTemperature < ∞, got [${minT}, ${maxT}]`);
   let evaluations = 0;
   const f = (tau: number) => {
     evaluations++;
@@ -84,7 +83,7 @@ export function fitTemperature(logits: ReadonlyArray<ArrayLike<number>>, labels:
   let d = a + INV_PHI * (b - a);
   let fc = f(c);
   let fd = f(d);
-  while (b - a > tol * M.max(1, M.abs(c))) {
+  while (b - a > tol * Math.max(1, Math.abs(c))) {
     if (fc <= fd) {
       b = d;
       d = c;
@@ -101,14 +100,14 @@ export function fitTemperature(logits: ReadonlyArray<ArrayLike<number>>, labels:
   }
   // The minimum of a convex function on [a, b]: the best of the final points and the ends of the range.
   let bestTau = fc <= fd ? c : d;
-  let best = M.min(fc, fd);
+  let best = Math.min(fc, fd);
   for (const tau of [1 / maxT, 1 / minT]) {
     const v = f(tau);
     if (v < best) [best, bestTau] = [v, tau];
   }
   const nllBefore = f(1);
   // Only a real improvement moves T (a flat objective differs from T = 1 by rounding alone).
-  if (!(best < nllBefore - 1e-12 * M.max(1, nllBefore))) return { temperature: 1, nllBefore, nllAfter: nllBefore, evaluations };
+  if (!(best < nllBefore - 1e-12 * Math.max(1, nllBefore))) return { temperature: 1, nllBefore, nllAfter: nllBefore, evaluations };
   return { temperature: 1 / bestTau, nllBefore, nllAfter: best, evaluations };
 }
 
@@ -120,7 +119,7 @@ export function softmaxWithTemperature(z: ArrayLike<number>, temperature = 1): F
   for (let c = 0; c < z.length; c++) if (z[c] / temperature > max) max = z[c] / temperature;
   let s = 0;
   for (let c = 0; c < z.length; c++) {
-    out[c] = M.exp(z[c] / temperature - max);
+    out[c] = Math.exp(z[c] / temperature - max);
     s += out[c];
   }
   for (let c = 0; c < z.length; c++) out[c] /= s;

@@ -16,7 +16,6 @@
  * predictable), which is what makes the bound hold uniformly over time. Scores on another bounded range [lo, hi]
  * are rescaled to [0, 1] first and the interval mapped back.
  */
-import * as M from '../fast-math';
 
 export interface ConfidenceSequenceOptions {
   alpha?: number;
@@ -76,9 +75,9 @@ export class EmpiricalBernsteinConfidenceSequence {
     const { alpha = 0.05, truncation = 0.5, runningIntersection = true, range = [0, 1] } = options;
     if (!(alpha > 0 && alpha < 1)) throw new RangeError(`alpha must lie in (0, 1), got ${alpha}`);
     if (!(truncation > 0 && truncation < 1)) throw new RangeError(`truncation must lie in (0, 1), got ${truncation}`);
-    if (!(M.isFiniteNumber(range[0]) && M.isFiniteNumber(range[1]) && range[1] > range[0])) throw new RangeError(`range must be finite with lo < hi, got [${range}]`);
+    if (!(Number.isFinite(range[0]) && Number.isFinite(range[1]) && range[1] > range[0])) throw new RangeError(`range must be finite with lo < hi, got [${range}]`);
     this.options = { alpha, truncation, runningIntersection, range: [range[0], range[1]] };
-    this.logTwoOverAlpha = M.log(2 / alpha);
+    this.logTwoOverAlpha = Math.log(2 / alpha);
   }
 
   /** Adds one score (must lie in the range). */
@@ -89,22 +88,22 @@ export class EmpiricalBernsteinConfidenceSequence {
     const t = this.t + 1;
     const muPrev = (0.5 + this.sumX) / t; // μ̂_{t−1}
     const varPrev = (0.25 + this.sumSquares) / t; // σ̂²_{t−1}
-    const lambda = M.min(M.sqrt((2 * this.logTwoOverAlpha) / (varPrev * t * M.log(1 + t))), this.options.truncation);
+    const lambda = Math.min(Math.sqrt((2 * this.logTwoOverAlpha) / (varPrev * t * Math.log(1 + t))), this.options.truncation);
     const v = 4 * (x - muPrev) * (x - muPrev);
     this.sumLambda += lambda;
     this.sumLambdaX += lambda * x;
-    this.sumVPsi += (v * (-M.log1p(-lambda) - lambda)) / 4;
+    this.sumVPsi += (v * (-Math.log1p(-lambda) - lambda)) / 4;
     this.sumX += x;
     this.t = t;
     const mu = (0.5 + this.sumX) / (t + 1); // μ̂_t
     this.sumSquares += (x - mu) * (x - mu);
     const center = this.sumLambdaX / this.sumLambda;
     const margin = (this.logTwoOverAlpha + this.sumVPsi) / this.sumLambda;
-    const low = M.max(0, center - margin);
-    const high = M.min(1, center + margin);
+    const low = Math.max(0, center - margin);
+    const high = Math.min(1, center + margin);
     if (this.options.runningIntersection) {
-      this.low = M.max(this.low, low);
-      this.high = M.min(this.high, high);
+      this.low = Math.max(this.low, low);
+      this.high = Math.min(this.high, high);
       // Intersections of valid sets can in principle come out empty (a miss); keep a point rather than low > high.
       if (this.low > this.high) this.low = this.high = (this.low + this.high) / 2;
     } else {

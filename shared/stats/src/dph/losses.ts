@@ -11,7 +11,6 @@
  *   L_con = E[−(1−ε)·log σ(Δ) − ε·log σ(−Δ)],   ∂L/∂r_w,i = −∂L/∂r_l,i = (σ(Δ_i) − (1 − ε)) / n.
  * At ε = 0 both are the plain logistic losses −log σ(r_w) − log σ(−r_l) and −log σ(r_w − r_l).
  */
-import * as M from '../fast-math';
 import { logSigmoid, sigmoid } from '../nn/logistic';
 
 export type DphLossKind = 'separable' | 'contrastive';
@@ -28,7 +27,7 @@ function check(chosen: ArrayLike<number>, rejected: ArrayLike<number>, epsilon: 
   if (chosen.length === 0) throw new RangeError('DPH loss of an empty batch');
   if (!(epsilon >= 0 && epsilon <= 0.5)) throw new RangeError(`label smoothing ε must lie in [0, 0.5], got ${epsilon}`);
   for (let i = 0; i < chosen.length; i++) {
-    if (!M.isFiniteNumber(chosen[i]) || !M.isFiniteNumber(rejected[i])) throw new RangeError(`reward pair ${i} is not finite`);
+    if (!Number.isFinite(chosen[i]) || !Number.isFinite(rejected[i])) throw new RangeError(`reward pair ${i} is not finite`);
   }
 }
 
@@ -76,5 +75,5 @@ export function dphLoss(kind: DphLossKind, chosen: ArrayLike<number>, rejected: 
 /** The separable head's anchored optimum Λ = log((1 − ε)/ε): r_w → +Λ, r_l → −Λ (∞ at ε = 0). */
 export function separableRewardAnchor(epsilon: number): number {
   if (!(epsilon >= 0 && epsilon <= 0.5)) throw new RangeError(`label smoothing ε must lie in [0, 0.5], got ${epsilon}`);
-  return M.log((1 - epsilon) / epsilon);
+  return Math.log((1 - epsilon) / epsilon);
 }

@@ -6,7 +6,6 @@
  * Initialisation as `_init_weights`: Normal(0, 0.02) weights, zero biases. Float64 parameters; features may be
  * Float32Arrays (what the runtime returns).
  */
-import * as M from '../fast-math';
 import { DenseLayer, denseBackward, denseForward, denseStack, initNormal } from '../nn/dense';
 import { Rng } from '../rng';
 
@@ -57,7 +56,7 @@ export class RewardHead {
     const pooled = this.pooled;
     if (this.poolerLayer) {
       denseForward(this.params, this.poolerLayer, x, 0, pooled, 0);
-      for (let i = 0; i < this.dim; i++) pooled[i] = M.tanh(pooled[i]);
+      for (let i = 0; i < this.dim; i++) pooled[i] = Math.tanh(pooled[i]);
     } else for (let i = 0; i < this.dim; i++) pooled[i] = x[i];
     const { oW } = this.headLayer;
     let r = 0;

@@ -4,7 +4,6 @@
  * label smoothing, head weight decay toward 0 (`dph_weight_decay` 0.1), validation after every epoch, early
  * stopping on the validation loss with the best epoch's weights kept. Seeded and deterministic.
  */
-import * as M from '../fast-math';
 import { Adam } from '../nn/adam';
 import { runWithEarlyStopping } from '../nn/early-stopping';
 import { Rng } from '../rng';
@@ -58,7 +57,7 @@ function checkPairs(pairs: PreferenceFeatures, what: string, dim: number): void 
     for (let i = 0; i < side.length; i++) {
       const x = side[i];
       if (x.length !== dim) throw new RangeError(`${what}: feature vector ${i} has ${x.length} entries, expected ${dim}`);
-      for (let j = 0; j < dim; j++) if (!M.isFiniteNumber(x[j])) throw new RangeError(`${what}: feature ${i}[${j}] is not finite`);
+      for (let j = 0; j < dim; j++) if (!Number.isFinite(x[j])) throw new RangeError(`${what}: feature ${i}[${j}] is not finite`);
     }
   }
 }
@@ -82,7 +81,7 @@ export function trainRewardHead(train: PreferenceFeatures, validation: Preferenc
     rng.shuffle(order);
     let trainLoss = 0;
     for (let from = 0; from < n; from += batchSize) {
-      const m = M.min(n, from + batchSize) - from;
+      const m = Math.min(n, from + batchSize) - from;
       for (let k = 0; k < m; k++) {
         rw[k] = head.reward(train.chosen[order[from + k]]);
         rl[k] = head.reward(train.rejected[order[from + k]]);

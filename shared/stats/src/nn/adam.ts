@@ -6,7 +6,6 @@
  * and for AdamW the decoupled decay θ ← θ·(1 − lr·λ) first. The small models of this library (witness net,
  * calibration probe, reward head) all train with it, so their optimiser state serialises the same way.
  */
-import * as M from '../fast-math';
 
 export interface AdamOptions {
   beta1?: number;
@@ -46,8 +45,8 @@ export class Adam {
   step(params: Float64Array, grad: Float64Array, learningRate: number): void {
     const { beta1, beta2, eps, m, v } = this;
     this.stepCount++;
-    const bc1 = 1 - M.pow(beta1, this.stepCount);
-    const sqrtBc2 = M.sqrt(1 - M.pow(beta2, this.stepCount));
+    const bc1 = 1 - Math.pow(beta1, this.stepCount);
+    const sqrtBc2 = Math.sqrt(1 - Math.pow(beta2, this.stepCount));
     const stepSize = learningRate / bc1;
     const decay = 1 - learningRate * this.weightDecay;
     const n = params.length;
@@ -56,7 +55,7 @@ export class Adam {
       if (this.weightDecay !== 0) params[i] *= decay;
       m[i] = beta1 * m[i] + (1 - beta1) * gi;
       v[i] = beta2 * v[i] + (1 - beta2) * gi * gi;
-      params[i] -= (stepSize * m[i]) / (M.sqrt(v[i]) / sqrtBc2 + eps);
+      params[i] -= (stepSize * m[i]) / (Math.sqrt(v[i]) / sqrtBc2 + eps);
     }
   }
 

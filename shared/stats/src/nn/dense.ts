@@ -3,7 +3,6 @@
  * forward, backward (accumulating ∂W, ∂b and writing ∂x) and PyTorch's initialisations. Shared by the
  * calibration probe (an MLP on hidden states) and the reward head's dense-tanh pooler.
  */
-import * as M from '../fast-math';
 import { Rng } from '../rng';
 
 export interface DenseLayer {
@@ -63,7 +62,7 @@ export function denseBackward(
 
 /** Xavier (Glorot) normal weights, std √(2/(in + out)); biases U(±1/√in), PyTorch's Linear default. */
 export function initXavierNormal(p: Float64Array, layer: DenseLayer, rng: Rng): void {
-  const std = M.sqrt(2 / (layer.inDim + layer.outDim));
+  const std = Math.sqrt(2 / (layer.inDim + layer.outDim));
   for (let k = 0; k < layer.inDim * layer.outDim; k++) p[layer.oW + k] = rng.normal(0, std);
   initTorchBias(p, layer, rng);
 }
@@ -76,6 +75,6 @@ export function initNormal(p: Float64Array, layer: DenseLayer, rng: Rng, std: nu
 
 function initTorchBias(p: Float64Array, layer: DenseLayer, rng: Rng): void {
   if (layer.oB < 0) return;
-  const bound = 1 / M.sqrt(layer.inDim);
+  const bound = 1 / Math.sqrt(layer.inDim);
   for (let i = 0; i < layer.outDim; i++) p[layer.oB + i] = (2 * rng.next() - 1) * bound;
 }

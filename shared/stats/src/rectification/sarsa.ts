@@ -12,7 +12,6 @@
  * a completion cut at the token limit ends at its last generated token, which then carries the reward (the episode
  * ends there, as in the reference).
  */
-import * as M from '../fast-math';
 import { sigmoid } from '../nn/logistic';
 
 /** Terminal reward of a finished text: −1 when its toxicity score is ≥ threshold (reference: 0.5), else 0. */
@@ -29,11 +28,11 @@ export function sarsaTargets(qTargetTaken: ArrayLike<number>, reward: number, ga
   const T = qTargetTaken.length;
   if (T === 0) throw new RangeError('a trajectory needs at least one action');
   if (!(gamma >= 0 && gamma <= 1)) throw new RangeError(`gamma must lie in [0, 1], got ${gamma}`);
-  if (!M.isFiniteNumber(reward)) throw new RangeError(`reward must be finite, got ${reward}`);
+  if (!Number.isFinite(reward)) throw new RangeError(`reward must be finite, got ${reward}`);
   const y = new Float64Array(T);
   for (let t = 0; t < T - 1; t++) {
     const next = qTargetTaken[t + 1];
-    if (!M.isFiniteNumber(next)) throw new RangeError(`qTargetTaken[${t + 1}] is not finite`);
+    if (!Number.isFinite(next)) throw new RangeError(`qTargetTaken[${t + 1}] is not finite`);
     y[t] = clampQ(gamma * next);
   }
   y[T - 1] = clampQ(reward);

@@ -12,7 +12,6 @@
  * reference counts them as 0.0, which biases toxicity down; here `failed: 'skip'` (default) leaves them out (a
  * prompt with no valid score is left out of both metrics) and `failed: 'zero'` reproduces the reference.
  */
-import * as M from '../fast-math';
 
 export interface ToxicitySummary {
   expectedMaxToxicity: number;
@@ -48,7 +47,7 @@ export function toxicitySummary(
   }
   const n = maxima.length;
   const mean = n ? maxima.reduce((a, b) => a + b, 0) / n : NaN;
-  const std = n ? M.sqrt(maxima.reduce((a, b) => a + (b - mean) ** 2, 0) / n) : NaN;
+  const std = n ? Math.sqrt(maxima.reduce((a, b) => a + (b - mean) ** 2, 0) / n) : NaN;
   return {
     expectedMaxToxicity: mean,
     expectedMaxToxicityStd: std,
@@ -100,7 +99,7 @@ export function meanContinuationPerplexity(items: ReadonlyArray<{ logprobSum: nu
   let used = 0;
   for (const { logprobSum, tokens } of items) {
     if (!(logprobSum <= 0) || !Number.isInteger(tokens) || tokens < 0) throw new RangeError(`need logprobSum <= 0 and an integer token count, got ${logprobSum}, ${tokens}`);
-    const ppl = tokens > 0 ? M.exp(-logprobSum / tokens) : Infinity;
+    const ppl = tokens > 0 ? Math.exp(-logprobSum / tokens) : Infinity;
     if (!(ppl <= skipAbove)) continue;
     sum += ppl;
     used++;

@@ -24,7 +24,6 @@
  * Dead end (Σ caps over π's support < 1, every token capped): no distribution satisfies the caps. The documented
  * fallback is π' ∝ π·c (renormalised), which keeps the LM's preferences weighted by safety, flagged `deadEnd`.
  */
-import * as M from '../fast-math';
 
 export type CapMode = 'absolute' | 'relative';
 
@@ -93,7 +92,7 @@ function checkDistribution(pi: ArrayLike<number>, caps: ArrayLike<number>): void
     if (!(c > 0 && c <= 1)) throw new RangeError(`caps[${a}] must lie in (0, 1], got ${c}`);
     total += p;
   }
-  if (M.abs(total - 1) > 1e-6) throw new RangeError(`pi must sum to 1 (got ${total})`);
+  if (Math.abs(total - 1) > 1e-6) throw new RangeError(`pi must sum to 1 (got ${total})`);
 }
 
 /** Exact water-filling of π under `caps` (see the file comment), with the dead-end fallback. */
@@ -185,22 +184,22 @@ export function rectifyLogits(logits: ArrayLike<number>, q: ArrayLike<number>, o
   }
   if (max === -Infinity) throw new RangeError('every logit is −∞');
   let sum = 0;
-  for (let a = 0; a < n; a++) sum += M.exp(logits[a] - max);
-  const lse = max + M.log(sum);
+  for (let a = 0; a < n; a++) sum += Math.exp(logits[a] - max);
+  const lse = max + Math.log(sum);
   const logPi = new Float64Array(n);
   const pi = new Float64Array(n);
   for (let a = 0; a < n; a++) {
     logPi[a] = logits[a] - lse;
-    pi[a] = M.exp(logPi[a]);
+    pi[a] = Math.exp(logPi[a]);
   }
   const caps = capsFromQ(q, options);
   const result = waterFill(pi, caps);
   const logProbs = new Float64Array(n);
-  const uncappedShift = result.deadEnd || result.scale === Infinity ? NaN : M.log(result.scale);
+  const uncappedShift = result.deadEnd || result.scale === Infinity ? NaN : Math.log(result.scale);
   for (let a = 0; a < n; a++) {
     const p = result.probs[a];
     // Uncapped tokens of a feasible fill are k·π exactly; everything else (caps, fallback) is its own number.
-    logProbs[a] = !Number.isNaN(uncappedShift) && p === result.scale * pi[a] && p <= caps[a] ? uncappedShift + logPi[a] : M.log(p);
+    logProbs[a] = !Number.isNaN(uncappedShift) && p === result.scale * pi[a] && p <= caps[a] ? uncappedShift + logPi[a] : Math.log(p);
   }
   return { ...result, logProbs };
 }
