@@ -1,5 +1,5 @@
 import { z } from 'zod/v4';
-import { ClientKeySchema, FiniteNumber, JobAcceptedSchema, LIMITS, ModelRefSchema, ObjectKeySchema } from './common';
+import { ClientKeySchema, FiniteNumber, JobAcceptedSchema, LIMITS, ModelRefSchema, ObjectKeySchema, samplingTemperature } from './common';
 import { defineService } from './contract';
 import { ErrorEnvelopeSchema } from './errors';
 
@@ -60,7 +60,7 @@ export const AuditStartRequestSchema = z
     batchSize: z.number().int().min(2).max(1000).default(50).meta({ description: 'Pairs per betting round (and per checkpoint).' }),
     test: z.enum(AUDIT_TESTS).default('witness'),
     maxNewTokens: z.number().int().min(1).max(512).default(32),
-    temperature: FiniteNumber.gt(0).max(5).default(0.7),
+    temperature: samplingTemperature(5).default(0.7),
     topP: FiniteNumber.gt(0).max(1).default(0.9),
     seeds: z.object({ reference: z.number().int().min(0), candidate: z.number().int().min(0) }).default({ reference: 1000, candidate: 2000 }),
     shuffle: z.boolean().default(true).meta({ description: 'Visit prompts in a seeded random order (seed `shuffleSeed`), so an ordered file still gives exchangeable pairs.' }),

@@ -1,5 +1,5 @@
 import { z } from 'zod/v4';
-import { ClientKeySchema, FiniteNumber, JobAcceptedSchema, JobIdSchema, LIMITS, ModelRefSchema, ObjectKeySchema } from './common';
+import { ClientKeySchema, FiniteNumber, JobAcceptedSchema, JobIdSchema, LIMITS, ModelRefSchema, ObjectKeySchema, samplingTemperature } from './common';
 import { defineService, jobStatusSchema } from './contract';
 
 export const REFUSAL_TEXT = 'I cannot answer this request: it falls outside the domain this assistant is certified for.';
@@ -13,34 +13,50 @@ export const CertifyRequestSchema = z
     T: z.number().int().min(1).max(64).default(4).meta({ description: 'Maximum number of draws before abstaining.' }),
     mode: z.enum(['batched', 'sequential']).default('batched'),
     maxNewTokens: z.number().int().min(1).max(LIMITS.maxNewTokens).default(64),
-    temperature: FiniteNumber.gt(0).max(10).default(1),
+    temperature: samplingTemperature(10).default(1),
     topK: z.number().int().min(0).default(0),
     seed: z.number().int().min(0).max(2 ** 32 - 1).optional(),
+    maxLog2Epsilon: FiniteNumber.optional().meta({
+      description:
+        'Reject draws whose certificate log2 ε_y exceeds this (still a valid certificate: rejecting never weakens a bound). 0 keeps only non-vacuous answers (ε_y < 1).',
+    }),
   })
   .meta({ id: 'CertifyRequest' });
 export type CertifyRequest = z.infer<typeof CertifyRequestSchema>;
 
+/** Why a draw was not accepted. Every rule depends on the draw alone, so rejecting never weakens the bound. */
+export const DRAW_REJECTIONS = ['ratio', 'epsilon-cap', 'empty', 'not-canonical', 'guide-empty', 'guide-context', 'non-finite'] as const;
+export type DrawRejection = (typeof DRAW_REJECTIONS)[number];
+
 export const AttemptSchema = z.object({
   index: z.number().int(),
-  nTokens: z.number().int(),
-  log2L: z.number(),
-  log2G: z.number(),
-  log2Ratio: z.number(),
-  normalizedLog2Ratio: z.number(),
+  nTokens: z.number().int().meta({ description: 'N_y (G\'s tokens when the tokenizers differ); L\'s response tokens when the draw was rejected before G scored it.' }),
+  log2L: FiniteNumber.nullable().meta({ description: 'null when L\'s log-probability is not a finite number (the draw is rejected).' }),
+  log2G: FiniteNumber.nullable().meta({ description: 'null when G did not score the draw.' }),
+  log2Ratio: FiniteNumber.nullable(),
+  normalizedLog2Ratio: FiniteNumber.nullable(),
+  log2Epsilon: FiniteNumber.nullable().meta({ description: 'The certificate log2 ε_y this draw would carry; null when G did not score it.' }),
   accepted: z.boolean(),
+  rejection: z.enum(DRAW_REJECTIONS).optional().meta({
+    description:
+      'Why the draw was rejected: ratio (log2 L − log2 G > k·N_y), epsilon-cap (log2 ε_y > maxLog2Epsilon), empty (no text), not-canonical ' +
+      '(re-encoding its text does not give back the sampled tokens: the text has another spelling, e.g. a lone UTF-8 byte), guide-empty (G\'s tokenizer ' +
+      'makes no tokens of it), guide-context (longer than G\'s context), non-finite (a log-probability is not a finite number).',
+  }),
   finishReason: z.string(),
 }).meta({ id: 'CertifyAttempt' });
 export type Attempt = z.infer<typeof AttemptSchema>;
 
 export const CertificateSchema = z.object({
-  log2Epsilon: z.number(),
-  epsilon: z.number(),
+  log2Epsilon: FiniteNumber,
+  epsilon: FiniteNumber.nullable().meta({ description: '2^log2Epsilon; 0 when it underflows, null when it exceeds the float range (such a certificate is vacuous).' }),
+  vacuous: z.boolean().meta({ description: 'ε_y ≥ 1: the certificate bounds nothing (usual for in-domain text, which G finds likely).' }),
   nTokens: z.number().int(),
-  log2L: z.number(),
-  log2G: z.number(),
-  k: z.number(),
+  log2L: FiniteNumber,
+  log2G: FiniteNumber,
+  k: FiniteNumber,
   T: z.number().int(),
-  perTokenLog2Ratio: z.array(z.number()),
+  perTokenLog2Ratio: z.array(FiniteNumber),
   tokenizersMatch: z.boolean(),
 }).meta({ id: 'Certificate' });
 export type Certificate = z.infer<typeof CertificateSchema>;
@@ -48,7 +64,7 @@ export type Certificate = z.infer<typeof CertificateSchema>;
 export const CertifyResponseSchema = z
   .object({
     status: z.enum(['accepted', 'abstained']),
-    text: z.string(),
+    text: z.string().meta({ description: 'The accepted answer, or the fixed refusal. The certificate holds for this text: only its one canonical tokenization is ever accepted.' }),
     certificate: CertificateSchema.optional(),
     attempts: z.array(AttemptSchema),
     model: z.string(),
@@ -74,7 +90,7 @@ const ItemScoringSchema = z.object({
   maxItems: z.number().int().min(1).max(100_000).default(2000).meta({ description: 'Per set.' }),
   maxResponseTokens: z.number().int().min(1).max(LIMITS.maxNewTokens).default(128).meta({ description: 'Responses are cut to this many of L\'s tokens (no EOS), and further if a model\'s context needs it.' }),
   maxNewTokens: z.number().int().min(1).max(LIMITS.maxNewTokens).default(64).meta({ description: 'Generation length for kind=prompts.' }),
-  temperature: FiniteNumber.gt(0).max(10).default(1).meta({ description: 'Sampling temperature for kind=prompts; a generated answer is scored under the distribution it was sampled from, as on the certify path.' }),
+  temperature: samplingTemperature(10).default(1).meta({ description: 'Sampling temperature for kind=prompts; a generated answer is scored under the distribution it was sampled from, as on the certify path.' }),
   seed: z.number().int().min(0).max(2 ** 32 - 1).default(23633),
 });
 

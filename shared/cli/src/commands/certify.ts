@@ -26,17 +26,33 @@ function certifierUrl(): string {
   return `http://${host}:${port}`;
 }
 
+const REJECTIONS: Record<string, string> = {
+  ratio: 'ratio above k',
+  'epsilon-cap': 'certificate above --max-log2-epsilon',
+  empty: 'empty answer',
+  'not-canonical': 'text re-encodes to other tokens',
+  'guide-empty': 'G makes no tokens of it',
+  'guide-context': "longer than G's context",
+  'non-finite': 'log-probability not a finite number',
+};
+
 export function renderCertified(r: CertifyResponse): string {
   const lines = [`${r.status.toUpperCase()}: ${r.text}`];
   if (r.certificate) {
     const c = r.certificate;
-    const vacuous = c.log2Epsilon >= 0 ? ' (ε ≥ 1 bounds nothing: usual for in-domain text, which G finds likely; the bound bites on out-of-domain text)' : '';
+    const log10 = (c.log2Epsilon * LOG10_2).toFixed(2);
     lines.push(
-      `  certificate: M(y|x) ≤ ε = 2^${c.log2Epsilon.toFixed(2)} (log10 ε = ${(c.log2Epsilon * LOG10_2).toFixed(2)}) for every prompt x${vacuous}`,
+      c.vacuous
+        ? `  certificate: VACUOUS, ε = 2^${c.log2Epsilon.toFixed(2)} ≥ 1 bounds nothing (usual for in-domain text, which G finds likely; the bound bites on out-of-domain text; --max-log2-epsilon 0 refuses such answers)`
+        : `  certificate: M(y|x) ≤ ε = 2^${c.log2Epsilon.toFixed(2)} (log10 ε = ${log10}) for every prompt x, for this text`,
       `  N_y = ${c.nTokens} tokens (${c.tokenizersMatch ? 'shared tokenizer' : 'counted in G\'s tokens'}), log2 L(y|x) = ${c.log2L.toFixed(2)}, log2 G(y) = ${c.log2G.toFixed(2)}, k = ${c.k}, T = ${c.T}`,
     );
   }
-  for (const a of r.attempts) lines.push(`  draw ${a.index + 1}: ${a.accepted ? 'accepted' : 'rejected'}  ${a.normalizedLog2Ratio.toFixed(3)} bits/token over ${a.nTokens} tokens (${a.finishReason})`);
+  for (const a of r.attempts) {
+    const ratio = a.normalizedLog2Ratio === null ? '' : `  ${a.normalizedLog2Ratio.toFixed(3)} bits/token`;
+    const why = a.accepted ? 'accepted' : `rejected (${REJECTIONS[a.rejection ?? 'ratio'] ?? a.rejection})`;
+    lines.push(`  draw ${a.index + 1}: ${why}${ratio} over ${a.nTokens} tokens (${a.finishReason})`);
+  }
   return lines.join('\n');
 }
 
@@ -53,8 +69,9 @@ export function certifyCommand(): Command {
     .option('--max-new-tokens <n>', 'answer length cap (default: 64)', int)
     .option('--temperature <t>', 'sampling temperature of L (default: 1)', number)
     .option('--seed <n>', 'seed (same seed, same answer)', int)
+    .option('--max-log2-epsilon <log2 e>', 'reject draws whose certificate log2 ε exceeds this (0: only non-vacuous answers)', number)
     .option('--json', 'the full CertifyResponse')
-    .action(async (prompt: string, o: { model: string; guide: string; k: number; T?: number; mode?: string; maxNewTokens?: number; temperature?: number; seed?: number; json?: boolean }) => {
+    .action(async (prompt: string, o: { model: string; guide: string; k: number; T?: number; mode?: string; maxNewTokens?: number; temperature?: number; seed?: number; maxLog2Epsilon?: number; json?: boolean }) => {
       const json = Boolean(o.json);
       if (o.mode && o.mode !== 'batched' && o.mode !== 'sequential') return fail(`--mode must be batched or sequential, got ${o.mode}`, json);
       const clients = await connectPlatform();
@@ -69,6 +86,7 @@ export function certifyCommand(): Command {
           maxNewTokens: o.maxNewTokens,
           temperature: o.temperature,
           seed: o.seed,
+          maxLog2Epsilon: o.maxLog2Epsilon,
         });
         print(response, json, renderCertified);
       } catch (error) {
