@@ -1,6 +1,6 @@
 import { Completion } from '@assay/contracts';
 import { GptWeights, randomGptWeights, referenceForward } from '@assay/forge';
-import { TextTokenizer } from '@assay/runtime';
+import { byteLevelTokenizer } from '../test/byte-level-tokenizer';
 import { Draw, DrawModel, judgeDraws, prepareDraw, PreparedDraw, responseTokens, scoreDraw } from './certify-attempts';
 
 /**
@@ -18,7 +18,6 @@ import { Draw, DrawModel, judgeDraws, prepareDraw, PreparedDraw, responseTokens,
  * the round-trip rule switched off (the certifier before it) breaks the text-level bound.
  */
 const MAX_NEW = 3;
-const BYTE_LEVEL = { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true };
 /** L's text tokens in byte-level form (Ġ = space, Ã = byte 0xC3, © = byte 0xA9): two byte fragments, two merges. */
 const L_TEXT = ['a', 'b', 'Ġ', 'Ã', '©', 'ab', 'Ã©'];
 const L_MERGES = ['a b', 'Ã ©'];
@@ -35,24 +34,8 @@ const TS = [1, 4];
 const CAPS = [undefined, -3];
 const GUIDE_CONTEXTS = [16, 3];
 
-function tokenizer(text: string[], merges: string[]): TextTokenizer {
-  const vocab = Object.fromEntries(text.map((t, i) => [t, i]));
-  const special = (id: number, content: string) => ({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true });
-  return TextTokenizer.fromJson({
-    version: '1.0',
-    truncation: null,
-    padding: null,
-    added_tokens: [special(text.length, '<|eos|>'), special(text.length + 1, '<|bos|>')],
-    normalizer: null,
-    pre_tokenizer: BYTE_LEVEL,
-    post_processor: BYTE_LEVEL,
-    decoder: BYTE_LEVEL,
-    model: { type: 'BPE', dropout: null, unk_token: null, continuing_subword_prefix: null, end_of_word_suffix: null, fuse_unk: false, byte_fallback: false, ignore_merges: false, vocab, merges },
-  });
-}
-
-const L_TOKENIZER = tokenizer(L_TEXT, L_MERGES);
-const G_TOKENIZER = tokenizer(G_TEXT, G_MERGES);
+const L_TOKENIZER = byteLevelTokenizer(L_TEXT, L_MERGES);
+const G_TOKENIZER = byteLevelTokenizer(G_TEXT, G_MERGES);
 
 function model(vocabSize: number, seed: number): GptWeights {
   return randomGptWeights({ vocabSize, contextLength: 16, layers: 1, heads: 2, dim: 16, layerNormEps: 1e-5 }, seed, { std: 0.8, randomizeAffine: true });
