@@ -3,6 +3,7 @@ export * from './gpt/reference-forward';
 export * from './onnx/graph-builder';
 export * from './onnx/gpt-export';
 export * from './onnx/model-dir';
+export * from './onnx/decoder-families';
 export * from './tokenizer/tokenizer-json';
 export * from './tokenizer/byte-level';
 export * from './tokenizer/bpe-trainer';

@@ -18,3 +18,4 @@ export * from './betting/naive-t-test';
 export * from './betting/score-distributions';
 export * from './betting/simulate';
 export * from './text-metrics';
+export * from './float16';

@@ -50,7 +50,8 @@ export function generationConfigJson(weights: GptWeights, meta: GptModelDirMeta)
   };
 }
 
-function tokenContent(tokenizer: TokenizerJson, id: number): string {
+/** The text of token `id` (an added token's content, or the vocabulary entry). */
+export function tokenContent(tokenizer: TokenizerJson, id: number): string {
   const added = tokenizer.added_tokens.find((t) => t.id === id);
   if (added !== undefined) return added.content;
   const entry = Object.entries(tokenizer.model.vocab).find(([, v]) => v === id);

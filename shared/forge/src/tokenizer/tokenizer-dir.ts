@@ -8,6 +8,8 @@ export interface TokenizerConfigOptions {
   bosToken?: string;
   eosToken?: string;
   padToken?: string;
+  /** Jinja chat template (`chat_template`), rendered by transformers / transformers.js / @assay/runtime for chat requests. */
+  chatTemplate?: string;
 }
 
 /**
@@ -26,6 +28,7 @@ export function tokenizerConfigJson(options: TokenizerConfigOptions = {}): Recor
     add_prefix_space: false,
     clean_up_tokenization_spaces: false,
     ...(options.modelMaxLength !== undefined ? { model_max_length: options.modelMaxLength } : {}),
+    ...(options.chatTemplate !== undefined ? { chat_template: options.chatTemplate } : {}),
   };
 }
 
