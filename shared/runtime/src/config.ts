@@ -35,10 +35,20 @@ export const BatchingConfigSchema = z.object({
 });
 export type BatchingConfig = z.infer<typeof BatchingConfigSchema>;
 
+export const ModelsConfigSchema = z.object({
+  /**
+   * The weight variant loaded when a load does not ask for one (model.onnx = fp32, model_fp16.onnx,
+   * model_quantized.onnx, ...); a directory without it falls back to fp32. Unset: fp32.
+   */
+  variant: z.string().min(1).optional(),
+});
+export type ModelsConfig = z.infer<typeof ModelsConfigSchema>;
+
 export const RuntimeConfigSchema = z.object({
   executor: ExecutorConfigSchema.default(ExecutorConfigSchema.parse({})),
   session: SessionConfigSchema.default(SessionConfigSchema.parse({})),
   batching: BatchingConfigSchema.default(BatchingConfigSchema.parse({})),
+  models: ModelsConfigSchema.default(ModelsConfigSchema.parse({})),
 });
 export type RuntimeConfig = z.infer<typeof RuntimeConfigSchema>;
 export type RuntimeConfigInput = z.input<typeof RuntimeConfigSchema>;
@@ -77,6 +87,7 @@ export function runtimeConfigFromEnv(env: NodeJS.ProcessEnv = process.env, base:
         maxBatchTokens: num(RUNTIME_ENV.maxBatchTokens),
       }),
     },
+    models: { ...base.models, ...defined({ variant: str(RUNTIME_ENV.modelVariant) }) },
   };
   const parsed = RuntimeConfigSchema.safeParse(merged);
   if (!parsed.success) {

@@ -21,11 +21,23 @@ export interface EngineClient {
   /** Text classification, for models whose config.json `model_type` is a classifier (`assay-text-classifier`). */
   classify(request: ClassifyRequest): Promise<ClassifyResult>;
   health(): Promise<EngineHealth>;
-  /** Loads a model directory (Optimum layout, or a classifier directory) under `name`; fails if the name is taken. */
-  loadModel(name: string, dir: string): Promise<ModelInfo>;
+  /**
+   * Loads a model directory under `name` (Optimum layout with the graph at the root, transformers.js layout
+   * with it under `onnx/`, or a classifier directory); fails if the name is taken.
+   */
+  loadModel(name: string, dir: string, options?: LoadModelOptions): Promise<ModelInfo>;
   unloadModel(name: string): Promise<void>;
   listModels(): Promise<ModelInfo[]>;
   close(): Promise<void>;
+}
+
+export interface LoadModelOptions {
+  /**
+   * Weight variant: `fp32` (model.onnx), `fp16` (model_fp16.onnx), `quantized` (model_quantized.onnx), or
+   * another transformers.js suffix (q4, int8, ...). Missing → MODEL_FILE_INVALID. Default: the runtime's
+   * configured variant when the directory has it, else fp32.
+   */
+  variant?: string;
 }
 
 export interface GenerateRequest {
@@ -202,6 +214,9 @@ export interface ModelInfo {
   name: string;
   dir: string;
   architecture: string;
+  /** The weight variant loaded (fp32, fp16, quantized, ...) and its graph file, relative to `dir`. */
+  variant: string;
+  modelFile: string;
   /** What the model can do: generate/score/hiddenStates, or classify. */
   task: ModelTask;
   /** Classifiers only. */
@@ -211,11 +226,17 @@ export interface ModelInfo {
   contextLength: number;
   layers: number;
   heads: number;
+  /** Key/value heads (fewer than `heads` for grouped-query attention). */
+  kvHeads: number;
+  headDim: number;
   hiddenSize: number;
   bosTokenId?: number;
   eosTokenIds: number[];
   padTokenId: number;
   hasKvCache: boolean;
+  /** float32, or float16 for fp16 exports. */
+  kvCacheType?: 'float32' | 'float16';
+  /** Whether the graph outputs final-norm hidden states (needed by hiddenStates and returnHiddenStates; see `assay models prepare`). */
   hasHiddenStates: boolean;
   executionProviders: string[];
 }

@@ -1,4 +1,5 @@
 import { randomInt } from 'crypto';
+import * as path from 'path';
 import pino from 'pino';
 import { RuntimeConfig, RuntimeConfigInput, runtimeConfig } from '../config';
 import { RuntimeError } from '../errors';
@@ -16,6 +17,7 @@ import {
   GenerateResult,
   HiddenStatesRequest,
   HiddenStatesResult,
+  LoadModelOptions,
   ModelInfo,
   ScoreRequest,
   ScoreResult,
@@ -58,21 +60,23 @@ export class LocalEngine implements EngineClient {
       options.executor ?? (this.config.executor.kind === 'in-process' ? new InProcessExecutor() : new WorkerPoolExecutor(this.config.executor, this.logger));
   }
 
-  async loadModel(name: string, dir: string): Promise<ModelInfo> {
+  async loadModel(name: string, dir: string, options: LoadModelOptions = {}): Promise<ModelInfo> {
     this.assertOpen();
     if (typeof name !== 'string' || name.length === 0) throw new RuntimeError('INVALID_REQUEST', 'model name must be a non-empty string');
     if (this.models.has(name) || this.loading.has(name)) throw new RuntimeError('MODEL_ALREADY_LOADED', `a model named "${name}" is already loaded`, { name });
     this.loading.add(name);
     try {
-      const bundle = await readModelBundle(dir);
+      const bundle = await readModelBundle(dir, { variant: options.variant, preferredVariant: this.config.models.variant });
       const key = `${name}#${++this.loads}`;
-      const report = await this.executor.loadModel({ key, dir: bundle.dir, session: this.config.session });
+      const report = await this.executor.loadModel({ key, dir: bundle.dir, variant: bundle.variant, session: this.config.session });
       for (const warning of report.warnings) this.logger.warn({ model: name, warning }, 'runtime: execution provider fallback');
       const head = bundle.shape.classifier;
       const info: ModelInfo = {
         name,
         dir: bundle.dir,
         architecture: bundle.shape.architecture,
+        variant: bundle.variant,
+        modelFile: path.relative(bundle.dir, bundle.modelPath).split(path.sep).join('/'),
         task: bundle.runner.task,
         ...(head ? { classifier: { labels: head.labels, positiveLabel: head.positiveLabel, threshold: head.threshold, maxLength: bundle.shape.contextLength } } : {}),
         vocabSize: bundle.shape.vocabSize,
@@ -80,11 +84,14 @@ export class LocalEngine implements EngineClient {
         contextLength: bundle.shape.contextLength,
         layers: bundle.shape.layers,
         heads: bundle.shape.heads,
+        kvHeads: bundle.shape.kvHeads,
+        headDim: bundle.shape.headDim,
         hiddenSize: bundle.shape.hiddenSize,
         bosTokenId: bundle.shape.bosTokenId,
         eosTokenIds: bundle.shape.eosTokenIds,
         padTokenId: bundle.shape.padTokenId,
         hasKvCache: report.io.pastInputs.length > 0,
+        ...(report.io.pastInputs.length > 0 ? { kvCacheType: report.io.kvType } : {}),
         hasHiddenStates: report.io.hiddenStates !== undefined,
         executionProviders: report.executionProviders,
       };

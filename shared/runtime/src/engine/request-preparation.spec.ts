@@ -10,6 +10,8 @@ const shape: ModelShape = {
   contextLength: 16,
   layers: 1,
   heads: 1,
+  kvHeads: 1,
+  headDim: 4,
   hiddenSize: 4,
   bosTokenId: 0,
   eosTokenIds: [0],

@@ -21,6 +21,8 @@ export interface LoadModelTask {
   /** Unique per load: reloading a name after unload gets a fresh key. */
   key: string;
   dir: string;
+  /** The weight variant the engine resolved, so every worker loads the same file (default: fp32, else any). */
+  variant?: string;
   session: SessionConfig;
 }
 

@@ -29,7 +29,7 @@ export class ModelHost {
   async load(task: LoadModelTask): Promise<LoadedModelReport> {
     const existing = this.models.get(task.key);
     if (existing) return existing.report;
-    const bundle = await readModelBundle(task.dir);
+    const bundle = await readModelBundle(task.dir, { variant: task.variant });
     const opened = await OnnxSession.open(bundle.modelPath, task.session);
     try {
       const io = describeModelIo(bundle, opened.session.signature);

@@ -1,7 +1,7 @@
 import * as ort from 'onnxruntime-node';
 import { SessionConfig } from '../config';
 import { RuntimeError } from '../errors';
-import { FeedTensor, FloatTensor, InferenceBackend, ModelSignature, TensorInfo } from '../model-runner/model-runner';
+import { FeedTensor, InferenceBackend, ModelSignature, StoredTensor, TensorInfo } from '../model-runner/model-runner';
 
 export interface OpenedSession {
   session: OnnxSession;
@@ -13,6 +13,12 @@ export interface OpenedSession {
 
 function toTensorInfo(meta: ort.InferenceSession.ValueMetadata): TensorInfo {
   return meta.isTensor ? { name: meta.name, type: meta.type, shape: [...meta.shape] } : { name: meta.name, type: 'non-tensor', shape: [] };
+}
+
+/** float16 data as raw bits (onnxruntime hands out a Float16Array where the platform has one). */
+function float16Bits(data: unknown): Uint16Array {
+  const view = data as ArrayBufferView;
+  return data instanceof Uint16Array ? data : new Uint16Array(view.buffer, view.byteOffset, view.byteLength / 2);
 }
 
 /**
@@ -59,15 +65,17 @@ export class OnnxSession implements InferenceBackend {
     }
   }
 
-  async run(feeds: Record<string, FeedTensor>, fetches: string[]): Promise<Record<string, FloatTensor>> {
+  async run(feeds: Record<string, FeedTensor>, fetches: string[]): Promise<Record<string, StoredTensor>> {
     const ortFeeds: Record<string, ort.Tensor> = {};
     for (const [name, feed] of Object.entries(feeds)) ortFeeds[name] = new ort.Tensor(feed.type, feed.data, feed.dims);
     const results = await this.session.run(ortFeeds, fetches);
-    const out: Record<string, FloatTensor> = {};
+    const out: Record<string, StoredTensor> = {};
     for (const name of fetches) {
       const tensor = results[name] as ort.Tensor;
-      if (tensor.type !== 'float32') throw new RuntimeError('MODEL_SIGNATURE_INVALID', `output "${name}" is ${tensor.type}, expected float32`);
-      out[name] = { data: tensor.data as Float32Array, dims: [...tensor.dims] };
+      const dims = [...tensor.dims];
+      if (tensor.type === 'float32') out[name] = { type: 'float32', data: tensor.data as Float32Array, dims };
+      else if (tensor.type === 'float16') out[name] = { type: 'float16', data: float16Bits(tensor.data), dims };
+      else throw new RuntimeError('MODEL_SIGNATURE_INVALID', `output "${name}" is ${tensor.type}, expected float32 or float16`);
     }
     return out;
   }
