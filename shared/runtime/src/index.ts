@@ -20,7 +20,8 @@ export { OptimumDecoderRunner, GPT2_CONFIG_KEYS, DecoderConfigKeys } from './mod
 export { TextClassifierRunner, TEXT_CLASSIFIER_IO } from './model-runner/text-classifier-runner';
 export * from './model-runner/batch-types';
 export { leftPad, rightPad, positionIdsFromMask, PaddedBatch } from './model-runner/batch-layout';
-export { DecodeControl } from './model-runner/decode-loop';
+export { DecodeControl, DecodeLimits, DecodeScheduler } from './model-runner/decode-scheduler';
+export { assembleCache, CacheRowSource } from './model-runner/kv-batch';
 
 // Executors.
 export * from './executor/executor';

@@ -56,14 +56,19 @@ function generateSpec(s: PreparedGenerateSequence): GenerateSequenceSpec {
   };
 }
 
-/** Routes an executor batch's streamed tokens (by row) to the listeners of the requests they belong to. */
-function streamHooks(group: PreparedGenerateSequence[]): GenerateHooks | undefined {
-  if (!group.some((s) => s.stream)) return undefined;
+/** Routes an executor batch's streamed tokens and finished sequences (by row) to the requests they belong to. */
+function generateHooks(group: PreparedGenerateSequence[]): GenerateHooks {
+  const streamed = group.some((s) => s.stream);
   return {
-    onTokens: (tokens) => {
-      for (const token of tokens) group[token.row]?.stream?.onToken(token);
-    },
-    signals: group.map((s) => s.stream?.signal),
+    ...(streamed
+      ? {
+          onTokens: (tokens) => {
+            for (const token of tokens) group[token.row]?.stream?.onToken(token);
+          },
+          signals: group.map((s) => s.stream?.signal),
+        }
+      : {}),
+    onSequence: (row, result) => group[row]?.onDone?.(result),
   };
 }
 
@@ -128,7 +133,7 @@ export function createEngineModel(executor: Executor, batching: BatchingConfig, 
               'generate',
               seqs,
               (s) => ({ length: s.promptIds.length, newTokens: s.maxNewTokens }),
-              (group) => executor.generate(key, group.map(generateSpec), streamHooks(group)),
+              (group) => executor.generate(key, group.map(generateSpec), generateHooks(group)),
             ),
         ),
     ),

@@ -26,6 +26,7 @@ import {
 import { createEngineModel, EngineModel, REQUEST_KINDS, sum } from './engine-model';
 import { PreparedGenerate, prepareClassify, prepareGenerate, preparePool, prepareScore } from './request-preparation';
 import { classifierLabel, toCompletion, toScoreResult } from './results';
+import { GeneratedSequence } from '../model-runner/batch-types';
 
 export interface RuntimeLogger {
   info(obj: object, msg: string): void;
@@ -68,7 +69,8 @@ export class LocalEngine implements EngineClient {
     try {
       const bundle = await readModelBundle(dir, { variant: options.variant, preferredVariant: this.config.models.variant });
       const key = `${name}#${++this.loads}`;
-      const report = await this.executor.loadModel({ key, dir: bundle.dir, variant: bundle.variant, session: this.config.session });
+      const { maxBatchSize, maxBatchTokens } = this.config.batching;
+      const report = await this.executor.loadModel({ key, dir: bundle.dir, variant: bundle.variant, session: this.config.session, limits: { maxBatchSize, maxBatchTokens } });
       for (const warning of report.warnings) this.logger.warn({ model: name, warning }, 'runtime: execution provider fallback');
       const head = bundle.shape.classifier;
       const info: ModelInfo = {
@@ -164,8 +166,26 @@ export class LocalEngine implements EngineClient {
     }
   }
 
+  /**
+   * Resolves as soon as the request's own sequences are done: the executor reports each sequence when it
+   * finishes, so a request never waits for a longer one that shares its executor batch.
+   */
   private async runGenerate(model: EngineModel, prepared: PreparedGenerate): Promise<GenerateResult> {
-    const generated = await this.track(model, model.generate.submit(prepared));
+    const generated = new Array<GeneratedSequence>(prepared.sequences.length);
+    let remaining = prepared.sequences.length;
+    let allDone = (): void => undefined;
+    const done = new Promise<void>((resolve) => (allDone = resolve));
+    prepared.sequences.forEach((seq, i) => {
+      seq.onDone = (result) => {
+        if (generated[i] !== undefined) return;
+        generated[i] = result;
+        if (--remaining === 0) allDone();
+      };
+    });
+    const batch = this.track(model, model.generate.submit(prepared));
+    // Every row reports through onDone; the batch's own result only matters when it fails first.
+    await Promise.race([done, batch.then(() => done)]);
+    batch.catch(() => undefined);
     const completions = prepared.sequences.map((seq, i) => toCompletion(seq, generated[i], model.info.hiddenSize));
     return {
       model: model.info.name,

@@ -31,7 +31,7 @@ function kindOf(fn: () => unknown): string | undefined {
 }
 
 describe('prepareGenerate', () => {
-  it('prepends BOS, expands n samples prompt-major, and keys each stream by seed, sample and prompt', () => {
+  it('prepends BOS, expands n samples prompt-major, and keys each stream by seed, position, sample and prompt', () => {
     const p = prepareGenerate({ model: 'm', prompts: ['ab', 'cd'], n: 2, seed: 3 }, model, fixedSeed);
     expect(p.sequences.map((s) => [s.promptIndex, s.sampleIndex])).toEqual([
       [0, 0],
@@ -42,8 +42,12 @@ describe('prepareGenerate', () => {
     expect(p.sequences[0].promptIds).toEqual([0, ...tokenizer.encode('ab')]);
     const keys = p.sequences.map((s) => s.rngKey);
     expect(new Set(keys).size).toBe(4);
-    // The same prompt, seed and sample index give the same key in any request.
-    expect(prepareGenerate({ model: 'm', prompts: ['cd'], n: 1, seed: 3 }, model, fixedSeed).sequences[0].rngKey).toBe(keys[2]);
+    // The same request gives the same keys; the same prompt at another position gets another stream.
+    expect(prepareGenerate({ model: 'm', prompts: ['ab', 'cd'], n: 2, seed: 3 }, model, fixedSeed).sequences.map((s) => s.rngKey)).toEqual(keys);
+    expect(prepareGenerate({ model: 'm', prompts: ['cd'], n: 1, seed: 3 }, model, fixedSeed).sequences[0].rngKey).not.toBe(keys[2]);
+    // Repeated prompts in one request: one stream each.
+    const repeated = prepareGenerate({ model: 'm', prompts: ['ab', 'ab', 'ab'], n: 1, seed: 3 }, model, fixedSeed).sequences.map((s) => s.rngKey);
+    expect(new Set(repeated).size).toBe(3);
     expect(p.seed).toBe(3);
     expect(prepareGenerate({ model: 'm', prompts: ['x'] }, model, fixedSeed).seed).toBe(7);
   });

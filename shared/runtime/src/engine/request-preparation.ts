@@ -1,6 +1,6 @@
 import { RuntimeError, invalidRequest } from '../errors';
 import { TextTokenizer } from '../model/text-tokenizer';
-import { Pooling, SequenceToken } from '../model-runner/batch-types';
+import { GeneratedSequence, Pooling, SequenceToken } from '../model-runner/batch-types';
 import { ModelShape } from '../model-runner/model-runner';
 import { SamplingParams } from '../sampling/sampler';
 import { ClassifyRequest, GenerateRequest, HiddenStatesRequest, ScoreItem, ScoreRequest } from './engine-client';
@@ -36,6 +36,8 @@ export interface PreparedGenerateSequence {
   returnHiddenStates: boolean;
   /** Set by the engine for streamed requests; stays on the engine's thread (the executor sees `stream: true`). */
   stream?: SequenceListener;
+  /** Set by the engine: called with the sequence's result as soon as the executor reports it done. */
+  onDone?(result: GeneratedSequence): void;
 }
 
 export interface SequenceListener {
@@ -111,6 +113,11 @@ export function hashTokenIds(ids: readonly number[]): string {
   return (hash >>> 0).toString(16);
 }
 
+/** The random-stream key of sample `sampleIndex` of the prompt at `promptIndex` of a request with `seed`. */
+export function sampleStreamKey(seed: number, promptIndex: number, sampleIndex: number, promptHash: string): string {
+  return `assay-sample:${seed}:${promptIndex}:${sampleIndex}:${promptHash}`;
+}
+
 export function prepareGenerate(request: GenerateRequest, model: PreparationModel, randomSeed: () => number): PreparedGenerate {
   requireDecoder(model, 'generate');
   const { shape, tokenizer } = model;
@@ -143,6 +150,8 @@ export function prepareGenerate(request: GenerateRequest, model: PreparationMode
       );
     }
     promptTokens.push(promptIds.length);
+    // One stream per (request position, sample): two copies of a prompt in one request are independent
+    // samples. Nothing about the executor batch enters the key, so a sample never depends on its batch-mates.
     const promptHash = hashTokenIds(promptIds);
     for (let sampleIndex = 0; sampleIndex < n; sampleIndex++) {
       sequences.push({
@@ -151,7 +160,7 @@ export function prepareGenerate(request: GenerateRequest, model: PreparationMode
         promptIds,
         maxNewTokens,
         sampling,
-        rngKey: `assay-sample:${seed}:${sampleIndex}:${promptHash}`,
+        rngKey: sampleStreamKey(seed, promptIndex, sampleIndex, promptHash),
         stop,
         stopOnEos: request.stopOnEos ?? true,
         returnHiddenStates,

@@ -12,12 +12,16 @@ import {
   ScoreSequenceSpec,
 } from '../model-runner/batch-types';
 import { classifyBatch } from '../model-runner/classify-pass';
-import { DecodeControl, generateBatch } from '../model-runner/decode-loop';
+import { DecodeControl, DecodeLimits, DecodeScheduler } from '../model-runner/decode-scheduler';
 import { poolBatch, scoreBatch } from '../model-runner/full-passes';
 import { LoadedModelReport, LoadModelTask } from './executor';
 import { OnnxSession } from './onnx-session';
+import { RunQueue } from './run-queue';
 
-type HostedModel = RunnableModel & { session: OnnxSession; report: LoadedModelReport };
+type HostedModel = RunnableModel & { session: OnnxSession; report: LoadedModelReport; decoder?: DecodeScheduler };
+
+/** Continuous-batching limits when a load does not give any (the runtime's batching defaults). */
+const DEFAULT_LIMITS: DecodeLimits = { maxBatchSize: 32, maxBatchTokens: 16384 };
 
 /**
  * The models of one thread: each loaded once (bundle + ONNX session) and run by key. Lives inside every
@@ -25,6 +29,8 @@ type HostedModel = RunnableModel & { session: OnnxSession; report: LoadedModelRe
  */
 export class ModelHost {
   private readonly models = new Map<string, HostedModel>();
+  /** One forward pass at a time on this thread, whichever model and kind of work. */
+  private readonly runs = new RunQueue();
 
   async load(task: LoadModelTask): Promise<LoadedModelReport> {
     const existing = this.models.get(task.key);
@@ -40,7 +46,9 @@ export class ModelHost {
         executionProviders: opened.executionProviders,
         warnings: opened.warnings,
       };
-      this.models.set(task.key, { runner: bundle.runner, backend: opened.session, io, shape: bundle.shape, tokenizer: bundle.tokenizer, session: opened.session, report });
+      const model: HostedModel = { runner: bundle.runner, backend: this.runs.wrap(opened.session), io, shape: bundle.shape, tokenizer: bundle.tokenizer, session: opened.session, report };
+      if (bundle.runner.task === 'text-generation') model.decoder = new DecodeScheduler(model, task.limits ?? DEFAULT_LIMITS);
+      this.models.set(task.key, model);
       return report;
     } catch (error) {
       await opened.session.release();
@@ -55,8 +63,11 @@ export class ModelHost {
     await model.session.release();
   }
 
+  /** Joins the model's continuously batched decode loop; resolves when every sequence of `batch` is done. */
   generate(key: string, batch: GenerateSequenceSpec[], control?: DecodeControl): Promise<GeneratedSequence[]> {
-    return generateBatch(this.get(key), batch, control);
+    const model = this.get(key);
+    if (!model.decoder) return Promise.reject(new RuntimeError('UNSUPPORTED', `${model.shape.architecture} is a ${model.runner.task} model, not a decoder`));
+    return model.decoder.submit(batch, control);
   }
 
   score(key: string, batch: ScoreSequenceSpec[]): Promise<ScoredSequence[]> {
