@@ -69,8 +69,8 @@ export async function resolveModelGraph(dir: string, choice: ModelFileChoice = {
   }
   const present: string[] = [];
   for (const variant of Object.keys(MODEL_VARIANTS)) if (await find(variant)) present.push(variant);
-  const wanted = choice.variant !== undefined ? `the ${choice.variant} variant (${modelGraphCandidates(choice.variant).join(', ')})` : 'a model graph (model.onnx or onnx/model.onnx)';
-  throw new RuntimeError('MODEL_FILE_INVALID', `${dir} has no ${wanted}${present.length ? `; variants present: ${present.join(', ')}` : ''} or it is empty`, { dir, variants: present });
+  const wanted = choice.variant !== undefined ? `${choice.variant} variant (${modelGraphCandidates(choice.variant).join(', ')})` : 'model graph (model.onnx or onnx/model.onnx)';
+  throw new RuntimeError('MODEL_FILE_INVALID', `${dir} has no ${wanted}, or it is empty${present.length ? `; variants present: ${present.join(', ')}` : ''}`, { dir, variants: present });
 }
 
 /** Everything about a model directory except the ONNX session: cheap to read on any thread. */
