@@ -12,7 +12,7 @@ export { RUNTIME_ENV } from './env';
 export { RuntimeError, RuntimeErrorKind } from './errors';
 
 // Models: bundle, tokenizer, runners.
-export { readModelBundle, describeModelIo, ModelBundle, MODEL_FILES } from './model/model-bundle';
+export { readModelBundle, describeModelIo, ModelBundle, MODEL_FILES, MODEL_VARIANTS, modelGraphCandidates, resolveModelGraph } from './model/model-bundle';
 export { TextTokenizer } from './model/text-tokenizer';
 export * from './model-runner/model-runner';
 export { MODEL_RUNNERS, runnerFor } from './model-runner/runner-table';
@@ -34,3 +34,6 @@ export { logSoftmax, logSumExp, logSumExpArgmax, argmax } from './sampling/log-s
 export { sampleToken, candidateSet, SamplingParams, SampledToken, GREEDY, UniformSource } from './sampling/sampler';
 export { IncrementalDetokenizer } from './decoding/incremental-detokenizer';
 export { StopStringMatcher } from './decoding/stop-strings';
+
+// Preparing user exports: the final-norm hidden states as an extra output (`assay models prepare`).
+export { prepareModelDir, PrepareReport, PreparedGraph, HIDDEN_STATES_OUTPUT } from './prepare/prepare-model-dir';

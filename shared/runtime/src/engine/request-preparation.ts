@@ -1,4 +1,4 @@
-import { RuntimeError, invalidRequest } from '../errors';
+import { RuntimeError, invalidRequest, missingHiddenStates } from '../errors';
 import { TextTokenizer } from '../model/text-tokenizer';
 import { GeneratedSequence, Pooling, SequenceToken } from '../model-runner/batch-types';
 import { ModelShape } from '../model-runner/model-runner';
@@ -131,7 +131,7 @@ export function prepareGenerate(request: GenerateRequest, model: PreparationMode
   const stop = request.stop ?? [];
   if (!Array.isArray(stop) || stop.some((s) => typeof s !== 'string' || s.length === 0)) throw invalidRequest('stop must be an array of non-empty strings', { field: 'stop' });
   const returnHiddenStates = request.returnHiddenStates === true;
-  if (returnHiddenStates && !model.hasHiddenStates) throw new RuntimeError('UNSUPPORTED', 'returnHiddenStates: this model has no hidden-states output');
+  if (returnHiddenStates && !model.hasHiddenStates) throw missingHiddenStates('generate with returnHiddenStates', shape.architecture);
 
   const sampling: SamplingParams = { temperature, topK, topP };
   const sequences: PreparedGenerateSequence[] = [];
@@ -222,7 +222,7 @@ export function prepareScore(request: ScoreRequest, model: PreparationModel): Pr
 export function preparePool(request: HiddenStatesRequest, model: PreparationModel): PreparedPoolItem[] {
   requireDecoder(model, 'hiddenStates');
   const { shape, tokenizer } = model;
-  if (!model.hasHiddenStates) throw new RuntimeError('UNSUPPORTED', 'hiddenStates: this model has no hidden-states output');
+  if (!model.hasHiddenStates) throw missingHiddenStates('hiddenStates', shape.architecture);
   const pooling = request.pooling ?? 'last';
   if (!['last', 'mean', 'tokens'].includes(pooling)) throw invalidRequest(`pooling must be last, mean or tokens, got ${JSON.stringify(pooling)}`, { field: 'pooling' });
   return checkTexts(request.texts, 'texts').map((text, i) => {

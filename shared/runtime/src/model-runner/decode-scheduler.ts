@@ -1,4 +1,4 @@
-import { RuntimeError } from '../errors';
+import { missingHiddenStates, RuntimeError } from '../errors';
 import { sampleToken } from '../sampling/sampler';
 import { leftPad } from './batch-layout';
 import { GeneratedSequence, GenerateSequenceSpec, RunnableModel, SequenceToken } from './batch-types';
@@ -108,7 +108,7 @@ export class DecodeScheduler {
   submit(specs: GenerateSequenceSpec[], control: DecodeControl = {}): Promise<GeneratedSequence[]> {
     const { io, shape } = this.model;
     if (specs.length === 0) return Promise.resolve([]);
-    if (specs.some((s) => s.returnHiddenStates) && !io.hiddenStates) return Promise.reject(new RuntimeError('UNSUPPORTED', 'this model has no hidden-states output'));
+    if (specs.some((s) => s.returnHiddenStates) && !io.hiddenStates) return Promise.reject(missingHiddenStates('generate with returnHiddenStates', shape.architecture));
     const tooLong = specs.find((s) => s.promptIds.length + s.maxNewTokens > shape.contextLength);
     if (tooLong) {
       return Promise.reject(new RuntimeError('CONTEXT_OVERFLOW', `a sequence needs ${tooLong.promptIds.length + tooLong.maxNewTokens} positions, the model has ${shape.contextLength}`));

@@ -1,4 +1,4 @@
-import { RuntimeError } from '../errors';
+import { missingHiddenStates, RuntimeError } from '../errors';
 import { logSumExpArgmax } from '../sampling/log-softmax';
 import { leftPad } from './batch-layout';
 import { PooledSequence, PoolSequenceSpec, RunnableModel, ScoredSequence, ScoreSequenceSpec } from './batch-types';
@@ -42,7 +42,7 @@ export async function scoreBatch(model: RunnableModel, specs: ScoreSequenceSpec[
 
 export async function poolBatch(model: RunnableModel, specs: PoolSequenceSpec[]): Promise<PooledSequence[]> {
   if (specs.length === 0) return [];
-  if (!model.io.hiddenStates) throw new RuntimeError('UNSUPPORTED', 'this model has no hidden-states output');
+  if (!model.io.hiddenStates) throw missingHiddenStates('hiddenStates', model.shape.architecture);
   const padded = leftPad(
     specs.map((s) => s.ids),
     model.shape.padTokenId,

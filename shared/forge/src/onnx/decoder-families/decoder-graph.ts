@@ -165,7 +165,7 @@ class DecoderBody {
     return { cos: g.op('Cos', [emb]), sin: g.op('Sin', [emb]) };
   }
 
-  emit(outputName: (what: string) => string | undefined): BodyOutputs {
+  emit(outputName: (what: string) => string | undefined, wantHidden: boolean): BodyOutputs {
     const { g, w, c, D } = this;
     const H = c.heads;
     const K = c.kvHeads;
@@ -232,7 +232,7 @@ class DecoderBody {
     const final = this.rmsNorm(x, w.normGain('model.norm.weight', c.gemmaStyle), c.rmsNormEps);
     const headWeight = c.tieWordEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight';
     const logits = this.toIo(this.linear(final, headWeight), outputName(N.logits));
-    const hidden = this.toIo(final, outputName(N.hiddenStates));
+    const hidden = wantHidden ? this.toIo(final, outputName(N.hiddenStates)) : final;
     return { logits, presents, hidden };
   }
 
@@ -279,7 +279,7 @@ export function buildDecoderModelProto(weights: DecoderWeights, config: DecoderC
     g.input(N.useCacheBranch, OnnxDataType.BOOL, [1]);
     const branch = (name: string, readsPast: boolean) => {
       const sub = g.subgraph(name);
-      const produced = flatten(new DecoderBody(sub, store, c, ioType, readsPast).emit(() => undefined));
+      const produced = flatten(new DecoderBody(sub, store, c, ioType, readsPast).emit(() => undefined, wantHidden));
       produced.forEach((value, i) => sub.output(value, ioType, outputs[i].dims));
       return sub.toGraphProto();
     };
@@ -288,7 +288,7 @@ export function buildDecoderModelProto(weights: DecoderWeights, config: DecoderC
     const firstPass = branch('without_past', false);
     g.node('If', [N.useCacheBranch], { then_branch: attrGraph(withCache), else_branch: attrGraph(firstPass) }, outputs.map((o) => o.name));
   } else {
-    flatten(new DecoderBody(g, store, c, ioType, withPast).emit((name) => name));
+    flatten(new DecoderBody(g, store, c, ioType, withPast).emit((name) => name, wantHidden));
   }
   for (const o of outputs) g.output(o.name, ioType, o.dims);
   return g.toModelProto({ producerName: '@assay/forge', metadata: { 'assay.family': c.family } });
