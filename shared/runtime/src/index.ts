@@ -6,6 +6,9 @@ export { CPU_MAX_PADDING_FRACTION } from './engine/engine-model';
 export { planBatches, PlanItem, PlanLimits } from './engine/batch-planner';
 export { GENERATE_DEFAULTS, hashTokenIds } from './engine/request-preparation';
 
+// Chat templates (also for services that only read a model directory).
+export { ChatTemplate, ChatMessage, RenderChatOptions, checkMessages } from './chat/chat-template';
+
 // Configuration and errors.
 export * from './config';
 export { RUNTIME_ENV } from './env';

@@ -1,6 +1,7 @@
 import { ExecutorHealth } from '../executor/executor';
 import { FinishReason, Pooling } from '../model-runner/batch-types';
 import { ModelTask } from '../model-runner/model-runner';
+import type { ChatMessage } from '../chat/chat-template';
 
 /**
  * The narrow protocol services depend on (vLLM's EngineClient): they never see executors, sessions
@@ -18,6 +19,11 @@ export interface EngineClient {
   generateStream(request: GenerateRequest, onToken: (token: StreamedToken) => void, options?: { signal?: AbortSignal }): Promise<GenerateResult>;
   score(request: ScoreRequest): Promise<ScoreResult>;
   hiddenStates(request: HiddenStatesRequest): Promise<HiddenStatesResult>;
+  /**
+   * A conversation rendered with the model's chat template (and tokenized), for services that build
+   * conversations (reward head, gateway). UNSUPPORTED when the model has no template.
+   */
+  renderChat(request: RenderChatRequest): Promise<RenderChatResult>;
   /** Text classification, for models whose config.json `model_type` is a classifier (`assay-text-classifier`). */
   classify(request: ClassifyRequest): Promise<ClassifyResult>;
   health(): Promise<EngineHealth>;
@@ -42,7 +48,16 @@ export interface LoadModelOptions {
 
 export interface GenerateRequest {
   model: string;
-  prompts: string[];
+  /** Texts to continue; or give `messages` instead. */
+  prompts?: string[];
+  /**
+   * Chat: one conversation ([{role, content}, ...]) or a batch of them, rendered with the model's chat template
+   * (tokenizer_config.json `chat_template`) with the assistant's turn opened; each conversation is one prompt
+   * (promptIndex = its position). BOS is not added (the template writes its own special tokens) unless addBos.
+   */
+  messages?: ChatMessage[] | ChatMessage[][];
+  /** Extra template variables for `messages` (e.g. enable_thinking). */
+  chatTemplateVariables?: Record<string, unknown>;
   /** Samples per prompt (default 1). */
   n?: number;
   /**
@@ -69,8 +84,25 @@ export interface GenerateRequest {
   stopOnEos?: boolean;
   /** Per generated token, the final hidden state at that token's position (needs a hidden-states output). */
   returnHiddenStates?: boolean;
-  /** Prepend the model's BOS token to the prompt (default true, as score does). */
+  /** Prepend the model's BOS token to the prompt (default true, as score does; false for `messages`). */
   addBos?: boolean;
+}
+
+export interface RenderChatRequest {
+  model: string;
+  /** One conversation. */
+  messages: ChatMessage[];
+  /** End with the assistant's turn opener (default true). */
+  addGenerationPrompt?: boolean;
+  variables?: Record<string, unknown>;
+}
+
+export interface RenderChatResult {
+  model: string;
+  /** The conversation as the model's chat template renders it. */
+  text: string;
+  /** Its token ids as generate feeds them (no BOS added: the template writes its own special tokens). */
+  tokenIds: number[];
 }
 
 export interface GeneratedToken {
@@ -116,6 +148,8 @@ export interface GenerateResult {
   completions: Completion[];
   usage: Usage;
   seed: number;
+  /** `messages` requests: each conversation as the chat template rendered it (what the model was fed). */
+  renderedPrompts?: string[];
 }
 
 /**
@@ -240,6 +274,8 @@ export interface ModelInfo {
   kvCacheType?: 'float32' | 'float16';
   /** Whether the graph outputs final-norm hidden states (needed by hiddenStates and returnHiddenStates; see `assay models prepare`). */
   hasHiddenStates: boolean;
+  /** Whether `messages` requests and renderChat work (the model has a chat template). */
+  hasChatTemplate: boolean;
   executionProviders: string[];
 }
 

@@ -19,6 +19,8 @@ import {
   HiddenStatesResult,
   LoadModelOptions,
   ModelInfo,
+  RenderChatRequest,
+  RenderChatResult,
   ScoreRequest,
   ScoreResult,
   StreamedToken,
@@ -95,9 +97,10 @@ export class LocalEngine implements EngineClient {
         hasKvCache: report.io.pastInputs.length > 0,
         ...(report.io.pastInputs.length > 0 ? { kvCacheType: report.io.kvType } : {}),
         hasHiddenStates: report.io.hiddenStates !== undefined,
+        hasChatTemplate: bundle.chatTemplate !== undefined,
         executionProviders: report.executionProviders,
       };
-      const prep = { shape: bundle.shape, tokenizer: bundle.tokenizer, hasHiddenStates: info.hasHiddenStates };
+      const prep = { shape: bundle.shape, tokenizer: bundle.tokenizer, hasHiddenStates: info.hasHiddenStates, chatTemplate: bundle.chatTemplate };
       this.models.set(name, createEngineModel(this.executor, this.config.batching, info, key, prep));
       this.logger.info({ model: name, dir: info.dir, task: info.task, providers: info.executionProviders, kv: info.hasKvCache }, 'runtime: model loaded');
       return info;
@@ -192,7 +195,16 @@ export class LocalEngine implements EngineClient {
       completions,
       usage: { inputTokens: sum(prepared.promptTokens), outputTokens: sum(completions.map((c) => c.tokens.length)) },
       seed: prepared.seed,
+      ...(prepared.renderedPrompts ? { renderedPrompts: prepared.renderedPrompts } : {}),
     };
+  }
+
+  async renderChat(request: RenderChatRequest): Promise<RenderChatResult> {
+    const model = this.model(request?.model);
+    const chat = model.prep.chatTemplate;
+    if (!chat) throw new RuntimeError('UNSUPPORTED', `model ${model.info.name} has no chat template (tokenizer_config.json chat_template)`);
+    const text = chat.render(request.messages, { addGenerationPrompt: request.addGenerationPrompt, variables: request.variables });
+    return { model: model.info.name, text, tokenIds: model.prep.tokenizer.encode(text) };
   }
 
   async score(request: ScoreRequest): Promise<ScoreResult> {

@@ -2,6 +2,8 @@ import { RuntimeError, invalidRequest, missingHiddenStates } from '../errors';
 import { TextTokenizer } from '../model/text-tokenizer';
 import { GeneratedSequence, Pooling, SequenceToken } from '../model-runner/batch-types';
 import { ModelShape } from '../model-runner/model-runner';
+import { promptTexts } from '../chat/chat-prompts';
+import { ChatTemplate } from '../chat/chat-template';
 import { SamplingParams } from '../sampling/sampler';
 import { ClassifyRequest, GenerateRequest, HiddenStatesRequest, ScoreItem, ScoreRequest } from './engine-client';
 
@@ -20,6 +22,8 @@ export interface PreparationModel {
   shape: ModelShape;
   tokenizer: TextTokenizer;
   hasHiddenStates: boolean;
+  /** For `messages` requests. */
+  chatTemplate?: ChatTemplate;
 }
 
 export const GENERATE_DEFAULTS = { n: 1, maxNewTokens: 64, temperature: 1, topK: 0, topP: 1 } as const;
@@ -50,6 +54,8 @@ export interface PreparedGenerate {
   sequences: PreparedGenerateSequence[];
   promptTokens: number[];
   seed: number;
+  /** `messages` requests: each conversation as its chat template rendered it. */
+  renderedPrompts?: string[];
 }
 
 export interface PreparedScoreItem {
@@ -121,7 +127,9 @@ export function sampleStreamKey(seed: number, promptIndex: number, sampleIndex: 
 export function prepareGenerate(request: GenerateRequest, model: PreparationModel, randomSeed: () => number): PreparedGenerate {
   requireDecoder(model, 'generate');
   const { shape, tokenizer } = model;
-  const prompts = checkTexts(request.prompts, 'prompts');
+  const { texts: prompts, field, fromChat } = promptTexts(request, model.chatTemplate, checkTexts);
+  // Rendered conversations carry the template's own special tokens (BOS included where the template writes it).
+  const addBos = request.addBos ?? !fromChat;
   const n = checkInt(request.n ?? GENERATE_DEFAULTS.n, 'n', 1, 1024);
   const explicitMaxNew = request.maxNewTokens === undefined ? undefined : checkInt(request.maxNewTokens, 'maxNewTokens', 1);
   const temperature = checkNumber(request.temperature ?? GENERATE_DEFAULTS.temperature, 'temperature', (v) => v >= 0, '≥ 0');
@@ -138,14 +146,14 @@ export function prepareGenerate(request: GenerateRequest, model: PreparationMode
   const promptTokens: number[] = [];
   prompts.forEach((prompt, promptIndex) => {
     const encoded = tokenizer.encode(prompt);
-    if (encoded.length === 0) throw invalidRequest(`prompts[${promptIndex}] encodes to no tokens`, { field: `prompts.${promptIndex}` });
-    const promptIds = [...bosPrefix(shape, request.addBos), ...encoded];
+    if (encoded.length === 0) throw invalidRequest(`${field}[${promptIndex}] encodes to no tokens`, { field: `${field}.${promptIndex}` });
+    const promptIds = [...bosPrefix(shape, addBos), ...encoded];
     // The default budget shrinks to what the context leaves; an explicit one is a promise we refuse to break.
     const maxNewTokens = explicitMaxNew ?? Math.max(1, Math.min(GENERATE_DEFAULTS.maxNewTokens, shape.contextLength - promptIds.length));
     if (promptIds.length + maxNewTokens > shape.contextLength) {
       throw new RuntimeError(
         'CONTEXT_OVERFLOW',
-        `prompts[${promptIndex}] has ${promptIds.length} tokens; with maxNewTokens ${maxNewTokens} it needs ${promptIds.length + maxNewTokens} positions, the model has ${shape.contextLength}`,
+        `${field}[${promptIndex}] has ${promptIds.length} tokens; with maxNewTokens ${maxNewTokens} it needs ${promptIds.length + maxNewTokens} positions, the model has ${shape.contextLength}`,
         { promptIndex, promptTokens: promptIds.length, maxNewTokens, contextLength: shape.contextLength },
       );
     }
@@ -167,7 +175,7 @@ export function prepareGenerate(request: GenerateRequest, model: PreparationMode
       });
     }
   });
-  return { sequences, promptTokens, seed };
+  return { sequences, promptTokens, seed, ...(fromChat ? { renderedPrompts: prompts } : {}) };
 }
 
 function prepareScoreItem(item: ScoreItem, index: number, request: ScoreRequest, model: PreparationModel): PreparedScoreItem {

@@ -3,6 +3,7 @@ import * as path from 'path';
 import { RuntimeError } from '../errors';
 import { ModelIo, ModelRunner, ModelShape, ModelSignature } from '../model-runner/model-runner';
 import { runnerFor } from '../model-runner/runner-table';
+import { ChatTemplate } from '../chat/chat-template';
 import { TextTokenizer } from './text-tokenizer';
 
 /** File names of the Hugging Face Optimum layout (the graph may also sit in `onnx/`, see {@link modelGraphCandidates}). */
@@ -12,6 +13,8 @@ export const MODEL_FILES = {
   generationConfig: 'generation_config.json',
   tokenizer: 'tokenizer.json',
   tokenizerConfig: 'tokenizer_config.json',
+  /** Newer exports keep the chat template beside tokenizer_config.json. */
+  chatTemplate: 'chat_template.jinja',
 } as const;
 
 /**
@@ -85,6 +88,8 @@ export interface ModelBundle {
   tokenizer: TextTokenizer;
   /** tokenizer_config.json ({} when absent): special tokens and the chat template. */
   tokenizerConfig: Record<string, unknown>;
+  /** The chat template, when the model has one (see ChatTemplate). */
+  chatTemplate?: ChatTemplate;
   runner: ModelRunner;
 }
 
@@ -135,7 +140,9 @@ export async function readModelBundle(dir: string, choice: ModelFileChoice = {})
   }
 
   const { variant, modelPath } = await resolveModelGraph(absolute, choice);
-  return { dir: absolute, variant, modelPath, config, generationConfig, shape, tokenizer, tokenizerConfig, runner };
+  const separateTemplate = await readFile(path.join(absolute, MODEL_FILES.chatTemplate), 'utf8').catch(() => undefined);
+  const chatTemplate = ChatTemplate.fromTokenizerConfig(tokenizerConfig, separateTemplate);
+  return { dir: absolute, variant, modelPath, config, generationConfig, shape, tokenizer, tokenizerConfig, chatTemplate, runner };
 }
 
 /** Checks a loaded graph against the bundle's runner and config: past present? hidden states present? */
