@@ -20,11 +20,15 @@ export const ExecutorConfigSchema = z.object({
 export type ExecutorConfig = z.infer<typeof ExecutorConfigSchema>;
 
 export const BatchingConfigSchema = z.object({
-  /** How long the first request of a batch waits for company. 0 still merges requests of the same tick. */
+  /**
+   * How long the first scoring / pooling / classification request of a batch waits for company. 0 still merges
+   * requests of the same tick. Generation never waits: its decode loop batches continuously (requests join
+   * the running batch at the next step).
+   */
   windowMs: z.number().min(0).max(1000).default(3),
-  /** Sequences per forward batch (after expanding prompts × n samples / score items). */
+  /** Sequences per forward batch (after expanding prompts × n samples / score items); for generation, rows decoding together. */
   maxBatchSize: z.number().int().min(1).default(32),
-  /** Padded tokens per forward batch: batch × (longest prompt + new tokens). */
+  /** Padded tokens per forward batch: batch × (longest prompt + new tokens); for generation, rows × longest prompt + maxNewTokens. */
   maxBatchTokens: z.number().int().min(1).default(16384),
   /**
    * Scoring, pooling and classification batches are cut where more than this share of their padded tokens

@@ -122,8 +122,10 @@ export function createEngineModel(executor: Executor, batching: BatchingConfig, 
     prep,
     executorCalls,
     inFlight: new Set(),
+    // Generation does not wait for company: the executor's decode loop batches continuously, so a request
+    // arriving later joins the running batch at its next step anyway. Same-tick requests still merge.
     generate: new MicroBatcher<PreparedGenerate, GeneratedSequence[]>(
-      { ...options, sizeOf: (r) => r.sequences.length, tokensOf: (r) => sum(r.sequences.map((s) => s.promptIds.length + s.maxNewTokens)) },
+      { ...options, windowMs: 0, sizeOf: (r) => r.sequences.length, tokensOf: (r) => sum(r.sequences.map((s) => s.promptIds.length + s.maxNewTokens)) },
       (requests) =>
         scatter(
           requests,

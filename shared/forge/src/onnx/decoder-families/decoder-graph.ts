@@ -86,9 +86,9 @@ class DecoderBody {
 
   private rmsNorm(x: string, gain: string, eps: number): string {
     const { g } = this;
-    const meanSquare = g.op('ReduceMean', [g.op('Mul', [x, x])], { axes: attrInts([-1]), keepdims: attrInt(1) });
-    const inv = g.op('Reciprocal', [g.op('Sqrt', [g.op('Add', [meanSquare, g.constFloat('eps', [eps])])])]);
-    return g.op('Mul', [g.op('Mul', [x, inv]), gain]);
+    const meanSquare = g.op('ReduceMean', [g.op('Pow', [x, g.constFloat('two', [2])])], { axes: attrInts([-1]), keepdims: attrInt(1) });
+    const rms = g.op('Sqrt', [g.op('Add', [meanSquare, g.constFloat('eps', [eps])])]);
+    return g.op('Mul', [g.op('Div', [x, rms]), gain]);
   }
 
   /** y = x·Wᵀ (+ b) for the Linear weight `name` in the store's format. */
