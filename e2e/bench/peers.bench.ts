@@ -5,14 +5,15 @@
  * grouped-query attention, ~2k vocabulary). Greedy decoding, the same intra-op threads, both over HTTP;
  * tokens/s counts generated tokens.
  *
- * - b1: one request of one prompt at a time (64 new tokens).
+ * - b1: one request of one prompt (96 new tokens).
  * - b8: one request of 8 prompts of different lengths (64 new tokens each), batched by each side.
  * - concurrent16: 16 clients, each sending 3 requests back to back with mixed lengths (8–128 new tokens).
  *
  * Each figure is the median over rounds of Assay / transformers.js measured back to back (order
- * alternating: load on the shared machine drifts, so neighbours are compared).
+ * alternating: load on the shared machine drifts, so neighbours are compared); b1 and b8 run 4× and 2× as
+ * many (short) rounds as concurrent16.
  *
- * Flags: --threads N (intra-op threads, both; default 1), --rounds N (default 3).
+ * Flags: --threads N (intra-op threads, both; default 1), --rounds N (default 5).
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -90,6 +91,8 @@ function assayClient(url: string): Generate {
 
 interface Scenario {
   name: 'b1' | 'b8' | 'concurrent16';
+  /** Paired rounds per `--rounds` unit: short workloads get more, finer-grained pairs. */
+  roundsPerUnit: number;
   /** Runs the workload once through `generate`; resolves with the tokens generated. */
   run(generate: Generate): Promise<number>;
 }
@@ -98,17 +101,11 @@ function scenarios(words: string[]): Scenario[] {
   const prompt = (i: number, length: number) => words.slice((i * 131) % 5000, ((i * 131) % 5000) + length).join(' ');
   const clientLengths = [8, 128, 24, 64, 16, 96, 32, 48];
   return [
-    {
-      name: 'b1',
-      run: async (generate) => {
-        let tokens = 0;
-        for (let i = 0; i < 3; i++) tokens += await generate([prompt(i, 12 + 4 * i)], 64);
-        return tokens;
-      },
-    },
-    { name: 'b8', run: (generate) => generate(Array.from({ length: 8 }, (_, i) => prompt(10 + i, 6 + 3 * i)), 64) },
+    { name: 'b1', roundsPerUnit: 4, run: (generate) => generate([prompt(1, 16)], 96) },
+    { name: 'b8', roundsPerUnit: 2, run: (generate) => generate(Array.from({ length: 8 }, (_, i) => prompt(10 + i, 6 + 3 * i)), 64) },
     {
       name: 'concurrent16',
+      roundsPerUnit: 1,
       run: async (generate) => {
         const counts = await Promise.all(
           Array.from({ length: 16 }, async (_, client) => {
@@ -125,7 +122,7 @@ function scenarios(words: string[]): Scenario[] {
 
 export async function run(args: string[]): Promise<Record<string, unknown>> {
   const threads = flag(args, 'threads', 1);
-  const rounds = flag(args, 'rounds', 3);
+  const rounds = flag(args, 'rounds', 5);
   process.env.TEST_LOG_LEVEL = 'silent';
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'assay-bench-peers-'));
   const modelDir = path.join(workDir, 'model');
@@ -152,7 +149,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     for (const scenario of scenarios(words)) {
       const ratios: number[] = [];
       const rates = { assay: [] as number[], transformersjs: [] as number[] };
-      for (let round = 0; round < rounds; round++) {
+      for (let round = 0; round < rounds * scenario.roundsPerUnit; round++) {
         const sides = [
           ['assay', assay],
           ['transformersjs', peer.generate],

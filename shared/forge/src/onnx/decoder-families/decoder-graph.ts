@@ -202,10 +202,14 @@ class DecoderBody {
       let k = this.rotate(this.heads(kFlat, K, c.qkNorm ? `${p}.self_attn.k_norm.weight` : undefined), cos, sin);
       let v = this.heads(vFlat, K);
       if (this.withPast) {
-        k = g.op('Concat', [this.toFloat(N.pastKey(l)), k], { axis: attrInt(2) });
-        v = g.op('Concat', [this.toFloat(N.pastValue(l)), v], { axis: attrInt(2) });
+        // float32 caches: the Concat itself produces the output (no copy into it); float16 ones are cast.
+        const direct = (name: string) => (this.ioType === F ? outputName(name) : undefined);
+        k = g.op('Concat', [this.toFloat(N.pastKey(l)), k], { axis: attrInt(2) }, direct(N.presentKey(l)));
+        v = g.op('Concat', [this.toFloat(N.pastValue(l)), v], { axis: attrInt(2) }, direct(N.presentValue(l)));
+        presents.push(this.ioType === F ? { key: k, value: v } : { key: this.toIo(k, outputName(N.presentKey(l))), value: this.toIo(v, outputName(N.presentValue(l))) });
+      } else {
+        presents.push({ key: this.toIo(k, outputName(N.presentKey(l))), value: this.toIo(v, outputName(N.presentValue(l))) });
       }
-      presents.push({ key: this.toIo(k, outputName(N.presentKey(l))), value: this.toIo(v, outputName(N.presentValue(l))) });
 
       const grouped = group > 1 ? g.op('Reshape', [q, this.c64([0, K, -1, hd])]) : q;
       const scores = g.op('Add', [g.op('Mul', [g.op('MatMul', [grouped, g.op('Transpose', [k], { perm: attrInts([0, 1, 3, 2]) })]), scale]), bias]);
