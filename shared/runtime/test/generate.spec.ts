@@ -36,28 +36,28 @@ describe('generate', () => {
 
   it('batched prompts of different lengths give the same results as one by one (greedy and seeded sampling)', async () => {
     for (const sampling of [{ temperature: 0 }, { temperature: 1, seed: 42 }, { temperature: 0.8, topP: 0.9, topK: 30, seed: 7 }]) {
-      // Concurrent requests share executor batches; each must get what it gets alone.
-      const batched = await Promise.all(PROMPTS.map((prompt) => gen({ prompts: [prompt], maxNewTokens: 24, ...sampling })));
+      const batched = await gen({ prompts: PROMPTS, maxNewTokens: 24, ...sampling });
+      expect(batched.completions).toHaveLength(PROMPTS.length);
+      // Concurrent requests share executor batches too.
+      const concurrent = await Promise.all(PROMPTS.map((prompt) => gen({ prompts: [prompt], maxNewTokens: 24, ...sampling })));
       for (const [i, prompt] of PROMPTS.entries()) {
         const alone = await gen({ prompts: [prompt], maxNewTokens: 24, ...sampling });
-        expectSameCompletion(batched[i].completions[0], alone.completions[0]);
+        expectSameCompletion(batched.completions[i], alone.completions[0]);
+        expectSameCompletion(concurrent[i].completions[0], alone.completions[0]);
+        expect(batched.completions[i].promptIndex).toBe(i);
       }
-    }
-    // One request with several prompts: greedy decoding is the same as each prompt alone.
-    const together = await gen({ prompts: PROMPTS, maxNewTokens: 24, temperature: 0 });
-    expect(together.completions).toHaveLength(PROMPTS.length);
-    for (const [i, prompt] of PROMPTS.entries()) {
-      expectSameCompletion(together.completions[i], (await gen({ prompts: [prompt], maxNewTokens: 24, temperature: 0 })).completions[0]);
-      expect(together.completions[i].promptIndex).toBe(i);
     }
   });
 
   it('a prompt repeated in one request gets independent samples, reproducible with the seed', async () => {
-    const request = { prompts: ['the cat', 'the cat', 'the cat', 'the cat'], maxNewTokens: 16, temperature: 1, seed: 9, stopOnEos: false };
+    const request = { prompts: ['the cat', 'a', 'the cat', 'the cat', 'the cat'], maxNewTokens: 16, temperature: 1, seed: 9, stopOnEos: false };
     const out = await gen(request);
-    expect(new Set(out.completions.map((c) => c.text)).size).toBe(4);
+    const copies = out.completions.filter((c) => c.promptIndex !== 1);
+    expect(new Set(copies.map((c) => c.text)).size).toBe(4);
     const again = await gen(request);
     again.completions.forEach((c, i) => expectSameCompletion(c, out.completions[i]));
+    // The first copy is the prompt's own sample (as alone); the others are new ones.
+    expectSameCompletion(out.completions[0], (await gen({ ...request, prompts: ['the cat'] })).completions[0]);
   });
 
   it('same seed → same text; different seeds → different texts', async () => {
@@ -77,8 +77,8 @@ describe('generate', () => {
     const out = await gen({ prompts: ['the cat', 'a'], n: 4, maxNewTokens: 16, temperature: 1, seed: 5, stopOnEos: false });
     expect(out.completions.map((c) => [c.promptIndex, c.sampleIndex])).toEqual([0, 1].flatMap((p) => [0, 1, 2, 3].map((s) => [p, s])));
     expect(new Set(out.completions.slice(0, 4).map((c) => c.text)).size).toBeGreaterThan(1);
-    const again = await gen({ prompts: ['the cat', 'a'], n: 4, maxNewTokens: 16, temperature: 1, seed: 5, stopOnEos: false });
-    again.completions.forEach((c, s) => expectSameCompletion(c, out.completions[s]));
+    const again = await gen({ prompts: ['a'], n: 4, maxNewTokens: 16, temperature: 1, seed: 5, stopOnEos: false });
+    again.completions.forEach((c, s) => expectSameCompletion(c, out.completions[4 + s]));
     expect(out.usage.outputTokens).toBe(8 * 16);
     expect(out.usage.inputTokens).toBe(out.completions[0].promptTokens + out.completions[4].promptTokens);
   });

@@ -72,10 +72,10 @@ export interface GenerateRequest {
   /** 1 (default) disables. */
   topP?: number;
   /**
-   * Every (prompt position, sample) draws from its own stream keyed by (seed, position, sample index, prompt
-   * tokens): the same request with the same seed reproduces every sample, whatever else shares the executor
-   * batch; two copies of a prompt in one request (or n > 1) are independent samples, as in other LLM APIs.
-   * Default: random (returned in the result).
+   * Every (prompt position, sample) draws from its own stream, keyed by (seed, sample index, prompt tokens,
+   * copy number of that prompt in the request): the same seed reproduces a prompt's samples whatever else
+   * shares its request or executor batch, and two copies of a prompt in one request (or n > 1) are independent
+   * samples, as in other LLM APIs. Default: random (returned in the result).
    */
   seed?: number;
   /** Generation stops when the decoded text contains one; the text is cut before it. */

@@ -42,12 +42,14 @@ describe('prepareGenerate', () => {
     expect(p.sequences[0].promptIds).toEqual([0, ...tokenizer.encode('ab')]);
     const keys = p.sequences.map((s) => s.rngKey);
     expect(new Set(keys).size).toBe(4);
-    // The same request gives the same keys; the same prompt at another position gets another stream.
+    // The same request gives the same keys; a prompt's stream does not depend on the other prompts of its request.
     expect(prepareGenerate({ model: 'm', prompts: ['ab', 'cd'], n: 2, seed: 3 }, model, fixedSeed).sequences.map((s) => s.rngKey)).toEqual(keys);
-    expect(prepareGenerate({ model: 'm', prompts: ['cd'], n: 1, seed: 3 }, model, fixedSeed).sequences[0].rngKey).not.toBe(keys[2]);
-    // Repeated prompts in one request: one stream each.
-    const repeated = prepareGenerate({ model: 'm', prompts: ['ab', 'ab', 'ab'], n: 1, seed: 3 }, model, fixedSeed).sequences.map((s) => s.rngKey);
-    expect(new Set(repeated).size).toBe(3);
+    expect(prepareGenerate({ model: 'm', prompts: ['cd'], n: 1, seed: 3 }, model, fixedSeed).sequences[0].rngKey).toBe(keys[2]);
+    // Repeated prompts in one request: one stream per copy (the first copy keeps the prompt's own stream).
+    const repeated = prepareGenerate({ model: 'm', prompts: ['ab', 'cd', 'ab', 'ab'], n: 1, seed: 3 }, model, fixedSeed).sequences.map((s) => s.rngKey);
+    expect(new Set(repeated).size).toBe(4);
+    expect(repeated[0]).toBe(keys[0]);
+    expect(repeated[1]).toBe(keys[2]);
     expect(p.seed).toBe(3);
     expect(prepareGenerate({ model: 'm', prompts: ['x'] }, model, fixedSeed).seed).toBe(7);
   });

@@ -119,9 +119,15 @@ export function hashTokenIds(ids: readonly number[]): string {
   return (hash >>> 0).toString(16);
 }
 
-/** The random-stream key of sample `sampleIndex` of the prompt at `promptIndex` of a request with `seed`. */
-export function sampleStreamKey(seed: number, promptIndex: number, sampleIndex: number, promptHash: string): string {
-  return `assay-sample:${seed}:${promptIndex}:${sampleIndex}:${promptHash}`;
+/**
+ * The random-stream key of sample `sampleIndex` of a prompt (its token ids' hash) that is the `occurrence`-th
+ * copy of itself in a request with `seed`. A prompt's first copy keeps the key it always had, so a prompt's
+ * samples do not depend on the other prompts of its request (nor on how a caller cuts a batch into requests);
+ * further copies get streams of their own.
+ */
+export function sampleStreamKey(seed: number, sampleIndex: number, promptHash: string, occurrence: number): string {
+  const base = `assay-sample:${seed}:${sampleIndex}:${promptHash}`;
+  return occurrence === 0 ? base : `${base}:copy${occurrence}`;
 }
 
 export function prepareGenerate(request: GenerateRequest, model: PreparationModel, randomSeed: () => number): PreparedGenerate {
@@ -144,6 +150,8 @@ export function prepareGenerate(request: GenerateRequest, model: PreparationMode
   const sampling: SamplingParams = { temperature, topK, topP };
   const sequences: PreparedGenerateSequence[] = [];
   const promptTokens: number[] = [];
+  /** Copies of each prompt (by its token ids) seen so far in this request. */
+  const copies = new Map<string, number>();
   prompts.forEach((prompt, promptIndex) => {
     const encoded = tokenizer.encode(prompt);
     if (encoded.length === 0) throw invalidRequest(`${field}[${promptIndex}] encodes to no tokens`, { field: `${field}.${promptIndex}` });
@@ -159,8 +167,12 @@ export function prepareGenerate(request: GenerateRequest, model: PreparationMode
     }
     promptTokens.push(promptIds.length);
     // One stream per (request position, sample): two copies of a prompt in one request are independent
-    // samples. Nothing about the executor batch enters the key, so a sample never depends on its batch-mates.
+    // samples (the copy number enters the key). Nothing about the executor batch or the other prompts enters
+    // it, so a sample never depends on its batch-mates.
     const promptHash = hashTokenIds(promptIds);
+    const idsKey = promptIds.join(',');
+    const occurrence = copies.get(idsKey) ?? 0;
+    copies.set(idsKey, occurrence + 1);
     for (let sampleIndex = 0; sampleIndex < n; sampleIndex++) {
       sequences.push({
         promptIndex,
@@ -168,7 +180,7 @@ export function prepareGenerate(request: GenerateRequest, model: PreparationMode
         promptIds,
         maxNewTokens,
         sampling,
-        rngKey: sampleStreamKey(seed, promptIndex, sampleIndex, promptHash),
+        rngKey: sampleStreamKey(seed, sampleIndex, promptHash, occurrence),
         stop,
         stopOnEos: request.stopOnEos ?? true,
         returnHiddenStates,
