@@ -60,6 +60,39 @@ describe('generate', () => {
     expectSameCompletion(out.completions[0], (await gen({ ...request, prompts: ['the cat'] })).completions[0]);
   });
 
+  it('copies of a prompt in one request are independent draws from the model distribution (chi-square)', async () => {
+    const copies = 600;
+    const out = await gen({ prompts: new Array<string>(copies).fill('the cat'), maxNewTokens: 1, temperature: 1, seed: 123 });
+    const vocab = (await engine.listModels())[0].vocabSize;
+    const scored = await engine.score({ model: 'tiny', items: Array.from({ length: vocab }, (_, id) => ({ context: 'the cat', continuationIds: [id] })) });
+    const p = scored.results.map((r) => Math.exp(r.sumLogprob));
+    const counts = new Array<number>(vocab).fill(0);
+    for (const c of out.completions) counts[c.tokens[0].id]++;
+    // Bins with an expected count of at least 5, the rest pooled: Pearson's statistic against p.
+    let statistic = 0;
+    let bins = 0;
+    let restObserved = 0;
+    let restExpected = 0;
+    p.forEach((pi, id) => {
+      const expected = pi * copies;
+      if (expected >= 5) {
+        statistic += (counts[id] - expected) ** 2 / expected;
+        bins++;
+      } else {
+        restObserved += counts[id];
+        restExpected += expected;
+      }
+    });
+    if (restExpected > 0) {
+      statistic += (restObserved - restExpected) ** 2 / restExpected;
+      bins++;
+    }
+    const df = bins - 1;
+    expect(df).toBeGreaterThanOrEqual(3);
+    // Far in the upper tail (≈ p < 1e-4) for df ≥ 3; identical copies would put all 600 draws in one bin.
+    expect(statistic).toBeLessThan(df + 6 * Math.sqrt(2 * df) + 10);
+  });
+
   it('same seed → same text; different seeds → different texts', async () => {
     const request = { prompts: ['the'], maxNewTokens: 30, temperature: 1, stopOnEos: false };
     const a = await gen({ ...request, seed: 1 });
