@@ -16,7 +16,7 @@ import {
   TokenizerJson,
   tokenizerVocabSize,
 } from '@assay/forge';
-import { LocalEngine, RuntimeConfigInput, RuntimeLogger } from '@assay/runtime';
+import { LocalEngine, RuntimeConfigInput, RuntimeError, RuntimeLogger } from '@assay/runtime';
 import { asciiTokenizerJson } from './ascii-tokenizer';
 
 export { asciiTokenizerJson, EOS_TOKEN } from './ascii-tokenizer';
@@ -152,4 +152,15 @@ export function newTestEngine(config: RuntimeConfigInput = {}, logger = captureL
     },
     logger,
   });
+}
+
+/** The RuntimeError kind `work` fails with (undefined when it succeeds); any other error fails the test. */
+export async function kindOf(work: Promise<unknown>): Promise<string | undefined> {
+  try {
+    await work;
+  } catch (error) {
+    expect(error).toBeInstanceOf(RuntimeError);
+    return (error as RuntimeError).kind;
+  }
+  return undefined;
 }

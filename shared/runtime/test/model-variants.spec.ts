@@ -1,7 +1,7 @@
 import { readFile, rename, rm, truncate, writeFile } from 'fs/promises';
 import * as path from 'path';
 import { LocalEngine, RuntimeError } from '@assay/runtime';
-import { newFamilyModel, newTestEngine, removeTestModels } from './fixtures';
+import { kindOf, newFamilyModel, newTestEngine, removeTestModels } from './fixtures';
 import { loadPeer } from './transformers-js';
 
 /**
@@ -15,16 +15,6 @@ import { loadPeer } from './transformers-js';
  * std 0.3, far harsher than trained ones) ≤ 0.15 mean and ≤ 0.6 max.
  */
 const PROMPTS = ['the cat sat on', 'then in the end a', 'on the mat'];
-
-async function kindOf(work: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await work;
-  } catch (error) {
-    expect(error).toBeInstanceOf(RuntimeError);
-    return (error as RuntimeError).kind;
-  }
-  return undefined;
-}
 
 async function messageOf(work: Promise<unknown>): Promise<string> {
   return work.then(

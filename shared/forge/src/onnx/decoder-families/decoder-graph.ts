@@ -1,4 +1,5 @@
 import { onnx } from 'onnx-proto';
+import { GPT_ONNX_NAMES } from '../gpt-export';
 import { attrGraph, attrInt, attrInts, Dim, OnnxDataType, OnnxGraphBuilder } from '../graph-builder';
 import { DecoderConfig, resolveDecoderConfig, ResolvedDecoderConfig, ropeInverseFrequencies } from './decoder-config';
 import { checkDecoderWeights, DecoderWeights } from './decoder-weights';
@@ -32,18 +33,8 @@ export interface DecoderGraphOptions {
   hiddenStates?: boolean;
 }
 
-export const DECODER_ONNX_NAMES = {
-  inputIds: 'input_ids',
-  attentionMask: 'attention_mask',
-  positionIds: 'position_ids',
-  useCacheBranch: 'use_cache_branch',
-  logits: 'logits',
-  hiddenStates: 'hidden_states',
-  pastKey: (layer: number) => `past_key_values.${layer}.key`,
-  pastValue: (layer: number) => `past_key_values.${layer}.value`,
-  presentKey: (layer: number) => `present.${layer}.key`,
-  presentValue: (layer: number) => `present.${layer}.value`,
-} as const;
+/** Optimum's names (the same as forge's GPT-2 export), plus the merged decoder's branch switch. */
+export const DECODER_ONNX_NAMES = { ...GPT_ONNX_NAMES, useCacheBranch: 'use_cache_branch' } as const;
 const N = DECODER_ONNX_NAMES;
 
 const F = OnnxDataType.FLOAT;
