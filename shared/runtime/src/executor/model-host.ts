@@ -15,8 +15,32 @@ import { classifyBatch } from '../model-runner/classify-pass';
 import { DecodeControl, DecodeLimits, DecodeScheduler } from '../model-runner/decode-scheduler';
 import { poolBatch, scoreBatch } from '../model-runner/full-passes';
 import { LoadedModelReport, LoadModelTask } from './executor';
-import { OnnxSession } from './onnx-session';
+import { OnnxSession, OpenedSession } from './onnx-session';
+import { SessionConfig } from '../config';
+import { withLogitsWindow } from '../prepare/logits-window';
+import { readFile, stat } from 'fs/promises';
 import { RunQueue } from './run-queue';
+
+/** Graphs up to this size are rewritten in memory for serving (see logits-window.ts); larger ones load as they are. */
+const SERVING_REWRITE_MAX_BYTES = 1024 ** 3;
+
+/**
+ * A decoder's session on the serving rewrite of its graph (logits only where needed), or on the file as it
+ * is when the graph cannot be rewritten or the rewrite does not load (the fallback is reported as a warning).
+ */
+async function openServing(modelPath: string, decoder: boolean, config: SessionConfig): Promise<OpenedSession> {
+  const size = (await stat(modelPath)).size;
+  if (!decoder || size > SERVING_REWRITE_MAX_BYTES) return OnnxSession.open(modelPath, config);
+  const rewritten = withLogitsWindow(new Uint8Array(await readFile(modelPath)));
+  if (!rewritten) return OnnxSession.open(modelPath, config);
+  try {
+    return await OnnxSession.open(modelPath, config, rewritten);
+  } catch (error) {
+    const opened = await OnnxSession.open(modelPath, config);
+    opened.warnings.push(`serving rewrite of ${modelPath} did not load (${(error as Error).message.split('\n')[0]}); serving the graph as it is`);
+    return opened;
+  }
+}
 
 type HostedModel = RunnableModel & { session: OnnxSession; report: LoadedModelReport; decoder?: DecodeScheduler };
 
@@ -36,7 +60,7 @@ export class ModelHost {
     const existing = this.models.get(task.key);
     if (existing) return existing.report;
     const bundle = await readModelBundle(task.dir, { variant: task.variant });
-    const opened = await OnnxSession.open(bundle.modelPath, task.session);
+    const opened = await openServing(bundle.modelPath, bundle.runner.task === 'text-generation', task.session);
     try {
       const io = describeModelIo(bundle, opened.session.signature);
       const report: LoadedModelReport = {

@@ -38,7 +38,7 @@ export class OnnxSession implements InferenceBackend {
    * dropped with a warning; CPU is always the last resort. Failing on CPU alone means the model file
    * itself is bad.
    */
-  static async open(modelPath: string, config: SessionConfig): Promise<OpenedSession> {
+  static async open(modelPath: string, config: SessionConfig, graph?: Uint8Array): Promise<OpenedSession> {
     const warnings: string[] = [];
     const known = new Set(ort.listSupportedBackends().map((b) => b.name));
     let providers = [...new Set([...config.executionProviders.map((p) => p.toLowerCase()), 'cpu'])];
@@ -51,7 +51,9 @@ export class OnnxSession implements InferenceBackend {
     if (config.interOpNumThreads !== undefined) options.interOpNumThreads = config.interOpNumThreads;
     for (;;) {
       try {
-        const session = await ort.InferenceSession.create(modelPath, { ...options, executionProviders: providers });
+        // `graph`: an in-memory rewrite of the file at modelPath (named after it in errors).
+        const options_ = { ...options, executionProviders: providers };
+        const session = graph ? await ort.InferenceSession.create(graph, options_) : await ort.InferenceSession.create(modelPath, options_);
         return { session: new OnnxSession(session), executionProviders: providers, warnings };
       } catch (error) {
         const message = (error as Error).message ?? String(error);

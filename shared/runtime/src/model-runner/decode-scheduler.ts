@@ -233,14 +233,14 @@ export class DecodeScheduler {
     const padded = leftPad(prompts, shape.padTokenId);
     let out: ForwardOutputs;
     try {
-      out = await this.runner.forward(this.model.backend, io, { ...padded, wantHiddenStates: false, wantPresent: this.usesCache() });
+      out = await this.runner.forward(this.model.backend, io, { ...padded, wantHiddenStates: false, wantPresent: this.usesCache(), logitsFrom: padded.seqLen - 1 });
     } catch (error) {
       this.recover(joining, error);
       return;
     }
     const streamed = new Map<Job, SequenceToken[]>();
     joining.forEach((row, i) => {
-      const last = (sourceRow[i] + 1) * padded.seqLen - 1;
+      const last = (sourceRow[i] + 1) * out.logitsPositions - 1;
       this.sampleInto(row, out.logits, last * out.vocab, out.vocab, streamed);
     });
     this.report(streamed);
@@ -275,7 +275,7 @@ export class DecodeScheduler {
         seqLen = 1;
       } else {
         const padded = leftPad(rows.map((row, b) => [...row.fed, tokens[b]]), shape.padTokenId);
-        out = await this.runner.forward(this.model.backend, io, { ...padded, wantHiddenStates: wantHidden });
+        out = await this.runner.forward(this.model.backend, io, { ...padded, wantHiddenStates: wantHidden, logitsFrom: padded.seqLen - 1 });
         seqLen = padded.seqLen;
       }
     } catch (error) {
@@ -287,11 +287,12 @@ export class DecodeScheduler {
     rows.forEach((row, b) => {
       row.length++;
       row.fed.push(tokens[b]);
-      const last = (b + 1) * seqLen - 1;
       if (row.state.awaitingHidden && out.hiddenStates) {
         const D = shape.hiddenSize;
-        row.state.hiddenRows.push(out.hiddenStates.slice(last * D, (last + 1) * D));
+        const lastHidden = (b + 1) * seqLen - 1;
+        row.state.hiddenRows.push(out.hiddenStates.slice(lastHidden * D, (lastHidden + 1) * D));
       }
+      const last = (b + 1) * out.logitsPositions - 1;
       row.state.awaitingHidden = false;
       if (!row.state.finished && row.job.control.isCancelled?.(row.index)) row.state.cancel();
       if (!row.state.finished) this.sampleInto(row, out.logits, last * out.vocab, out.vocab, streamed);

@@ -71,6 +71,8 @@ export interface ModelIo {
   positionIds?: string;
   /** Merged decoders (Optimum's decoder_model_merged): true selects the branch that reads the cache. */
   useCacheBranch?: string;
+  /** The runtime's serving rewrite (see prepare/logits-window.ts): logits only from this position on. */
+  logitsFrom?: string;
   logits: string;
   /** Classifiers: the graph's own P(positive) output, when it has one (informative; the runtime softmaxes logits). */
   probabilities?: string;
@@ -126,12 +128,18 @@ export interface ForwardInputs {
   wantHiddenStates?: boolean;
   /** false: single passes that never continue (scoring, pooling) skip fetching the present cache. */
   wantPresent?: boolean;
+  /**
+   * Positions before this one need no logits (a prefill needs the last one only). A hint: graphs without the
+   * serving rewrite return every position's; `ForwardOutputs.logitsPositions` says which came back.
+   */
+  logitsFrom?: number;
 }
 
 export interface ForwardOutputs {
-  /** [B, seqLen, vocab] */
+  /** [B, logitsPositions, vocab]: the last `logitsPositions` positions of each row. */
   logits: Float32Array;
   vocab: number;
+  logitsPositions: number;
   /** [B, seqLen, hiddenSize], when asked for. */
   hiddenStates?: Float32Array;
   /** The cache to feed next, when the model has one. */

@@ -1,4 +1,5 @@
 import { RuntimeError } from '../errors';
+import { LOGITS_FROM_INPUT } from '../prepare/logits-window';
 import { asFloat32, zeroTensor } from './float-tensors';
 import {
   FeedTensor,
@@ -151,6 +152,8 @@ export class OptimumDecoderRunner implements DecoderRunner {
         pastByLayer.set(layer, { ...pastByLayer.get(layer), [match[2]]: name });
       } else if (name === USE_CACHE_BRANCH) {
         if (input.type !== 'bool') throw bad(`the graph's "${name}" input is ${input.type}, expected bool`);
+      } else if (name === LOGITS_FROM_INPUT) {
+        if (input.type !== 'int64') throw bad(`the graph's "${name}" input is ${input.type}, expected int64`);
       } else if (!['input_ids', 'attention_mask', 'position_ids'].includes(name)) {
         throw bad(`the graph has an input this runner does not know how to feed: "${name}"`);
       }
@@ -198,6 +201,7 @@ export class OptimumDecoderRunner implements DecoderRunner {
       attentionMask: 'attention_mask',
       positionIds: inputs.has('position_ids') ? 'position_ids' : undefined,
       useCacheBranch: inputs.has(USE_CACHE_BRANCH) ? USE_CACHE_BRANCH : undefined,
+      logitsFrom: inputs.has(LOGITS_FROM_INPUT) ? LOGITS_FROM_INPUT : undefined,
       logits: 'logits',
       hiddenStates: hiddenName,
       pastInputs,
@@ -217,6 +221,7 @@ export class OptimumDecoderRunner implements DecoderRunner {
     };
     if (io.positionIds) feeds[io.positionIds] = { type: 'int64', data: inputs.positionIds, dims: [batch, seqLen] };
     if (io.useCacheBranch) feeds[io.useCacheBranch] = { type: 'bool', data: Uint8Array.of(pastLength > 0 ? 1 : 0), dims: [1] };
+    if (io.logitsFrom) feeds[io.logitsFrom] = { type: 'int64', data: BigInt64Array.of(BigInt(Math.max(0, Math.min(seqLen - 1, inputs.logitsFrom ?? 0)))), dims: [] };
     if (pastLength > 0 && io.pastInputs.length === 0) throw new Error('a past cache was given to a model without past inputs');
     const empty = zeroTensor(io.kvType, [batch, io.kvHeads, 0, io.headDim]);
     io.pastInputs.forEach((names, layer) => {
@@ -237,6 +242,7 @@ export class OptimumDecoderRunner implements DecoderRunner {
     return {
       logits: asFloat32(logits),
       vocab: logits.dims[logits.dims.length - 1],
+      logitsPositions: logits.dims[1],
       hiddenStates: wantHidden ? asFloat32(out[io.hiddenStates!]) : undefined,
       present,
     };

@@ -25,6 +25,9 @@ export interface HeadLocation {
   logits: string;
   /** The op producing `hidden` (a norm). */
   producedBy: string;
+  /** The node on the head's path that reads `hidden`, and at which input. */
+  reader: NodeView;
+  readerInput: number;
   /** Its element type where the file records it. */
   elemType?: number;
 }
@@ -86,20 +89,29 @@ class Scope {
   }
 }
 
-function peel(scope: Scope, name: string): string {
-  let current = name;
-  for (let node = scope.producer(current); node && PASS_THROUGH.has(node.opType); node = scope.producer(current)) current = node.inputs[0];
+interface HeadInput {
+  hidden: string;
+  reader: NodeView;
+  readerInput: number;
+}
+
+/** Back from a node's input through casts to the tensor itself, remembering which node reads it. */
+function peel(scope: Scope, reader: NodeView, readerInput: number): HeadInput {
+  let current = { hidden: reader.inputs[readerInput], reader, readerInput };
+  for (let node = scope.producer(current.hidden); node && PASS_THROUGH.has(node.opType); node = scope.producer(current.hidden)) {
+    current = { hidden: node.inputs[0], reader: node, readerInput: 0 };
+  }
   return current;
 }
 
 /** The activation input of the matrix product that makes `logits` (through casts, biases, rescales, soft-caps). */
-function headInput(scope: Scope, name: string, depth = 0): string | undefined {
+function headInput(scope: Scope, name: string, depth = 0): HeadInput | undefined {
   const node = scope.producer(name);
   if (!node || depth > 16) return undefined;
-  if (HEAD_OPS.has(node.opType) && !scope.isConstant(node.inputs[0])) return peel(scope, node.inputs[0]);
+  if (HEAD_OPS.has(node.opType) && !scope.isConstant(node.inputs[0])) return peel(scope, node, 0);
   if (node.opType === 'MatMulInteger') {
     const quantize = scope.producer(node.inputs[0]);
-    if (quantize?.opType === 'DynamicQuantizeLinear') return peel(scope, quantize.inputs[0]);
+    if (quantize?.opType === 'DynamicQuantizeLinear') return peel(scope, quantize, 0);
   }
   for (const input of node.inputs) {
     if (!input || scope.isConstant(input)) continue;
@@ -110,12 +122,18 @@ function headInput(scope: Scope, name: string, depth = 0): string | undefined {
 }
 
 function locateIn(scope: Scope, logits: string): HeadLocation {
-  const hidden = headInput(scope, logits);
-  if (!hidden) throw new Error(`no matrix product (the LM head) found upstream of "${logits}"`);
+  const found = headInput(scope, logits);
+  if (!found) throw new Error(`no matrix product (the LM head) found upstream of "${logits}"`);
+  const { hidden, reader, readerInput } = found;
   const producer = scope.producer(hidden);
   if (!producer) throw new Error(`the LM head reads "${hidden}", a graph input, not a hidden state`);
   if (!NORM_OPS.has(producer.opType)) throw new Error(`the LM head reads "${hidden}", produced by ${producer.opType}, which is not a normalization`);
-  return { graph: scope.graph, outer: scope.outer, hidden, logits, producedBy: producer.opType, elemType: scope.elemType(hidden) };
+  if (!inGraph(scope, reader)) throw new Error(`the LM head's reader of "${hidden}" is outside its graph`);
+  return { graph: scope.graph, outer: scope.outer, hidden, logits, producedBy: producer.opType, reader, readerInput, elemType: scope.elemType(hidden) };
+}
+
+function inGraph(scope: Scope, node: NodeView): boolean {
+  return scope.graph.nodes.includes(node);
 }
 
 export function planHiddenStates(model: Uint8Array, logits = 'logits'): HiddenStatesPlan {
@@ -130,7 +148,7 @@ export function planHiddenStates(model: Uint8Array, logits = 'logits'): HiddenSt
   return { modelFields: fields, graphIndex, graph, heads: [locateIn(new Scope(graph, []), logits)] };
 }
 
-function tensorValueInfo(name: string, elemType: number, dims: (number | string)[]): Uint8Array {
+export function tensorValueInfo(name: string, elemType: number, dims: (number | string)[]): Uint8Array {
   return onnx.ValueInfoProto.encode({
     name,
     type: { tensorType: { elemType, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } },
