@@ -2,6 +2,11 @@ import { mkdir, writeFile } from 'fs/promises';
 import * as path from 'path';
 import { END_OF_TEXT, PAD_TOKEN, TokenizerJson } from './tokenizer-json';
 
+/** ChatML, the template Qwen2 ships and what forged chat models use: `<|im_start|>role\ncontent<|im_end|>\n`. */
+export const CHATML_TEMPLATE =
+  "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n' }}{% endfor %}" +
+  "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
+
 export interface TokenizerConfigOptions {
   /** model_max_length (the model's context length). */
   modelMaxLength?: number;

@@ -1,17 +1,12 @@
 import { mkdir, writeFile } from 'fs/promises';
 import * as path from 'path';
-import { tokenizerDirFiles } from '../../tokenizer/tokenizer-dir';
+import { CHATML_TEMPLATE, tokenizerDirFiles } from '../../tokenizer/tokenizer-dir';
 import { TokenizerJson } from '../../tokenizer/tokenizer-json';
 import { tokenContent } from '../model-dir';
 import { DecoderConfig, hfDecoderConfigJson, resolveDecoderConfig } from './decoder-config';
 import { buildDecoderModelProto, DECODER_ONNX_NAMES, encodeModelProto, splitExternalData } from './decoder-graph';
 import { DecoderWeights } from './decoder-weights';
 import { WeightFormat } from './weight-store';
-
-/** ChatML, the template Qwen2 ships and what forged chat models use: `<|im_start|>role\ncontent<|im_end|>\n`. */
-export const CHATML_TEMPLATE =
-  "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n' }}{% endfor %}" +
-  "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
 
 export type DecoderVariant = 'fp16' | 'quantized';
 
