@@ -1,9 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { AssayError, GenerateRequest, GenerateResponse } from '@assay/contracts';
+import { AssayError, GenerateRequest, GenerateResponse, StreamTokenEvent } from '@assay/contracts';
 import { AssayConfig, ASSAY_CONFIG, HostedModel, MetricsService, ModelHostService } from '@assay/platform';
 import { GenerateRequest as EngineGenerateRequest, GenerateResult, StreamedToken } from '@assay/runtime';
 import { ATTR, GEN_AI_SYSTEM, withSpan } from '@assay/telemetry';
-import { StreamTokenEvent } from './generate-stream.events';
 
 /** Conversations in a `messages` request: one, or a list of them. */
 function conversations(request: GenerateRequest): number {

@@ -32,4 +32,4 @@ export {
 } from './manifest';
 export type { ModelFile, ModelManifest, Provenance, ProvenanceKind } from './manifest';
 export { ModelRegistry } from './model-registry';
-export type { ModelSummary, PushOptions } from './model-registry';
+export type { ModelSummary, ModelVersionRef, PushOptions, ResolvedModel } from './model-registry';

@@ -179,4 +179,25 @@ describe('ModelRegistry over s3rver', () => {
     await registry.push(modelDir('gone-2b', 13), { name: 'gone', version: '2', provenance: { kind: 'uploaded' } });
     expect(await registry.versions('gone')).toEqual(['1', '2']);
   });
+
+  it('resolves references as callers write them and reads single files without fetching the weights', async () => {
+    await registry.push(modelDir('refs-1', 31), { name: 'refs', version: '1', provenance: { kind: 'uploaded' } });
+    await registry.push(modelDir('refs-2', 32, { 'weights.bin': seededBytes(3, 100) }), { name: 'refs', version: '2', provenance: { kind: 'uploaded' } });
+    expect(await registry.resolveRef('refs')).toEqual({ name: 'refs', version: '2', ref: 'refs@2' });
+    expect(await registry.resolveRef('refs@latest')).toEqual({ name: 'refs', version: '2', ref: 'refs@2' });
+    expect(await registry.resolveRef('refs@1')).toEqual({ name: 'refs', version: '1', ref: 'refs@1' });
+    await expect(registry.resolveRef('ghost')).rejects.toMatchObject({ code: 'NOT_FOUND', message: 'unknown model "ghost"' });
+    await expect(registry.resolveRef('refs@9')).rejects.toMatchObject({ code: 'NOT_FOUND', message: 'unknown model "refs@9"' });
+
+    const fetched = jest.spyOn(store, 'get');
+    const model = await registry.resolveModel('refs');
+    expect(registry.hasFile(model, 'weights.bin')).toBe(true);
+    expect(await registry.readJson(model, 'config.json')).toMatchObject({ model_type: 'gpt2' });
+    expect((await registry.readFile(model, 'weights.bin')).equals(seededBytes(3, 100))).toBe(true);
+    await expect(registry.readFile(await registry.resolveModel('refs@1'), 'weights.bin')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    // Single files only: config.json and weights.bin were read, the 400 kB model.onnx never.
+    const keys = fetched.mock.calls.map(([key]) => key);
+    expect(keys).toEqual(expect.arrayContaining(['models/refs/2/config.json', 'models/refs/2/weights.bin']));
+    expect(keys.filter((key) => key.endsWith('model.onnx'))).toEqual([]);
+  });
 });

@@ -5,8 +5,9 @@ import { ServiceName, SERVICES } from '@assay/contracts';
 
 export const REPO_ROOT = path.resolve(__dirname, '../../../..');
 
+/** A service's compiled entry point (`npm run build`); images run the same file: `node services/<name>/dist/main.js`. */
 export function serviceEntry(service: ServiceName): string {
-  return path.join(REPO_ROOT, 'services', service, 'src', 'main.ts');
+  return path.join(REPO_ROOT, 'services', service, 'dist', 'main.js');
 }
 
 export function availableServices(): ServiceName[] {
@@ -18,12 +19,12 @@ export interface RunningService {
   child: ChildProcess;
 }
 
-/** Starts one service as a child process running its TypeScript entry point through swc. */
+/** Starts one service as a child process running its compiled entry point. */
 export function startService(service: ServiceName, env: NodeJS.ProcessEnv, onLine: (service: string, line: string) => void): RunningService {
   const child = fork(serviceEntry(service), [], {
     cwd: REPO_ROOT,
-    env: { ...env, SWC_NODE_PROJECT: path.join(REPO_ROOT, 'tsconfig.json') },
-    execArgv: ['-r', require.resolve('@swc-node/register')],
+    env,
+    execArgv: [],
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   for (const stream of [child.stdout, child.stderr]) {
