@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { GenerateResponse, SUBJECTS } from '@assay/contracts';
+import { GenerateResponse } from '@assay/contracts';
 import { DecoderConfig, exportDecoder, randomDecoderWeights, TokenizerJson } from '@assay/forge';
 import { PlatformHarness } from '@assay/testing';
 import { asciiTokenizerJson } from '../shared/runtime/test/ascii-tokenizer';
@@ -36,12 +36,12 @@ describe('generation service: chat messages and weight variants', () => {
 
   it('renders messages with the chat template and generates from them; a repeated prompt gives independent samples', async () => {
     const messages = [{ role: 'user', content: 'the cat?' }];
-    const chat = await harness.rpc.request<GenerateResponse>(SUBJECTS.generation.generate, { model: 'chatty', messages, maxNewTokens: 8, seed: 4 });
+    const chat = await harness.rpc.request<GenerateResponse>('assay.generation.generate', { model: 'chatty', messages, maxNewTokens: 8, seed: 4 });
     expect(chat.renderedPrompts).toEqual(['<|im_start|>user\nthe cat?<|im_end|>\n<|im_start|>assistant\n']);
-    const plain = await harness.rpc.request<GenerateResponse>(SUBJECTS.generation.generate, { model: 'chatty', prompts: chat.renderedPrompts, maxNewTokens: 8, seed: 4 });
+    const plain = await harness.rpc.request<GenerateResponse>('assay.generation.generate', { model: 'chatty', prompts: chat.renderedPrompts, maxNewTokens: 8, seed: 4 });
     // A prompt string gets BOS prepended; the rendered conversation does not (its template writes its own tokens).
     expect(plain.completions[0].tokens.length).toBeGreaterThan(0);
-    const batch = await harness.rpc.request<GenerateResponse>(SUBJECTS.generation.generate, { model: 'chatty', messages: [messages, messages, messages], maxNewTokens: 8, seed: 4 });
+    const batch = await harness.rpc.request<GenerateResponse>('assay.generation.generate', { model: 'chatty', messages: [messages, messages, messages], maxNewTokens: 8, seed: 4 });
     expect(batch.completions.map((c) => c.promptIndex)).toEqual([0, 1, 2]);
     expect(batch.completions[0].tokens.map((t) => t.id)).toEqual(chat.completions[0].tokens.map((t) => t.id));
     expect(new Set(batch.completions.map((c) => c.tokens.map((t) => t.id).join())).size).toBeGreaterThan(1);
@@ -49,8 +49,8 @@ describe('generation service: chat messages and weight variants', () => {
 
   it('serves the requested weight variant, and refuses prompts with messages over HTTP', async () => {
     const request = { model: 'chatty', prompts: ['on the mat'], maxNewTokens: 6, temperature: 0 };
-    const fp32 = await harness.rpc.request<GenerateResponse>(SUBJECTS.generation.generate, request);
-    const q8 = await harness.rpc.request<GenerateResponse>(SUBJECTS.generation.generate, { ...request, variant: 'quantized' });
+    const fp32 = await harness.rpc.request<GenerateResponse>('assay.generation.generate', request);
+    const q8 = await harness.rpc.request<GenerateResponse>('assay.generation.generate', { ...request, variant: 'quantized' });
     expect(q8.completions[0].tokens).toHaveLength(fp32.completions[0].tokens.length);
     const diffs = q8.completions[0].tokens.map((t, i) => Math.abs(t.logprob - fp32.completions[0].tokens[i].logprob));
     expect(Math.max(...diffs)).toBeGreaterThan(0); // a different graph ran
@@ -62,7 +62,7 @@ describe('generation service: chat messages and weight variants', () => {
     });
     expect(both.status).toBe(400);
     expect(await both.json()).toMatchObject({ code: 'BAD_REQUEST' });
-    const missing = await harness.rpc.request(SUBJECTS.generation.generate, { ...request, variant: 'fp16' }).catch((e: Error) => e);
+    const missing = await harness.rpc.request('assay.generation.generate', { ...request, variant: 'fp16' }).catch((e: Error) => e);
     expect((missing as Error).message).toMatch(/fp16 variant/);
   });
 });
