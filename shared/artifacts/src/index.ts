@@ -24,6 +24,7 @@ export {
   ModelManifestSchema,
   ProvenanceSchema,
   REQUIRED_MODEL_FILES,
+  isModelGraphFile,
   compareVersions,
   manifestKey,
   timestampVersion,

@@ -17,6 +17,7 @@ import {
   Provenance,
   ProvenanceSchema,
   REQUIRED_MODEL_FILES,
+  isModelGraphFile,
   compareVersions,
   manifestKey,
   parseManifestKey,
@@ -269,6 +270,7 @@ async function listModelFiles(dir: string): Promise<string[]> {
 async function checkModelFiles(dir: string, files: string[]): Promise<void> {
   const missing = REQUIRED_MODEL_FILES.filter((required) => !files.includes(required));
   if (missing.length > 0) throw new InvalidKeyError(`model directory ${dir} lacks ${missing.join(', ')}`);
+  if (!files.some(isModelGraphFile)) throw new InvalidKeyError(`model directory ${dir} lacks a model graph (model.onnx, or onnx/model.onnx as transformers.js lays it out)`);
   try {
     const config = JSON.parse(await fs.promises.readFile(path.join(dir, 'config.json'), 'utf8')) as unknown;
     if (typeof config !== 'object' || config === null || Array.isArray(config)) throw new Error('not an object');

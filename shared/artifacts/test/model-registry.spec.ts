@@ -85,7 +85,19 @@ describe('ModelRegistry over s3rver', () => {
     await expect(registry.push(incomplete, { name: 'ok', provenance: { kind: 'uploaded' } })).rejects.toThrow(/lacks config.json/);
     fs.writeFileSync(path.join(incomplete, 'config.json'), '[1, 2');
     await expect(registry.push(incomplete, { name: 'ok', provenance: { kind: 'uploaded' } })).rejects.toThrow(/not a JSON object/);
+    fs.writeFileSync(path.join(incomplete, 'config.json'), '{}');
+    fs.renameSync(path.join(incomplete, 'model.onnx'), path.join(incomplete, 'weights.onnx'));
+    await expect(registry.push(incomplete, { name: 'ok', provenance: { kind: 'uploaded' } })).rejects.toThrow(/lacks a model graph/);
     expect(await registry.versions('ok')).toEqual([]);
+  });
+
+  it('accepts the transformers.js layout (graphs and their external data under onnx/)', async () => {
+    const dir = modelDir('tjs-layout', 5, { 'onnx/model.onnx': seededBytes(5, 1000), 'onnx/model.onnx_data': seededBytes(6, 5000), 'onnx/model_quantized.onnx': seededBytes(7, 500) });
+    fs.rmSync(path.join(dir, 'model.onnx'));
+    const manifest = await registry.push(dir, { name: 'tjs-layout', version: '1', provenance: { kind: 'uploaded' } });
+    expect(manifest.files.map((f) => f.path)).toEqual(['config.json', 'generation_config.json', 'onnx/model.onnx', 'onnx/model.onnx_data', 'onnx/model_quantized.onnx', 'tokenizer.json']);
+    const fetched = await registry.fetch('tjs-layout', '1');
+    expect(fs.readFileSync(path.join(fetched, 'onnx', 'model.onnx_data'))).toEqual(seededBytes(6, 5000));
   });
 
   it('resolves latest across versions, defaulting to sortable timestamp versions', async () => {

@@ -78,5 +78,10 @@ describe('contracts registry', () => {
     }
     const parsed = parseOrThrow(GenerateRequestSchema, { model: 'tiny', prompts: ['hi'] });
     expect(parsed).toMatchObject({ n: 1, maxNewTokens: 64, temperature: 1, topK: 0, topP: 1, stop: [] });
+    // Chat requests: messages instead of prompts (one conversation or several), never both, never neither.
+    const chat = parseOrThrow(GenerateRequestSchema, { model: 'tiny', messages: [{ role: 'user', content: 'hi' }], variant: 'quantized' });
+    expect(chat).toMatchObject({ prompts: [], messages: [{ role: 'user', content: 'hi' }], variant: 'quantized' });
+    expect(() => parseOrThrow(GenerateRequestSchema, { model: 'tiny', prompts: ['hi'], messages: [{ role: 'user', content: 'hi' }] })).toThrow(/either prompts \(non-empty\) or messages/);
+    expect(() => parseOrThrow(GenerateRequestSchema, { model: 'tiny' })).toThrow(/either prompts \(non-empty\) or messages/);
   });
 });

@@ -8,6 +8,7 @@ export { decoderConfigFromJson } from './gpt/decoder-config-json';
 export * from './onnx/graph-builder';
 export * from './onnx/gpt-export';
 export * from './onnx/model-dir';
+export * from './onnx/decoder-families';
 export * from './tokenizer/tokenizer-json';
 export * from './tokenizer/byte-level';
 export * from './tokenizer/bpe-trainer';

@@ -52,12 +52,16 @@ export class ModelHostService implements OnApplicationBootstrap, OnApplicationSh
     await this.engine.close().catch(() => undefined);
   }
 
-  /** The loaded model for a reference, loading it on first use. Unknown names → NOT_FOUND. */
-  async acquire(ref: string): Promise<HostedModel> {
-    const { name, version, ref: key } = await this.registry.resolveRef(ref);
+  /**
+   * The loaded model for a reference, loading it on first use. Unknown names → NOT_FOUND. `variant` picks a
+   * weight variant (model_fp16.onnx, model_quantized.onnx, ...), loaded as a model of its own.
+   */
+  async acquire(ref: string, options: { variant?: string } = {}): Promise<HostedModel> {
+    const { name, version, ref: resolved } = await this.registry.resolveRef(ref);
+    const key = options.variant ? `${resolved}:${options.variant}` : resolved;
     let pending = this.loaded.get(key);
     if (!pending) {
-      pending = this.load(name, version, key);
+      pending = this.load(name, version, key, options.variant);
       this.loaded.set(key, pending);
       // A failed load is not cached: the next request retries (e.g. after the file was fixed).
       pending.catch(() => this.loaded.delete(key));
@@ -65,12 +69,12 @@ export class ModelHostService implements OnApplicationBootstrap, OnApplicationSh
     return pending;
   }
 
-  private async load(name: string, version: string, key: string): Promise<HostedModel> {
+  private async load(name: string, version: string, key: string, variant?: string): Promise<HostedModel> {
     const started = Date.now();
     this.metrics.modelLoaded.set({ model: key }, 0);
     try {
       const dir = await this.registry.fetch(name, version);
-      const info = await this.engine.loadModel(key, dir);
+      const info = await this.engine.loadModel(key, dir, { variant });
       this.metrics.modelLoaded.set({ model: key }, 1);
       this.logger.info({ model: key, ms: Date.now() - started, providers: info.executionProviders }, 'model loaded');
       return { key, name, version, info };

@@ -27,3 +27,4 @@ export * from './dph';
 export * from './rectification';
 export * from './confidence-sequence';
 export * from './proportion-ci';
+export * from './float16';
