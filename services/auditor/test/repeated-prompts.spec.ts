@@ -32,7 +32,7 @@ const MAX_REJECTIONS = 28;
 
 const PROMPTS: AuditPrompt[] = Array.from({ length: DISTINCT * COPIES }, (_, i) => ({ prompt: `prompt ${i % DISTINCT}: tell me about item ${i % DISTINCT}` }));
 
-const SHAPE: ModelShape = { architecture: 'simulated', vocabSize: 256, contextLength: 4096, layers: 1, heads: 1, hiddenSize: 1, bosTokenId: 0, eosTokenIds: [1], padTokenId: 1 };
+const SHAPE: ModelShape = { architecture: 'simulated', vocabSize: 256, contextLength: 4096, layers: 1, heads: 1, kvHeads: 1, headDim: 1, hiddenSize: 1, bosTokenId: 0, eosTokenIds: [1], padTokenId: 1 };
 const MODEL: PreparationModel = { shape: SHAPE, tokenizer: { encode: (text: string) => [...Buffer.from(text, 'utf8')] } as PreparationModel['tokenizer'], hasHiddenStates: false };
 
 /** The score law of a prompt: u^a with a from the prompt's number (means from 0.2 to 0.9). */
