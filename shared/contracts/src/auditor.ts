@@ -81,10 +81,18 @@ export type AuditDecision = (typeof AUDIT_DECISIONS)[number];
 export const AuditMeanSchema = z.object({
   /** Scores that entered the test (pairs with a NaN score are dropped for both models). */
   n: z.number().int(),
-  mean: z.number().nullable(),
-  /** 95% t-interval; null while fewer than two scores. */
-  low: z.number().nullable(),
-  high: z.number().nullable(),
+  mean: FiniteNumber.nullable(),
+  /**
+   * The anytime-valid confidence sequence's bounds at this n: they cover the model's mean at every sample size
+   * simultaneously (so they stay valid while the audit runs and after it stops early); null before the first score.
+   */
+  low: FiniteNumber.nullable(),
+  high: FiniteNumber.nullable(),
+  level: FiniteNumber.meta({ description: 'Coverage, uniformly over sample sizes (0.95).' }),
+  interval: z.enum(['anytime-valid', 'none']).meta({
+    description:
+      'anytime-valid: predictable plug-in empirical-Bernstein confidence sequence (Waudby-Smith & Ramdas 2023); none: no interval (no scores yet, or resumed from a checkpoint written before intervals were kept).',
+  }),
 }).meta({ id: 'AuditMean' });
 export type AuditMean = z.infer<typeof AuditMeanSchema>;
 
@@ -165,7 +173,7 @@ export const AUDITOR_CONTRACT = defineService({
     getAudit: {
       method: 'get',
       path: '/v1/audits/{id}',
-      summary: 'Audit decision, samples to decision, per-model means with 95% CIs and the log-wealth trajectory',
+      summary: 'Audit decision, samples to decision, per-model means with 95% anytime-valid confidence sequences and the log-wealth trajectory',
       params: { id: AuditIdSchema },
       response: AuditReportSchema,
     },
