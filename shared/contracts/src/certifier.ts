@@ -101,24 +101,61 @@ export const CertifyEvalRequestSchema = z
     inDomain: ResponseSetSchema,
     outOfDomain: ResponseSetSchema,
     targetFrr: FiniteNumber.min(0).max(1).default(0.1),
-    targetEpsilonLog2: FiniteNumber.optional().meta({ description: 'Also find the k whose domain certificate on the OOD set is this log2 ε.' }),
+    targetEpsilonLog2: FiniteNumber.optional().meta({ description: 'Also find the k whose domain certificate on the calibration OOD items is this log2 ε.' }),
+    calibrationFraction: FiniteNumber.gt(0)
+      .lt(1)
+      .default(0.5)
+      .meta({ description: 'Share of each set (split at random with `seed`) that chooses k; every reported figure is measured on the rest, held out.' }),
     clientKey: ClientKeySchema,
   })
   .extend(ItemScoringSchema.shape)
   .meta({ id: 'CertifyEvalRequest' });
 export type CertifyEvalRequest = z.infer<typeof CertifyEvalRequestSchema>;
 
+const OperatingPointSchema = z
+  .object({
+    k: FiniteNumber,
+    frr: FiniteNumber,
+    oodRejection: FiniteNumber,
+    j: FiniteNumber.meta({ description: "Youden's J = oodRejection − frr." }),
+    domainCertificateLog2: FiniteNumber,
+  })
+  .meta({ id: 'CertifyOperatingPoint' });
+
 export const CertifyEvalResultSchema = z
   .object({
-    auroc: z.number(),
-    k: z.number().meta({ description: 'k (bits/token) at the target FRR: the (1 − FRR) quantile of in-domain ratios.' }),
-    targetFrr: z.number(),
-    frr: z.number(),
-    oodRejection: z.number().meta({ description: 'Fraction of the out-of-domain set rejected at k. Was `ood_rejection` before 0.2.' }),
-    domainCertificateLog2: z.number().meta({ description: 'max over the OOD sample of log2 ε_y at k. Was `domain_certificate_log2` before 0.2.' }),
-    youden: z.object({ k: z.number(), j: z.number(), frr: z.number(), oodRejection: z.number() }),
-    kForTargetEpsilon: z.number().nullable(),
-    atTargetEpsilon: z.object({ log2Epsilon: z.number(), k: z.number().nullable(), frr: z.number().nullable(), oodRejection: z.number().nullable() }).optional(),
+    evaluation: z.literal('held-out').meta({ description: 'Every k is chosen on the calibration part of each set; every figure below (outside inSample) is measured on the held-out part.' }),
+    split: z.object({
+      calibrationFraction: FiniteNumber,
+      seed: z.union([z.number(), z.string()]).nullable(),
+      calibration: z.object({ inDomain: z.number().int(), outOfDomain: z.number().int() }),
+      heldOut: z.object({ inDomain: z.number().int(), outOfDomain: z.number().int() }),
+    }),
+    auroc: FiniteNumber.meta({ description: 'Held out.' }),
+    k: FiniteNumber.meta({ description: 'k (bits/token) for the target FRR, chosen on the calibration in-domain ratios (conformal rank ⌈(n+1)(1 − FRR)⌉).' }),
+    targetFrr: FiniteNumber,
+    frr: FiniteNumber.meta({ description: 'Held-out in-domain false-rejection rate at k: an unbiased estimate of the FRR on new in-domain text.' }),
+    oodRejection: FiniteNumber.meta({ description: 'Held-out fraction of the out-of-domain set rejected at k. Was `ood_rejection` before 0.2.' }),
+    domainCertificateLog2: FiniteNumber.meta({ description: 'max over the held-out OOD items of log2 ε_y at k. Was `domain_certificate_log2` before 0.2.' }),
+    youden: z
+      .object({ k: FiniteNumber, j: FiniteNumber, frr: FiniteNumber, oodRejection: FiniteNumber })
+      .meta({ description: "k maximising Youden's J on the calibration part; J, FRR and OOD rejection at it held out." }),
+    kForTargetEpsilon: FiniteNumber.nullable(),
+    atTargetEpsilon: z
+      .object({
+        log2Epsilon: FiniteNumber,
+        k: FiniteNumber.nullable(),
+        frr: FiniteNumber.nullable(),
+        oodRejection: FiniteNumber.nullable(),
+        domainCertificateLog2: FiniteNumber.nullable().meta({ description: 'The ε-DC reached on the held-out OOD items at that k (may exceed the target).' }),
+      })
+      .optional(),
+    inSample: z
+      .object({ auroc: FiniteNumber, operatingPoint: OperatingPointSchema, youden: OperatingPointSchema, kForTargetEpsilon: FiniteNumber.nullable() })
+      .meta({
+        description:
+          'IN-SAMPLE, optimistic, for comparison only: k chosen and every figure measured on all the items (k by the spec rule, the (1 − FRR) quantile), as evaluations reported before 0.3.',
+      }),
     T: z.number().int(),
     counts: z.object({ inDomain: z.number().int(), outOfDomain: z.number().int(), dropped: z.number().int() }),
     tokenizersMatch: z.boolean(),
@@ -153,16 +190,16 @@ export const CertifyBenchRequestSchema = z
 export type CertifyBenchRequest = z.infer<typeof CertifyBenchRequestSchema>;
 
 export const CertifiedAccuracyPointSchema = z.object({
-  log2Epsilon: z.number().nullable().meta({ description: 'null for a k given directly.' }),
-  k: z.number().nullable().meta({ description: 'null when no k in [−100, 100] certifies this ε on the OOD set.' }),
-  certifiedAccuracy: z.number(),
-  frr: z.number(),
+  log2Epsilon: FiniteNumber.nullable().meta({ description: 'null for a k given directly.' }),
+  k: FiniteNumber.nullable().meta({ description: 'null when no k in [−100, 100] certifies this ε on the OOD set.' }),
+  certifiedAccuracy: FiniteNumber,
+  frr: FiniteNumber,
 }).meta({ id: 'CertifiedAccuracyPoint' });
 
 export const CertifyBenchResultSchema = z
   .object({
-    accuracy: z.number().meta({ description: 'Unconstrained multiple-choice accuracy of L (argmax over option markers).' }),
-    chance: z.number(),
+    accuracy: FiniteNumber.meta({ description: 'Unconstrained multiple-choice accuracy of L (argmax over option markers).' }),
+    chance: FiniteNumber,
     n: z.number().int(),
     points: z.array(CertifiedAccuracyPointSchema),
     T: z.number().int(),

@@ -108,6 +108,7 @@ interface EvalOptions {
   targetFrr?: number;
   targetEpsilon?: number;
   T?: number;
+  calibrationFraction?: number;
   maxItems?: number;
   minTokens?: number;
   maxResponseTokens?: number;
@@ -122,7 +123,7 @@ const kind = (value: string | undefined) => {
 /** `assay certify-eval`: the offline VALID evaluation job (FRR, OOD rejection, AUROC, ε-DC) with an HTML report. */
 export function certifyEvalCommand(): Command {
   return new Command('certify-eval')
-    .description('evaluate a (L, G) pair on in-domain and out-of-domain sets: k at a target FRR, OOD rejection, AUROC, domain certificate; waits and prints the result')
+    .description('evaluate a (L, G) pair on in-domain and out-of-domain sets: k at a target FRR chosen on one part of each set, FRR, OOD rejection, AUROC and domain certificate on the held-out rest; waits and prints the result')
     .requiredOption('--model <L>', 'the large model L')
     .requiredOption('--guide <G>', 'the guide G')
     .requiredOption('--in-domain <file|key>', 'in-domain responses (JSONL response/text/answer + optional prompt, or one per line); local files are uploaded')
@@ -132,6 +133,7 @@ export function certifyEvalCommand(): Command {
     .option('--target-frr <f>', 'in-domain false-rejection rate that fixes k (default: 0.1)', number)
     .option('--target-epsilon <log2 e>', 'also find k whose domain certificate is this log2 ε', number)
     .option('--T <n>', 'VALID rounds the certificate charges for (default: 1)', int)
+    .option('--calibration-fraction <f>', 'share of each set that chooses k; the rest is held out for the figures (default: 0.5)', number)
     .option('--max-items <n>', 'items per set (default: 2000)', int)
     .option('--min-tokens <n>', 'drop responses shorter than this (default: 1)', int)
     .option('--max-response-tokens <n>', 'cut responses to this many tokens (default: 128)', int)
@@ -149,6 +151,7 @@ export function certifyEvalCommand(): Command {
           targetFrr: o.targetFrr,
           targetEpsilonLog2: o.targetEpsilon,
           T: o.T,
+          calibrationFraction: o.calibrationFraction,
           maxItems: o.maxItems,
           minTokens: o.minTokens,
           maxResponseTokens: o.maxResponseTokens,
@@ -161,7 +164,9 @@ export function certifyEvalCommand(): Command {
       const withUrl = { ...result, reportHttpUrl: `${certifierUrl()}${result.reportPath}` };
       print(withUrl, json, (r: typeof withUrl) =>
         [
-          JSON.stringify({ auroc: r.auroc, k: r.k, frr: r.frr, oodRejection: r.oodRejection, domainCertificateLog2: r.domainCertificateLog2 }, null, 2),
+          `held out (k chosen on ${r.split.calibration.inDomain} + ${r.split.calibration.outOfDomain} items, measured on the other ${r.split.heldOut.inDomain} + ${r.split.heldOut.outOfDomain}):`,
+          JSON.stringify({ auroc: r.auroc, k: r.k, frr: r.frr, oodRejection: r.oodRejection, youdenJ: r.youden.j, domainCertificateLog2: r.domainCertificateLog2 }, null, 2),
+          `in sample (k chosen and measured on all items; optimistic): ${JSON.stringify({ auroc: r.inSample.auroc, ...r.inSample.operatingPoint })}`,
           `report: ${r.reportHttpUrl} (x-api-key)${r.reportUrl ? `\n        ${r.reportUrl}` : ''}`,
         ].join('\n'),
       );
