@@ -99,8 +99,9 @@ export class CertifyService {
   private async scoreWithGuide(request: CertifyRequest, completions: Completion[], judge: Judge): Promise<Draw[]> {
     const prepared = completions.map((c) => prepareDraw(c, judge.large, judge.guide, judge.tokenizersMatch));
     const scorable = prepared.filter((p) => p.rejection === undefined);
+    // The guide's resolved `name@version`: the version whose tokenizer made guideIds, and no registry lookup there.
     const scores = scorable.length
-      ? (await this.likelihood.score(request.guide, scorable.map((p) => ({ context: '', continuationIds: p.rejection === undefined ? p.guideIds : [] })))).results
+      ? (await this.likelihood.score(judge.guide.ref, scorable.map((p) => ({ context: '', continuationIds: p.rejection === undefined ? p.guideIds : [] })))).results
       : [];
     let next = 0;
     return prepared.map((p) => scoreDraw(p, p.rejection === undefined ? scores[next++] : undefined, judge.tokenizersMatch));
