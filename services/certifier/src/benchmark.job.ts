@@ -29,7 +29,7 @@ export class BenchmarkJob {
   @HandlesJob(JOB_QUEUES.certifierBenchmark)
   async benchmark(job: JobContext<CertifyBenchRequest>): Promise<CertifyBenchResult> {
     const request = parseOrThrow(CertifyBenchRequestSchema, job.payload, 'benchmark job');
-    const attributes = { [ATTR.jobId]: job.id, [ATTR.genAiOperation]: 'benchmark', [ATTR.genAiRequestModel]: request.model, 'assay.guide': request.guide };
+    const attributes = { [ATTR.jobId]: job.id, [ATTR.assayOperation]: 'benchmark', [ATTR.genAiRequestModel]: request.model, 'assay.guide': request.guide };
     return withSpan('certifier.benchmark', { attributes }, async (span) => {
       const stages = await JobStages.open(job, this.store);
       const refs = await stages.fixed('refs', () => this.scorer.resolve(request.model, request.guide));

@@ -28,7 +28,7 @@ export class EvaluateJob {
   @HandlesJob(JOB_QUEUES.certifierEvaluate)
   async evaluate(job: JobContext<CertifyEvalRequest>): Promise<CertifyEvalResult> {
     const request = parseOrThrow(CertifyEvalRequestSchema, job.payload, 'evaluation job');
-    const attributes = { [ATTR.jobId]: job.id, [ATTR.genAiOperation]: 'evaluate', [ATTR.genAiRequestModel]: request.model, 'assay.guide': request.guide };
+    const attributes = { [ATTR.jobId]: job.id, [ATTR.assayOperation]: 'evaluate', [ATTR.genAiRequestModel]: request.model, 'assay.guide': request.guide };
     return withSpan('certifier.evaluate', { attributes }, async (span) => {
       const stages = await JobStages.open(job, this.store);
       const refs = await stages.fixed('refs', () => this.scorer.resolve(request.model, request.guide));

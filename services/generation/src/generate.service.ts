@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { AssayError, GenerateRequest, GenerateResponse } from '@assay/contracts';
 import { AssayConfig, ASSAY_CONFIG, HostedModel, MetricsService, ModelHostService } from '@assay/platform';
 import { GenerateRequest as EngineGenerateRequest, GenerateResult, StreamedToken } from '@assay/runtime';
-import { ATTR, GEN_AI_SYSTEM, withSpan } from '@assay/telemetry';
+import { ATTR, GEN_AI_PROVIDER, withSpan } from '@assay/telemetry';
 import { StreamTokenEvent } from './generate-stream.events';
 
 /** Sampling from decoder LMs through the shared runtime; every token comes with its log-probs. */
@@ -33,7 +33,7 @@ export class GenerateService {
     this.checkCaps(request);
     const attributes = {
       [ATTR.genAiOperation]: 'text_completion',
-      [ATTR.genAiSystem]: GEN_AI_SYSTEM,
+      [ATTR.genAiProviderName]: GEN_AI_PROVIDER,
       [ATTR.genAiRequestModel]: request.model,
       [ATTR.genAiMaxTokens]: request.maxNewTokens,
       [ATTR.genAiTemperature]: request.temperature,
