@@ -7,4 +7,4 @@ export { injectTraceHeaders, extractTraceContext, contextFromTraceparent, tracep
 export { encodeNestEvent, decodeNestEvent, assertFitsPayload } from './codec';
 export * from './jobs';
 export * from './nest';
-export { ensureNats, startNatsServer, findNatsServer, probeTcp, freePort, type LocalNats } from './local-nats-server';
+export { startNatsServer, findNatsServer, probeTcp, freePort, type LocalNats, type NatsServerOptions } from './local-nats-server';
