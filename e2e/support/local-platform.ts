@@ -45,6 +45,11 @@ export class LocalPlatformProcess {
     }
   }
 
+  /** The HTTP base URL of a service (its port was picked free at start). */
+  url(service: string): string {
+    return `http://127.0.0.1:${this.env[`ASSAY_${service.toUpperCase().replace(/-/g, '_')}_PORT`]}`;
+  }
+
   platformFile(): Record<string, string> {
     return JSON.parse(fs.readFileSync(path.join(this.dataDir, 'platform.json'), 'utf8')) as Record<string, string>;
   }

@@ -11,7 +11,7 @@ import { MetricFactory } from './metrics/metric-factory';
 import { TextClassifierClient } from './metrics/text-classifier.client';
 
 @Module({
-  imports: [PlatformModule.forRoot({ service: 'auditor' }), ModelHostModule, JobHostModule.forRoot({ queues: [JOB_QUEUES.auditorAudit] })],
+  imports: [PlatformModule.forRoot({ service: 'auditor', requires: ['generation'] }), ModelHostModule, JobHostModule.forRoot({ queues: [JOB_QUEUES.auditorAudit] })],
   controllers: [AuditsController],
   providers: [AuditsService, AuditJobService, AuditCheckpoints, AuditStore, GenerationClient, MetricFactory, TextClassifierClient],
 })

@@ -15,7 +15,7 @@ import { ReportStore } from './report-store';
 import { ReportsController } from './reports.controller';
 
 @Module({
-  imports: [PlatformModule.forRoot({ service: 'certifier' }), JobHostModule.forRoot({ queues: [JOB_QUEUES.certifierEvaluate, JOB_QUEUES.certifierBenchmark] })],
+  imports: [PlatformModule.forRoot({ service: 'certifier', requires: ['generation', 'likelihood'] }), JobHostModule.forRoot({ queues: [JOB_QUEUES.certifierEvaluate, JOB_QUEUES.certifierBenchmark] })],
   controllers: [CertifyController, EvaluationsController, ReportsController],
   providers: [CertifyService, ModelPairService, ModelFactsService, ItemScorer, EvaluationData, EvaluationJobsService, EvaluateJob, BenchmarkJob, ReportStore],
 })

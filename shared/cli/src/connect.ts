@@ -21,7 +21,7 @@ export async function connectPlatform(): Promise<CliClients> {
   const nc = await connectNats({ servers: config.nats.servers, name: 'assay-cli', user: config.nats.user, pass: config.nats.pass, token: config.nats.token, waitOnFirstConnect: false }).catch((error: Error) => {
     throw new Error(`cannot reach NATS at ${config.nats.servers.join(',')} (${error.message}); is the platform running? (npm start)`);
   });
-  const rpc = new RpcClient(nc, { defaultTimeoutMs: config.nats.rpcTimeoutMs });
+  const rpc = new RpcClient(nc, { defaultTimeoutMs: config.nats.rpcTimeoutMs, livenessMs: config.nats.rpcLivenessMs });
   const jobs = await JobsClient.create(nc, config.jobs);
   return { config, nc, rpc, jobs, close: () => nc.drain().catch(() => undefined) };
 }

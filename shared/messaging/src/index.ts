@@ -3,6 +3,7 @@ export type { ErrorCode, ErrorEnvelope } from './errors';
 export * from './config';
 export { connectNats, maxPayload, natsConnectionOptions } from './connection';
 export { RpcClient, type RpcClientOptions, type RequestOptions } from './rpc-client';
+export { KEEPALIVE_HEADER, KEEPALIVE_REQUEST_HEADER, keepaliveInterval } from './keepalive';
 export { injectTraceHeaders, extractTraceContext, contextFromTraceparent, traceparentOf, messagingAttributes } from './tracing';
 export { encodeNestEvent, decodeNestEvent, assertFitsPayload } from './codec';
 export * from './jobs';

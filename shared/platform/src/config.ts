@@ -22,6 +22,7 @@ export const ENV = {
   ASSAY_HOST: '127.0.0.1',
   ASSAY_PORT_BASE: '8100',
   ASSAY_RPC_TIMEOUT_MS: '30000',
+  ASSAY_RPC_LIVENESS_MS: '3000',
   ASSAY_MAX_MESSAGE_BYTES: String(900 * 1024),
   ASSAY_MAX_HTTP_BODY: '1mb',
   // Runtime (onnxruntime) settings; names owned by @assay/runtime, empty means the runtime's default.
@@ -81,6 +82,7 @@ const EnvSchema = z.object({
   ASSAY_HOST: z.string(),
   ASSAY_PORT_BASE: int(1),
   ASSAY_RPC_TIMEOUT_MS: int(1),
+  ASSAY_RPC_LIVENESS_MS: int(0),
   ASSAY_MAX_MESSAGE_BYTES: int(1024),
   ASSAY_MAX_HTTP_BODY: z.string(),
   ASSAY_MAX_BATCH: int(1),
@@ -121,6 +123,8 @@ export function buildConfig(env: Env, service?: ServiceName, source: NodeJS.Proc
       pass: env.NATS_PASSWORD || undefined,
       token: env.NATS_TOKEN || undefined,
       rpcTimeoutMs: env.ASSAY_RPC_TIMEOUT_MS,
+      /** Silence after which a request to an Assay service fails as UNAVAILABLE (its responder died); 0: off. */
+      rpcLivenessMs: env.ASSAY_RPC_LIVENESS_MS,
       maxMessageBytes: env.ASSAY_MAX_MESSAGE_BYTES,
     },
     objectStore: {

@@ -36,7 +36,7 @@ export const infrastructureProviders: Provider[] = [
   {
     provide: RpcClient,
     inject: [NATS_CONNECTION, ASSAY_CONFIG],
-    useFactory: (nc: NatsConnection, config: AssayConfig) => new RpcClient(nc, { defaultTimeoutMs: config.nats.rpcTimeoutMs }),
+    useFactory: (nc: NatsConnection, config: AssayConfig) => new RpcClient(nc, { defaultTimeoutMs: config.nats.rpcTimeoutMs, livenessMs: config.nats.rpcLivenessMs }),
   },
   {
     provide: JobsClient,

@@ -2,9 +2,10 @@ import { DynamicModule, Global, Inject, Module, OnApplicationShutdown, Provider 
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { Logger } from 'pino';
 import { ServiceName } from '@assay/contracts';
-import { NatsTraceInterceptor } from '@assay/messaging';
+import { NatsTraceInterceptor, RpcClient } from '@assay/messaging';
 import { createLogger } from '@assay/telemetry';
 import { ApiKeyGuard } from './api-key.guard';
+import { dependencyCheck } from './dependency-readiness';
 import { AssayConfig, loadConfig } from './config';
 import { AssayErrorFilter } from './error.filter';
 import { HealthController } from './health.controller';
@@ -19,12 +20,16 @@ export interface PlatformOptions {
   service: ServiceName;
   /** Overrides for tests (e.g. a random port, a test bucket); merged over the env-derived config. */
   config?: AssayConfig;
+  /** Services this one cannot work without: /readyz is not ready while none of them answers its health request. */
+  requires?: ServiceName[];
 }
 
 /**
  * Everything a service stands on, registered once: config, logs, metrics, health, API keys, the error
  * envelope, tracing of NATS messages, and the clients of NATS, JetStream jobs and the object store.
  */
+const REQUIRED_SERVICES = Symbol('REQUIRED_SERVICES');
+
 @Global()
 @Module({})
 export class PlatformModule implements OnApplicationShutdown {
@@ -38,6 +43,14 @@ export class PlatformModule implements OnApplicationShutdown {
       MetricsService,
       ReadinessService,
       ...infrastructureProviders,
+      {
+        provide: REQUIRED_SERVICES,
+        inject: [RpcClient, ReadinessService],
+        useFactory: (rpc: RpcClient, readiness: ReadinessService) => {
+          for (const service of options.requires ?? []) readiness.register(`service:${service}`, dependencyCheck(rpc, service));
+          return options.requires ?? [];
+        },
+      },
       { provide: APP_FILTER, useClass: AssayErrorFilter },
       { provide: APP_GUARD, useClass: ApiKeyGuard },
       { provide: APP_INTERCEPTOR, useClass: NatsTraceInterceptor },
