@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import os from 'node:os';
 import { connect } from 'nats';
+import { LocalArtifactCache, ModelRegistry, ObjectStore } from '@assay/artifacts';
 import { descendants, LocalPlatformProcess, timeUntilGone } from './support/local-platform';
 
 /**
@@ -45,6 +47,25 @@ describe('npm start: lifecycle and a closed NATS', () => {
     const jobs = await platform.cli(['jobs', 'list', '--json']);
     expect(jobs.stderr).toBe('');
     expect(jobs.code).toBe(0);
+
+    // F3: the embedded S3 server refuses anonymous requests; artifacts are signed with the generated key, and
+    // a model written without it (as before signing existed) is refused until `assay models sign` signs it.
+    const { S3_ENDPOINT, S3_ACCESS_KEY, S3_SECRET_KEY, ASSAY_SIGNING_KEY } = platform.platformFile();
+    expect(ASSAY_SIGNING_KEY).toBe(secrets.signingKey);
+    expect((await fetch(`${S3_ENDPOINT}/assay?list-type=2`)).status).toBe(403);
+    const legacyStore = new ObjectStore({ endpoint: S3_ENDPOINT, accessKey: S3_ACCESS_KEY, secretKey: S3_SECRET_KEY, bucket: 'assay', region: 'us-east-1' });
+    const legacyDir = fs.mkdtempSync(path.join(os.tmpdir(), 'assay-legacy-'));
+    fs.writeFileSync(path.join(legacyDir, 'model.onnx'), Buffer.alloc(1000, 1));
+    fs.writeFileSync(path.join(legacyDir, 'config.json'), '{"model_type":"gpt2"}');
+    await new ModelRegistry(legacyStore, new LocalArtifactCache(path.join(legacyDir, 'cache'), 1e8)).push(legacyDir, { name: 'legacy', version: '1', provenance: { kind: 'uploaded' } });
+    fs.rmSync(legacyDir, { recursive: true, force: true });
+    const refused = await platform.cli(['models', 'show', 'legacy', '--json']);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr + refused.stdout).toMatch(/manifest\.json is refused: it is not signed/);
+    const signed = await platform.cli(['models', 'sign', 'legacy', '--json']);
+    expect(JSON.parse(signed.stdout)).toMatchObject({ models: ['legacy@1'] });
+    const shown = await platform.cli(['models', 'show', 'legacy@1', '--json']);
+    expect(JSON.parse(shown.stdout)).toMatchObject({ name: 'legacy', signature: { algorithm: 'hmac-sha256' } });
 
     const pids = descendants(platform.npm.pid!);
     expect(pids.length).toBeGreaterThanOrEqual(3);

@@ -33,7 +33,7 @@ describe('a worker killed under certify load', () => {
       extraEnv: { ASSAY_RPC_LIVENESS_MS: String(LIVENESS_MS), ASSAY_RUNTIME_INTRA_OP_THREADS: '1', LOG_LEVEL: 'warn' },
     }).start();
     const file = platform.platformFile();
-    const store = new ObjectStore({ endpoint: file.S3_ENDPOINT, accessKey: file.S3_ACCESS_KEY, secretKey: file.S3_SECRET_KEY, bucket: 'assay', region: 'us-east-1' });
+    const store = new ObjectStore({ endpoint: file.S3_ENDPOINT, accessKey: file.S3_ACCESS_KEY, secretKey: file.S3_SECRET_KEY, bucket: 'assay', region: 'us-east-1', signingKeys: [file.ASSAY_SIGNING_KEY] });
     const registry = new ModelRegistry(store, new LocalArtifactCache(path.join(platform.dataDir, 'test-cache'), 1024 ** 3));
     for (const [name, seed] of [['large', 1], ['guide', 2]] as const) {
       const dir = await forgeTinyModel({ texts: TEXTS, vocabSize: 300, seed });

@@ -5,7 +5,6 @@ import type { SequentialTestState } from '@assay/stats';
 import { auditHtml, auditKeys, logWealthSvg } from './audit-report';
 import { normalizeInlinePrompts, parsePromptSet } from './prompt-set';
 
-const PRESIGN_SECONDS = 24 * 3600;
 
 /** The auditor's object-store I/O: prompt sets in; reports, plots and large test states out. */
 @Injectable()
@@ -55,7 +54,7 @@ export class AuditStore {
   async presignedPlotUrl(jobId: string): Promise<string | undefined> {
     const key = auditKeys(jobId).plot;
     if (!(await this.store.exists(key))) return undefined;
-    return this.store.presignedGetUrl(key, PRESIGN_SECONDS);
+    return this.store.presignedGetUrl(key);
   }
 
   /** Keyed by the checkpoint's nextIndex, so a crash between this write and the job checkpoint leaves the old state intact. */

@@ -16,6 +16,8 @@ export const ENV = {
   S3_SECRET_KEY: '',
   S3_BUCKET: 'assay',
   S3_REGION: 'us-east-1',
+  ASSAY_SIGNING_KEY: '',
+  ASSAY_PRESIGN_TTL_S: '3600',
   ASSAY_DATA_DIR: '.assay',
   ASSAY_CACHE_MAX_BYTES: String(8 * 1024 ** 3),
   ASSAY_API_KEYS: '',
@@ -76,6 +78,8 @@ const EnvSchema = z.object({
   S3_SECRET_KEY: z.string(),
   S3_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/),
   S3_REGION: z.string(),
+  ASSAY_SIGNING_KEY: csv.refine((keys) => keys.every((k) => k.length >= 16), { message: 'each key must have at least 16 characters' }),
+  ASSAY_PRESIGN_TTL_S: int(1).max(604800),
   ASSAY_DATA_DIR: z.string(),
   ASSAY_CACHE_MAX_BYTES: int(1),
   ASSAY_API_KEYS: csv,
@@ -133,6 +137,9 @@ export function buildConfig(env: Env, service?: ServiceName, source: NodeJS.Proc
       secretKey: env.S3_SECRET_KEY,
       bucket: env.S3_BUCKET,
       region: env.S3_REGION,
+      /** The first signs every artifact written; all verify what is read. Empty: unsigned and unchecked. */
+      signingKeys: env.ASSAY_SIGNING_KEY,
+      presignTtlSec: env.ASSAY_PRESIGN_TTL_S,
     },
     cache: { dir: `${env.ASSAY_DATA_DIR}/cache`, maxBytes: env.ASSAY_CACHE_MAX_BYTES },
     runtime: {
