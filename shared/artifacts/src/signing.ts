@@ -87,7 +87,7 @@ export class ArtifactSigner {
   }
 
   /** Undefined when the manifest (its `signature` left out of what is checked) is signed by a configured key. */
-  manifestProblem(manifest: { signature?: ManifestSignature }): string | undefined {
+  manifestProblem(manifest: { signature?: ManifestSignature } & Record<string, unknown>): string | undefined {
     const { signature, ...body } = manifest;
     if (!signature) return 'it is not signed';
     const known = this.keys.find((k) => k.id === signature.keyId);
