@@ -14,7 +14,7 @@ const { loadAll } = require('js-yaml') as { loadAll(text: string): unknown[] };
 const HELM_RENDER = path.resolve(__dirname, '../../shared/tools/helm-render/helm-render');
 const CHART = path.resolve(__dirname, '../helm/assay');
 const SERVICES = Object.keys(PORT_OFFSETS).sort();
-const SECRET_NAMES = ['ASSAY_API_KEYS', 'S3_ACCESS_KEY', 'S3_SECRET_KEY', 'NATS_USER', 'NATS_PASSWORD', 'NATS_TOKEN', 'PERSPECTIVE_API_KEY'];
+const SECRET_NAMES = ['ASSAY_API_KEYS', 'ASSAY_SIGNING_KEY', 'S3_ACCESS_KEY', 'S3_SECRET_KEY', 'NATS_USER', 'NATS_PASSWORD', 'NATS_TOKEN', 'PERSPECTIVE_API_KEY'];
 /** Names the chart may set besides ENV: the per-service port (read by buildConfig) and the OTel SDK's own. */
 const KNOWN_ENV = new Set<string>([
   ...Object.keys(ENV),
@@ -136,13 +136,15 @@ describeChart(`helm chart helm/assay${rendererPresent ? '' : ' (SKIPPED: helm-re
       }
       const unknown = [...names].filter((n) => !KNOWN_ENV.has(n));
       expect(unknown).toEqual([]);
-      for (const needed of ['NATS_URL', 'S3_ENDPOINT', 'ASSAY_API_KEYS', 'S3_ACCESS_KEY', 'S3_SECRET_KEY', 'NATS_TOKEN']) expect(names).toContain(needed);
+      for (const needed of ['NATS_URL', 'S3_ENDPOINT', 'ASSAY_API_KEYS', 'ASSAY_SIGNING_KEY', 'S3_ACCESS_KEY', 'S3_SECRET_KEY', 'NATS_TOKEN']) expect(names).toContain(needed);
     });
 
     it('keeps secrets out of the ConfigMap and points it at the NATS and MinIO it deploys', () => {
       const config = configMap(objects, 'rel');
       for (const name of SECRET_NAMES) expect(config).not.toHaveProperty(name);
       expect(secretValues.length).toBeGreaterThanOrEqual(4);
+      // A generated artifact signing key, long enough for ASSAY_SIGNING_KEY's check.
+      expect(Buffer.from(named(objects, 'Secret', 'rel-assay').data!.ASSAY_SIGNING_KEY, 'base64').toString()).toMatch(/^[A-Za-z]{40}$/);
       for (const value of secretValues) {
         expect(value.length).toBeGreaterThanOrEqual(20);
         for (const configValue of Object.values(config)) expect(configValue).not.toContain(value);
@@ -241,12 +243,13 @@ describeChart(`helm chart helm/assay${rendererPresent ? '' : ' (SKIPPED: helm-re
       const refs = Object.fromEntries((container(named(objects, 'Deployment', 'prod-assay-auditor')).env as EnvVar[]).filter((e) => e.valueFrom).map((e) => [e.name, e.valueFrom!.secretKeyRef]));
       expect(refs).toEqual({
         ASSAY_API_KEYS: { name: 'prod-assay', key: 'ASSAY_API_KEYS' },
+        ASSAY_SIGNING_KEY: { name: 'prod-assay', key: 'ASSAY_SIGNING_KEY' },
         S3_ACCESS_KEY: { name: 's3-creds', key: 'AWS_ACCESS_KEY_ID' },
         S3_SECRET_KEY: { name: 's3-creds', key: 'AWS_SECRET_ACCESS_KEY' },
         NATS_USER: { name: 'nats-creds', key: 'user' },
         NATS_PASSWORD: { name: 'nats-creds', key: 'password' },
       });
-      expect(Object.keys(named(objects, 'Secret', 'prod-assay').data!)).toEqual(['ASSAY_API_KEYS']);
+      expect(Object.keys(named(objects, 'Secret', 'prod-assay').data!)).toEqual(['ASSAY_API_KEYS', 'ASSAY_SIGNING_KEY']);
     });
   });
 
