@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import path from 'node:path';
-import { startEmbeddedS3 } from '@assay/artifacts';
+import { startEmbeddedS3, UntrustedArtifactError } from '@assay/artifacts';
 import { ENV, loadConfig } from '@assay/platform';
 import { freePort, LocalNats, probeTcp } from '@assay/messaging';
 import { loadOrCreateLocalSecrets } from '../local-stack/secrets';
@@ -17,12 +17,20 @@ const NATS_GRACE_MS = 2_000;
 const HARD_DEADLINE_MS = 9_500;
 const STOP_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
-async function registryIsEmpty(env: NodeJS.ProcessEnv): Promise<boolean> {
+/** What the registry holds: how many models, and which of them cannot be used because they are not signed. */
+async function registryState(env: NodeJS.ProcessEnv): Promise<{ models: number; unsigned: string[] } | undefined> {
   try {
     const { registry } = objectStoreFromEnv(loadConfig(undefined, env));
-    return (await registry.list()).length === 0;
+    const models = await registry.list();
+    const unsigned: string[] = [];
+    for (const model of models) {
+      await registry.show(model.name, model.latestVersion).catch((error: unknown) => {
+        if (error instanceof UntrustedArtifactError) unsigned.push(`${model.name}@${model.latestVersion}`);
+      });
+    }
+    return { models: models.length, unsigned };
   } catch {
-    return false;
+    return undefined;
   }
 }
 
@@ -136,7 +144,12 @@ async function up(options: UpOptions): Promise<void> {
   log('Assay is up:');
   for (const e of endpoints) log(`  ${e.service.padEnd(15)} ${e.url}  docs ${e.docs}  ${e.ready ? 'ready' : 'NOT READY (see its logs)'}`);
   log(`  NATS ${nats.url}   S3 ${env.S3_ENDPOINT}`);
-  if (await registryIsEmpty(env)) log('The model registry is empty. Forge a small model pair and certify two prompts with: npx assay demo');
+  const registry = await registryState(env);
+  if (registry?.models === 0) log('The model registry is empty. Forge a small model pair and certify two prompts with: npx assay demo');
+  if (registry?.unsigned.length) {
+    log(`${registry.unsigned.length} model(s) are not signed with the platform key and will be refused (${registry.unsigned.slice(0, 3).join(', ')}${registry.unsigned.length > 3 ? ', ...' : ''}).`);
+    log('If they were written before signing existed and you trust them, sign them: npx assay models sign  (and npx assay models sign --prefix reports/)');
+  }
   log('Try: npx assay status   |   npx assay demo   |   npx assay jobs list   |   Ctrl-C to stop');
 }
 
