@@ -1,5 +1,5 @@
 import * as fs from 'fs';
-import type { Server } from 'http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'http';
 import * as path from 'path';
 import { pipeline } from 'stream/promises';
 import { createHash } from 'crypto';
@@ -21,6 +21,9 @@ interface S3rverInstance {
   middleware: KoaMiddleware[];
   context: { store: FilesystemStoreLike };
   httpServer?: Server;
+  logger: { exceptions: { unhandle(): void }; close(): void };
+  callback(): (req: IncomingMessage, res: ServerResponse) => void;
+  listen(port: number, address: string): Promise<Server>;
   run(): Promise<{ port: number; address: string }>;
   close(): Promise<void>;
 }
@@ -114,6 +117,7 @@ export async function startEmbeddedS3(options: EmbeddedS3Options): Promise<Embed
   fixPutObjectDurability(server.store);
   urlEncodeListings(server.store);
   if (options.verifySignatures ?? true) server.middleware.unshift(requireSigV4(new Map([[options.accessKey, options.secretKey]])));
+  rejectListenErrors(server);
 
   const { port } = await server.run();
   // Bound to every interface (e.g. in a container): local clients still reach it on loopback.
@@ -132,6 +136,27 @@ export async function startEmbeddedS3(options: EmbeddedS3Options): Promise<Embed
       await closed;
     },
   };
+}
+
+/**
+ * s3rver's listen() reports a taken port as an unhandled 'error' event (the process dies) instead of
+ * rejecting run(); this one rejects, so a caller can pick another port.
+ */
+function rejectListenErrors(server: S3rverInstance): void {
+  server.listen = (port, address) =>
+    new Promise((resolve, reject) => {
+      const http = createServer();
+      const release = () => {
+        server.logger.exceptions.unhandle();
+        server.logger.close();
+      };
+      http.on('request', server.callback()).on('close', release);
+      http.once('error', (error) => {
+        release();
+        reject(error);
+      });
+      http.listen(port, address, () => resolve(http));
+    });
 }
 
 /** Koa middleware answering 403 (an S3 error document) to requests without a valid SigV4 signature. */

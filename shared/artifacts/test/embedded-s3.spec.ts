@@ -103,6 +103,16 @@ describe('startEmbeddedS3', () => {
     }
   });
 
+  it('rejects, instead of crashing the process, when its port is taken', async () => {
+    const first = await startEmbeddedS3({ directory: dir, ...credentials, buckets: ['data'] });
+    try {
+      await expect(startEmbeddedS3({ directory: path.join(dir, 'second'), ...credentials, port: first.port })).rejects.toThrow(/EADDRINUSE/);
+      await storeFor(first.endpoint).ping();
+    } finally {
+      await first.close();
+    }
+  });
+
   it('keeps the previous object intact when an upload over it is interrupted', async () => {
     const s3 = await startEmbeddedS3({ directory: dir, ...credentials, buckets: ['data'] });
     try {

@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import path from 'node:path';
 import { startEmbeddedS3, UntrustedArtifactError } from '@assay/artifacts';
 import { ENV, loadConfig } from '@assay/platform';
-import { freePort, LocalNats, probeTcp } from '@assay/messaging';
+import { LocalNats, probeTcp } from '@assay/messaging';
 import { loadOrCreateLocalSecrets } from '../local-stack/secrets';
 import { localNats } from '../local-stack/nats';
 import { removePlatformFile, runningPlatformPid, writePlatformFile } from '../local-stack/platform-file';
@@ -98,14 +98,11 @@ async function up(options: UpOptions): Promise<void> {
 
   if (!process.env.S3_ENDPOINT) {
     const preferred = Number(new URL(ENV.S3_ENDPOINT).port);
-    const port = (await probeTcp('127.0.0.1', preferred)) ? await freePort() : preferred;
-    const s3 = await startEmbeddedS3({
-      directory: path.join(dataDir, 's3'),
-      port,
-      accessKey: secrets.s3AccessKey,
-      secretKey: secrets.s3SecretKey,
-      buckets: [env.S3_BUCKET ?? ENV.S3_BUCKET],
-    });
+    const options = { directory: path.join(dataDir, 's3'), accessKey: secrets.s3AccessKey, secretKey: secrets.s3SecretKey, buckets: [env.S3_BUCKET ?? ENV.S3_BUCKET] };
+    // The usual port when it is free; another one when it is taken (also by a platform starting at the same moment).
+    const s3 = (await probeTcp('127.0.0.1', preferred))
+      ? await startEmbeddedS3({ ...options, port: 0 })
+      : await startEmbeddedS3({ ...options, port: preferred }).catch(() => startEmbeddedS3({ ...options, port: 0 }));
     closeS3 = () => s3.close();
     Object.assign(env, { S3_ENDPOINT: s3.endpoint, S3_ACCESS_KEY: secrets.s3AccessKey, S3_SECRET_KEY: secrets.s3SecretKey });
     log(`embedded S3 server (s3rver) on ${s3.endpoint}, objects in ${path.join(dataDir, 's3')}`);
