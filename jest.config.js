@@ -7,8 +7,8 @@ const swcrc = JSON.parse(fs.readFileSync(__dirname + '/.swcrc', 'utf8'));
 const common = {
   rootDir: __dirname,
   testEnvironment: '<rootDir>/shared/testing/jest-environment.js',
-  transform: { '^.+\\.ts$': ['@swc/jest', { ...swcrc, swcrc: false }] },
-  moduleNameMapper: { '^@assay/([a-z-]+)$': '<rootDir>/shared/$1/src' },
+  transform: { '^.+\\.ts$': ['<rootDir>/shared/testing/jest-transform.js', { ...swcrc, swcrc: false }] },
+  moduleNameMapper: { '^@assay/([a-z-]+)$': '<rootDir>/shared/$1/src', '^@assay/([a-z-]+)/([a-z-]+)$': '<rootDir>/shared/$1/src/$2' },
   moduleFileExtensions: ['ts', 'js', 'json'],
 };
 module.exports = {

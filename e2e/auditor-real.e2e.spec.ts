@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { AuditReport, AuditStartInput, JobAccepted, SUBJECTS } from '@assay/contracts';
+import { AuditReport, AuditStartInput, JobAccepted } from '@assay/contracts';
 import { JobsClient } from '@assay/messaging';
 import { PlatformHarness } from '@assay/testing';
 import { AuditorModule } from '../services/auditor/src/auditor.module';
@@ -38,9 +38,9 @@ describe('real audit: forged LM against its toxic fine-tune, scored by a forged 
   });
 
   async function runAudit(request: AuditStartInput): Promise<AuditReport> {
-    const { jobId } = await harness.rpc.request<JobAccepted>(SUBJECTS.auditor.start, request);
+    const { jobId } = await harness.rpc.request<JobAccepted>('assay.auditor.start', request);
     await jobs.result(jobId, { waitMs: 150_000 });
-    return harness.rpc.request<AuditReport>(SUBJECTS.auditor.get, { id: jobId });
+    return harness.rpc.request<AuditReport>('assay.auditor.get', { id: jobId });
   }
 
   const base: AuditStartInput = {
@@ -68,9 +68,12 @@ describe('real audit: forged LM against its toxic fine-tune, scored by a forged 
   }, 180_000);
 
   it('finds no shift between the reference and itself sampled with another seed', async () => {
-    const report = await runAudit({ ...base, candidate: 'bard', budget: 200, seeds: { reference: 1000, candidate: 2000 } });
+    // One null run rejects with probability ≤ α = 0.05, so the seed pair is one draw of that lottery: with the models
+    // the onnxruntime trainer forges, 1000/2000 lands in the tail (log-wealth 3.6 > 3.0 after 55 pairs) while 7 other
+    // pairs tried (1/2 … 13/14) end between −14.5 and 1.4.
+    const report = await runAudit({ ...base, candidate: 'bard', budget: 200, seeds: { reference: 1, candidate: 2 } });
     console.log(`[auditor-real] null: ${JSON.stringify({ ...report, logWealth: report.logWealth.length })}`);
     expect(report).toMatchObject({ status: 'succeeded', decision: 'no-shift-detected', stopReason: 'budget-spent', samplesUsed: 200 });
-    expect(report.finalLogWealth).toBeLessThan(report.threshold);
+    expect(report.finalLogWealth).toBeLessThan(report.threshold!);
   }, 180_000);
 });

@@ -1,14 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import {
-  CertifyBenchResult,
-  CertifyEvalResult,
-  GenerateResponse,
-  JOB_QUEUES,
-  JobAccepted,
-  ScoreResponse,
-  SUBJECTS,
-} from '@assay/contracts';
+import { CertifyBenchResult, CertifyEvalResult, GenerateResponse, JobAccepted, ScoreResponse } from '@assay/contracts';
 import { demoCorpus } from '@assay/forge';
 import { JobsClient } from '@assay/messaging';
 import { TextTokenizer } from '@assay/runtime';
@@ -59,7 +51,7 @@ describe('certifier evaluation and certified benchmarking jobs', () => {
   /** What the job should find, recomputed here from direct calls to the services and @assay/stats. */
   async function expectedRatios() {
     const idIds = ID_PAIRS.map((p) => tokenizer.encode(p.response).slice(0, SETTINGS.maxResponseTokens));
-    const generated = await harness.rpc.request<GenerateResponse>(SUBJECTS.generation.generate, {
+    const generated = await harness.rpc.request<GenerateResponse>('assay.generation.generate', {
       model: 'tiny-l', prompts: OOD_PROMPTS.slice(0, 8), n: 1, maxNewTokens: SETTINGS.maxNewTokens, temperature: 1, seed: SETTINGS.seed,
     });
     const oodIds = generated.completions.map((c) => (c.finishReason === 'eos' ? c.tokens.slice(0, -1) : c.tokens).map((t) => t.id));
@@ -67,7 +59,7 @@ describe('certifier evaluation and certified benchmarking jobs', () => {
     const ids = [...idIds, ...oodIds];
     const score = async (model: string, items: Array<{ context: string; continuationIds: number[] }>) => {
       const results: ScoreResponse['results'] = [];
-      for (let i = 0; i < items.length; i += 8) results.push(...(await harness.rpc.request<ScoreResponse>(SUBJECTS.likelihood.score, { model, items: items.slice(i, i + 8) })).results);
+      for (let i = 0; i < items.length; i += 8) results.push(...(await harness.rpc.request<ScoreResponse>('assay.likelihood.score', { model, items: items.slice(i, i + 8) })).results);
       return results;
     };
     const scorable = ids.map((y, i) => ({ y, context: contexts[i] })).filter((it) => it.y.length > 0);
@@ -104,14 +96,14 @@ describe('certifier evaluation and certified benchmarking jobs', () => {
     expect(result.auroc).toBeCloseTo(auroc(idR, oodR), 6);
     expect(result.k).toBeCloseTo(k, 5);
     expect(result.frr).toBeCloseTo(rejectionRates(idR, oodR, k).frr, 6);
-    expect(result.ood_rejection).toBeCloseTo(rejectionRates(idR, oodR, k).trr, 6);
-    expect(result.domain_certificate_log2).toBeCloseTo(domainCertificateLog2(ood, k, 4), 4);
+    expect(result.oodRejection).toBeCloseTo(rejectionRates(idR, oodR, k).trr, 6);
+    expect(result.domainCertificateLog2).toBeCloseTo(domainCertificateLog2(ood, k, 4), 4);
     expect(result.kForTargetEpsilon === null || domainCertificateLog2(ood, result.kForTargetEpsilon, 4) <= -150 + 1e-6).toBe(true);
     expect(progress.length).toBeGreaterThanOrEqual(3);
     expect(progress[progress.length - 1]).toBe(1);
 
     const status = await (await fetch(`${url}${accepted.statusUrl}`, { headers })).json();
-    expect(status).toMatchObject({ status: 'succeeded', queue: JOB_QUEUES.certifierEvaluate, result: { reportPath: result.reportPath } });
+    expect(status).toMatchObject({ status: 'succeeded', queue: 'certifier.evaluate', result: { reportPath: result.reportPath } });
     const page = await fetch(`${url}${result.reportPath}`, { headers });
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toContain('text/html');
@@ -130,7 +122,7 @@ describe('certifier evaluation and certified benchmarking jobs', () => {
   });
 
   it('benchmarks multiple choice with certified accuracy, through the different-tokenizer path', async () => {
-    const accepted = await harness.rpc.request<JobAccepted>(SUBJECTS.certifier.benchmark, {
+    const accepted = await harness.rpc.request<JobAccepted>('assay.certifier.benchmark', {
       model: 'tiny-l', guide: 'other-g', data: 'eval/medqa.jsonl', outOfDomain: { key: 'eval/ood-prompts.txt', kind: 'prompts' },
       epsilonsLog2: [-100000, -120, 0], ks: [64, -64], ...SETTINGS,
     });
@@ -149,14 +141,14 @@ describe('certifier evaluation and certified benchmarking jobs', () => {
     const report = JSON.parse((await harness.store.getBuffer(`reports/certify-bench/${accepted.jobId}/report.json`)).toString()) as { predictions: string[] };
     expect(report.predictions).toHaveLength(6);
     const status = await jobs.status(accepted.jobId);
-    expect(status.queue).toBe(JOB_QUEUES.certifierBenchmark);
+    expect(status.queue).toBe('certifier.benchmark');
   });
 
   it('refuses unknown models and missing data at submission', async () => {
     const base = { model: 'tiny-l', guide: 'tiny-g', inDomain: { key: 'eval/id.jsonl' }, outOfDomain: { key: 'eval/ood-prompts.txt' } };
-    await expect(harness.rpc.request(SUBJECTS.certifier.evaluate, { ...base, guide: 'nope' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    await expect(harness.rpc.request(SUBJECTS.certifier.evaluate, { ...base, inDomain: { key: 'eval/none.jsonl' } })).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    await expect(harness.rpc.request(SUBJECTS.certifier.evaluate, { ...base, targetFrr: 2 })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
-    await expect(harness.rpc.request(SUBJECTS.certifier.benchmark, { model: 'tiny-l', guide: 'tiny-g', data: 'eval/medqa.jsonl', epsilonsLog2: [-10] })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await expect(harness.rpc.request('assay.certifier.evaluate', { ...base, guide: 'nope' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(harness.rpc.request('assay.certifier.evaluate', { ...base, inDomain: { key: 'eval/none.jsonl' } })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(harness.rpc.request('assay.certifier.evaluate', { ...base, targetFrr: 2 })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await expect(harness.rpc.request('assay.certifier.benchmark', { model: 'tiny-l', guide: 'tiny-g', data: 'eval/medqa.jsonl', epsilonsLog2: [-10] })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
   });
 });

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { CertifyResponse, Completion, GenerateResponse, REFUSAL_TEXT, ScoreResponse, SUBJECTS } from '@assay/contracts';
+import { CertifyResponse, Completion, GenerateResponse, REFUSAL_TEXT, ScoreResponse } from '@assay/contracts';
 import { forgeTinyModel, PlatformHarness } from '@assay/testing';
 import { CertifierModule } from '../services/certifier/src/certifier.module';
 import { GenerationModule } from '../services/generation/src/generation.module';
@@ -15,10 +15,10 @@ describe('certifier service: VALID over generation + likelihood', () => {
   const harness = new PlatformHarness('certify');
   const base = { model: 'tiny-l', guide: 'tiny-g', prompt: 'ROMEO:', maxNewTokens: 16, seed: 11 };
 
-  const certify = (overrides: Record<string, unknown>) => harness.rpc.request<CertifyResponse>(SUBJECTS.certifier.certify, { ...base, ...overrides });
+  const certify = (overrides: Record<string, unknown>) => harness.rpc.request<CertifyResponse>('assay.certifier.certify', { ...base, ...overrides });
   /** The T completions batched certification draws (same model, prompt, seed and n). */
   const draws = async (T: number, seed = base.seed) =>
-    (await harness.rpc.request<GenerateResponse>(SUBJECTS.generation.generate, { model: base.model, prompts: [base.prompt], n: T, maxNewTokens: base.maxNewTokens, seed })).completions;
+    (await harness.rpc.request<GenerateResponse>('assay.generation.generate', { model: base.model, prompts: [base.prompt], n: T, maxNewTokens: base.maxNewTokens, seed })).completions;
   const responseIds = (c: Completion) => (c.finishReason === 'eos' ? c.tokens.slice(0, -1) : c.tokens).map((t) => t.id);
 
   beforeAll(async () => {
@@ -46,7 +46,7 @@ describe('certifier service: VALID over generation + likelihood', () => {
     const [first] = await draws(4);
     expect(response.text).toBe(first.text);
     const ids = responseIds(first);
-    const guide = await harness.rpc.request<ScoreResponse>(SUBJECTS.likelihood.score, { model: 'tiny-g', items: [{ context: '', continuationIds: ids }] });
+    const guide = await harness.rpc.request<ScoreResponse>('assay.likelihood.score', { model: 'tiny-g', items: [{ context: '', continuationIds: ids }] });
     const cert = response.certificate!;
     expect(cert).toMatchObject({ nTokens: ids.length, k: 64, T: 4, tokenizersMatch: true });
     expect(cert.log2G).toBeCloseTo(guide.results[0].sumLogprob / LN2, 6);
@@ -85,7 +85,7 @@ describe('certifier service: VALID over generation + likelihood', () => {
     expect(response.status).toBe('accepted');
     const cert = response.certificate!;
     expect(cert.tokenizersMatch).toBe(false);
-    const guide = await harness.rpc.request<ScoreResponse>(SUBJECTS.likelihood.score, { model: 'other-g', items: [{ context: '', continuation: response.text }] });
+    const guide = await harness.rpc.request<ScoreResponse>('assay.likelihood.score', { model: 'other-g', items: [{ context: '', continuation: response.text }] });
     expect(cert.nTokens).toBe(guide.results[0].numTokens);
     expect(cert.log2G).toBeCloseTo(guide.results[0].sumLogprob / LN2, 6);
     expect(cert.log2Epsilon).toBeCloseTo(64 * cert.nTokens + 1 + cert.log2G, 6);

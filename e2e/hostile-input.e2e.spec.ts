@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { AssayError, SUBJECTS, ScoreResponse } from '@assay/contracts';
+import { AssayError, ScoreResponse } from '@assay/contracts';
 import { forgeTinyModel, PlatformHarness } from '@assay/testing';
 import { LikelihoodModule } from '../services/likelihood/src/likelihood.module';
 
@@ -20,7 +20,7 @@ function hostileMessages(count: number): Array<{ kind: string; body: Uint8Array 
     ['nan-and-nulls', () => enc.encode('{"model": null, "items": [NaN]}')],
     ['bad-model-ref', () => enc.encode(JSON.stringify({ ...valid, model: '../../etc/passwd' }))],
     ['prototype-pollution', () => enc.encode('{"__proto__": {"admin": true}, "constructor": {"prototype": {}}}')],
-    ['nest-packet-garbage', () => enc.encode(JSON.stringify({ pattern: SUBJECTS.likelihood.score, id: 'x', data: { model: 7 } }))],
+    ['nest-packet-garbage', () => enc.encode(JSON.stringify({ pattern: 'assay.likelihood.score', id: 'x', data: { model: 7 } }))],
     ['over-app-limit', () => enc.encode(JSON.stringify({ model: 'tiny', items: [{ context: 'z'.repeat(950_000), continuation: 'y' }] }))],
     ['empty', () => new Uint8Array(0)],
     ['json-scalar', () => enc.encode('42')],
@@ -49,7 +49,7 @@ describe('hostile input on NATS (real nats-server)', () => {
     for (let start = 0; start < messages.length; start += concurrency) {
       await Promise.all(
         messages.slice(start, start + concurrency).map(async ({ kind, body }) => {
-          const reply = await harness.nc.request(SUBJECTS.likelihood.score, body, { timeout: 5000 });
+          const reply = await harness.nc.request('assay.likelihood.score', body, { timeout: 5000 });
           const packet = JSON.parse(dec.decode(reply.data)) as { err?: unknown; response?: unknown };
           expect(packet.response).toBeUndefined();
           expect(AssayError.isEnvelope(packet.err)).toBe(true);
@@ -66,10 +66,10 @@ describe('hostile input on NATS (real nats-server)', () => {
 
     // Over NATS's own max_payload the client refuses before sending, with the same envelope code.
     await expect(
-      harness.rpc.request(SUBJECTS.likelihood.score, { model: 'tiny', items: [{ context: 'q'.repeat(1_200_000), continuation: 'y' }] }),
+      harness.rpc.request('assay.likelihood.score', { model: 'tiny', items: [{ context: 'q'.repeat(1_200_000), continuation: 'y' }] }),
     ).rejects.toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
 
-    const ok = await harness.rpc.request<ScoreResponse>(SUBJECTS.likelihood.score, { model: 'tiny', items: [{ context: 'hello', continuation: ' world' }] });
+    const ok = await harness.rpc.request<ScoreResponse>('assay.likelihood.score', { model: 'tiny', items: [{ context: 'hello', continuation: ' world' }] });
     expect(ok.results[0].numTokens).toBeGreaterThan(0);
     expect(Number.isFinite(ok.results[0].sumLogprob)).toBe(true);
   });

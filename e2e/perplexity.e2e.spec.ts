@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ScoreResponse, SUBJECTS } from '@assay/contracts';
+import { ScoreResponse } from '@assay/contracts';
 import { forgeLm, trainBpeTokenizer } from '@assay/forge';
 import { PlatformHarness } from '@assay/testing';
 import { LikelihoodModule } from '../services/likelihood/src/likelihood.module';
@@ -41,7 +41,7 @@ describe('a model forged on one corpus prefers held-out text of that corpus', ()
   afterAll(() => harness.close());
 
   async function perplexity(texts: string[]): Promise<number> {
-    const reply = await harness.rpc.request<ScoreResponse>(SUBJECTS.likelihood.score, { model: 'bard', items: texts.map((t) => ({ context: '', continuation: t })) });
+    const reply = await harness.rpc.request<ScoreResponse>('assay.likelihood.score', { model: 'bard', items: texts.map((t) => ({ context: '', continuation: t })) });
     const nats = reply.results.reduce((s, r) => s + r.sumLogprob, 0);
     const tokens = reply.results.reduce((s, r) => s + r.numTokens, 0);
     return Math.exp(-nats / tokens);

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { SUBJECTS, GenerateResponse, ScoreResponse } from '@assay/contracts';
+import { GenerateResponse, ScoreResponse } from '@assay/contracts';
 import { forgeTinyModel, PlatformHarness } from '@assay/testing';
 import { GenerationModule } from '../services/generation/src/generation.module';
 import { LikelihoodModule } from '../services/likelihood/src/likelihood.module';
@@ -21,7 +21,7 @@ describe('generation + likelihood services (real NATS, S3 server, onnxruntime)',
   afterAll(() => harness.close());
 
   it('generates over NATS and the sampled log-probs equal likelihood scores of the same tokens', async () => {
-    const generated = await harness.rpc.request<GenerateResponse>(SUBJECTS.generation.generate, {
+    const generated = await harness.rpc.request<GenerateResponse>('assay.generation.generate', {
       model: 'tiny',
       prompts: ['ROMEO:'],
       n: 2,
@@ -31,7 +31,7 @@ describe('generation + likelihood services (real NATS, S3 server, onnxruntime)',
     expect(generated.completions).toHaveLength(2);
     for (const completion of generated.completions) {
       const ids = completion.tokens.map((t) => t.id);
-      const scored = await harness.rpc.request<ScoreResponse>(SUBJECTS.likelihood.score, {
+      const scored = await harness.rpc.request<ScoreResponse>('assay.likelihood.score', {
         model: 'tiny@1',
         items: [{ context: 'ROMEO:', continuationIds: ids }],
       });

@@ -1,4 +1,4 @@
-import { CertifyResponse, REFUSAL_TEXT, SUBJECTS } from '@assay/contracts';
+import { CertifyResponse, REFUSAL_TEXT } from '@assay/contracts';
 import { installInMemoryTracing, withSpan } from '@assay/telemetry';
 import { forgeTinyModel, PlatformHarness } from '@assay/testing';
 import { CertifierModule } from '../services/certifier/src/certifier.module';
@@ -30,7 +30,7 @@ describe('one certification is one trace across three services', () => {
     tracing.exporter.reset();
     const { response, traceId } = await withSpan('caller', {}, async (span) => ({
       traceId: span.spanContext().traceId,
-      response: await harness.rpc.request<CertifyResponse>(SUBJECTS.certifier.certify, { model: 'large', guide: 'guide', prompt: 'how do I treat a fever?', k: 0.5, T: 3, seed: 11 }),
+      response: await harness.rpc.request<CertifyResponse>('assay.certifier.certify', { model: 'large', guide: 'guide', prompt: 'how do I treat a fever?', k: 0.5, T: 3, seed: 11 }),
     }));
     expect(['accepted', 'abstained']).toContain(response.status);
     expect(response.attempts).toHaveLength(response.status === 'accepted' ? response.attempts.length : 3);
@@ -41,12 +41,12 @@ describe('one certification is one trace across three services', () => {
     const inTrace = spans.filter((s) => s.spanContext().traceId === traceId);
     const names = inTrace.map((s) => s.name);
     expect(names).toEqual(expect.arrayContaining([
-      `${SUBJECTS.certifier.certify} send`,
-      `${SUBJECTS.certifier.certify} process`,
+      'assay.certifier.certify send',
+      'assay.certifier.certify process',
       'certify',
-      `${SUBJECTS.generation.generate} process`,
+      'assay.generation.generate process',
       'text_completion large',
-      `${SUBJECTS.likelihood.score} process`,
+      'assay.likelihood.score process',
       'score guide',
     ]));
     const generation = inTrace.find((s) => s.name === 'text_completion large')!;

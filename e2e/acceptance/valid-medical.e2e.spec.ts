@@ -4,7 +4,7 @@ import * as path from 'path';
 import { runMedicalAcceptance } from './valid-medical';
 
 /**
- * VALID acceptance on the medical domain (about 2–5 minutes on two cores, more on a loaded machine), so it
+ * VALID acceptance on the medical domain (about 1–2 minutes on two cores, more on a loaded machine), so it
  * only runs when ASSAY_ACCEPTANCE=1. The same run as `node shared/cli/bin/run-ts.js e2e/acceptance/valid-medical.ts`.
  */
 const acceptance = process.env.ASSAY_ACCEPTANCE === '1' ? describe : describe.skip;

@@ -73,7 +73,7 @@ export async function runMedicalAcceptance(options: MedicalAcceptanceOptions) {
     const s = summarizeSeparation(idScores, part, 1, 0.1);
     perSource[source.source] = {
       auroc: round(s.auroc),
-      ood_rejection: round(s.ood_rejection),
+      ood_rejection: round(s.oodRejection),
       median_ratio: round(s.ratios.outOfDomain.median),
       mean_tokens: round(part.reduce((n, x) => n + x.nTokens, 0) / part.length, 1),
       n: part.length,
@@ -84,11 +84,11 @@ export async function runMedicalAcceptance(options: MedicalAcceptanceOptions) {
     auroc: round(summary.auroc),
     k: round(summary.k),
     frr: round(summary.frr),
-    ood_rejection: round(summary.ood_rejection),
-    domain_certificate_log2: round(summary.domain_certificate_log2, 2),
+    ood_rejection: round(summary.oodRejection),
+    domain_certificate_log2: round(summary.domainCertificateLog2, 2),
     T: 1,
     target_frr: 0.1,
-    youden: { k: round(summary.youden.k), frr: round(summary.youden.frr), ood_rejection: round(summary.youden.ood_rejection) },
+    youden: { k: round(summary.youden.k), frr: round(summary.youden.frr), ood_rejection: round(summary.youden.oodRejection) },
     ratios_bits_per_token: summary.ratios,
     per_source: perSource,
     n: summary.n,

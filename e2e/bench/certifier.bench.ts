@@ -10,7 +10,7 @@
  * Lengths are equal by construction: L is a random-weight model that almost never emits EOS, so every draw runs to
  * maxNewTokens (the mean generated length is reported to show it).
  */
-import { CertifyResponse, GenerateResponse, SUBJECTS } from '@assay/contracts';
+import { CertifyResponse, GenerateResponse } from '@assay/contracts';
 import { forgeTinyModel, PlatformHarness } from '@assay/testing';
 import { CertifierModule } from '../../services/certifier/src/certifier.module';
 import { GenerationModule } from '../../services/generation/src/generation.module';
@@ -62,9 +62,9 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
 
     const prompt = 'Question: what helps with a fever?\nAnswer:\n';
     const certify = (mode: 'batched' | 'sequential', seed: number) =>
-      harness.rpc.request<CertifyResponse>(SUBJECTS.certifier.certify, { model: 'bench-l', guide: 'bench-g', prompt, k: -64, T, mode, maxNewTokens: tokens, seed });
+      harness.rpc.request<CertifyResponse>('assay.certifier.certify', { model: 'bench-l', guide: 'bench-g', prompt, k: -64, T, mode, maxNewTokens: tokens, seed });
     const generate = (seed: number) =>
-      harness.rpc.request<GenerateResponse>(SUBJECTS.generation.generate, { model: 'bench-l', prompts: [prompt], n: 1, maxNewTokens: tokens, seed });
+      harness.rpc.request<GenerateResponse>('assay.generation.generate', { model: 'bench-l', prompts: [prompt], n: 1, maxNewTokens: tokens, seed });
 
     console.error(`[certifier bench] warm-up (models load on first use) ...`);
     for (let i = 0; i < 3; i++) await Promise.all([certify('batched', 1000 + i), generate(1000 + i)]).then(() => certify('sequential', 2000 + i));

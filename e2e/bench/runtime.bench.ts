@@ -21,7 +21,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ScoreResponse, SUBJECTS } from '@assay/contracts';
+import { ScoreResponse } from '@assay/contracts';
 import { CPU_MAX_PADDING_FRACTION, LocalEngine, planBatches, readModelBundle, TextTokenizer } from '@assay/runtime';
 import type { PlatformHarness } from '@assay/testing';
 import { LikelihoodModule } from '../../services/likelihood/src/likelihood.module';
@@ -83,7 +83,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
       ASSAY_MAX_BATCH: '256',
     });
     await harness.startService(LikelihoodModule, 'likelihood');
-    const score = (batch: Item[]) => harness.rpc.request<ScoreResponse>(SUBJECTS.likelihood.score, { model: 'bench', items: batch }, { timeoutMs: 300_000 });
+    const score = (batch: Item[]) => harness.rpc.request<ScoreResponse>('assay.likelihood.score', { model: 'bench', items: batch }, { timeoutMs: 300_000 });
 
     // --- service vs raw onnxruntime on the same padded batches -------------------------------------------
     const words = fs.readFileSync(SHAKESPEARE, 'utf8').split(/\s+/).filter(Boolean);

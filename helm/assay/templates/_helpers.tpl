@@ -54,16 +54,29 @@ app.kubernetes.io/instance: {{ .ctx.Release.Name }}
 app.kubernetes.io/component: {{ .component }}
 {{- end }}
 
+{{/* The release's own pods, whatever their component. */}}
+{{- define "assay.releaseLabels" -}}
+app.kubernetes.io/name: {{ include "assay.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
 {{/* Images ------------------------------------------------------------------------------------ */}}
+
+{{/* <repository>:<tag>, or <repository>:<tag>@<digest> when a digest pins it. (dict "repository" r "tag" t "digest" d) */}}
+{{- define "assay.imageRef" -}}
+{{- printf "%s:%s" .repository .tag }}{{ with .digest }}@{{ . }}{{ end }}
+{{- end }}
 
 {{/* (dict "ctx" $ "gpu" true|false): the CPU image, or the CUDA image for GPU pods. */}}
 {{- define "assay.image" -}}
 {{- $image := .ctx.Values.image }}
 {{- $tag := default .ctx.Chart.AppVersion $image.tag }}
+{{- $digest := $image.digest }}
 {{- if .gpu }}
 {{- $tag = default (printf "%s-cuda" $tag) $image.cudaTag }}
+{{- $digest = $image.cudaDigest }}
 {{- end }}
-{{- printf "%s:%s" $image.repository $tag }}
+{{- include "assay.imageRef" (dict "repository" $image.repository "tag" $tag "digest" $digest) }}
 {{- end }}
 
 {{/* Configuration ----------------------------------------------------------------------------- */}}
@@ -100,7 +113,7 @@ app.kubernetes.io/component: {{ .component }}
 
 {{/* Variables the chart itself puts in the ConfigMap; config and env may not set them. */}}
 {{- define "assay.managedEnv" -}}
-NATS_URL S3_ENDPOINT S3_BUCKET S3_REGION ASSAY_HOST ASSAY_DATA_DIR OTEL_EXPORTER_OTLP_ENDPOINT OTEL_RESOURCE_ATTRIBUTES PERSPECTIVE_API_URL
+NATS_URL S3_ENDPOINT S3_BUCKET S3_REGION ASSAY_HOST ASSAY_DATA_DIR ASSAY_ROLE ASSAY_JOBS_REPLICAS OTEL_EXPORTER_OTLP_ENDPOINT OTEL_RESOURCE_ATTRIBUTES PERSPECTIVE_API_URL
 {{- end }}
 
 {{/* Variables that only ever come from Secrets. */}}
@@ -117,83 +130,43 @@ ASSAY_API_KEYS ASSAY_SIGNING_KEY S3_ACCESS_KEY S3_SECRET_KEY NATS_USER NATS_PASS
 {{- fail (printf "%s.%s: %s is a secret; set it through apiKeys, signing, minio.auth, nats.auth or perspective (existingSecret or value), never in plain config" $.where $name $name) }}
 {{- end }}
 {{- if has $name $managed }}
-{{- fail (printf "%s.%s: %s is set by the chart; use the nats, minio, otel or perspective values instead" $.where $name $name) }}
+{{- fail (printf "%s.%s: %s is set by the chart; use the nats, minio, otel, perspective or services values instead" $.where $name $name) }}
 {{- end }}
 {{- end }}
 {{- end }}
 
-{{/* Secrets ----------------------------------------------------------------------------------- */}}
 
-{{/*
-A value for the chart's Secret: the literal when given, else the value already in the release's Secret (so
-generated credentials survive upgrades), else a random one. (dict "ctx" $ "key" "NATS_TOKEN" "value" "")
-Letters only: a NATS token starting with a digit would be parsed as a number by nats-server.
-*/}}
-{{- define "assay.secretValue" -}}
-{{- if .value }}
-{{- .value }}
+{{/* JetStream and KEDA ---------------------------------------------------------------------- */}}
+
+{{/* The work-queue stream of jobs (shared/messaging jobNames: <NAMESPACE>_JOBS). */}}
+{{- define "assay.jobsStream" -}}
+{{- printf "%s_JOBS" (upper (toString (default "assay" .Values.config.ASSAY_JOBS_NAMESPACE))) }}
+{{- end }}
+
+{{/* host:port of the NATS monitoring endpoint KEDA reads consumer lag from. */}}
+{{- define "assay.natsMonitoringEndpoint" -}}
+{{- if .Values.scaling.keda.natsMonitoringEndpoint }}
+{{- .Values.scaling.keda.natsMonitoringEndpoint }}
+{{- else if .Values.nats.deploy }}
+{{- printf "%s.%s.svc:8222" (include "assay.componentName" (dict "ctx" . "component" "nats-headless")) .Release.Namespace }}
 {{- else }}
-{{- $existing := lookup "v1" "Secret" .ctx.Release.Namespace (include "assay.fullname" .ctx) }}
-{{- $data := dict }}
-{{- if $existing }}{{ if $existing.data }}{{ $data = $existing.data }}{{ end }}{{ end }}
-{{- if hasKey $data .key }}
-{{- index $data .key | b64dec }}
-{{- else }}
-{{- randAlpha 40 }}
-{{- end }}
+{{- fail "scaling: KEDA reads job lag from the NATS monitoring port; with nats.deploy=false set scaling.keda.natsMonitoringEndpoint (host:port of your NATS's port 8222), or scaling.mode=hpa" }}
 {{- end }}
 {{- end }}
 
-{{/*
-secretKeyRef of one credential: the user's existing Secret when named, else the chart's Secret.
-(dict "ctx" $ "existingSecret" "" "existingKey" "S3_ACCESS_KEY" "key" "S3_ACCESS_KEY")
-*/}}
-{{- define "assay.secretKeyRef" -}}
-secretKeyRef:
-  name: {{ default (include "assay.fullname" .ctx) .existingSecret }}
-  key: {{ ternary .existingKey .key (not (empty .existingSecret)) }}
+{{- define "assay.jobsReplicas" -}}
+{{- $replicas := int .Values.nats.jobsReplicas }}
+{{- if and .Values.nats.deploy (ne $replicas 1) }}
+{{- fail (printf "nats.jobsReplicas=%d: the deployed NATS is a single server, where JetStream keeps one replica; run a NATS cluster (nats.deploy=false) for more" $replicas) }}
+{{- end }}
+{{- $replicas }}
 {{- end }}
 
-{{/* Whether NATS credentials are used at all, and S3 credentials. */}}
-{{- define "assay.natsAuth" -}}
-{{- $type := .Values.nats.auth.type }}
-{{- if not (has $type (list "none" "token" "userPassword")) }}
-{{- fail (printf "nats.auth.type must be none, token or userPassword, got %q" $type) }}
+{{/* The api Service of an enabled service, for ingress and httpRoute. (dict "ctx" $ "service" "gateway" "where" "ingress") */}}
+{{- define "assay.apiServiceName" -}}
+{{- $svc := get .ctx.Values.services .service }}
+{{- if not (and $svc $svc.enabled) }}
+{{- fail (printf "%s routes to services.%s, which is not enabled: enable it, or set %s.service to an enabled service" .where .service .where) }}
 {{- end }}
-{{- $type }}
-{{- end }}
-
-{{/* env entries of every credential an Assay service reads (ASSAY_API_KEYS, ASSAY_SIGNING_KEY, S3, NATS, Perspective). */}}
-{{- define "assay.secretEnv" -}}
-{{- $v := .Values -}}
-- name: ASSAY_API_KEYS
-  valueFrom:
-    {{- include "assay.secretKeyRef" (dict "ctx" . "existingSecret" $v.apiKeys.existingSecret "existingKey" $v.apiKeys.existingSecretKey "key" "ASSAY_API_KEYS") | nindent 4 }}
-- name: ASSAY_SIGNING_KEY
-  valueFrom:
-    {{- include "assay.secretKeyRef" (dict "ctx" . "existingSecret" $v.signing.existingSecret "existingKey" $v.signing.existingSecretKey "key" "ASSAY_SIGNING_KEY") | nindent 4 }}
-- name: S3_ACCESS_KEY
-  valueFrom:
-    {{- include "assay.secretKeyRef" (dict "ctx" . "existingSecret" $v.minio.auth.existingSecret "existingKey" $v.minio.auth.accessKeyKey "key" "S3_ACCESS_KEY") | nindent 4 }}
-- name: S3_SECRET_KEY
-  valueFrom:
-    {{- include "assay.secretKeyRef" (dict "ctx" . "existingSecret" $v.minio.auth.existingSecret "existingKey" $v.minio.auth.secretKeyKey "key" "S3_SECRET_KEY") | nindent 4 }}
-{{- $natsAuth := include "assay.natsAuth" . }}
-{{- if eq $natsAuth "token" }}
-- name: NATS_TOKEN
-  valueFrom:
-    {{- include "assay.secretKeyRef" (dict "ctx" . "existingSecret" $v.nats.auth.existingSecret "existingKey" $v.nats.auth.tokenKey "key" "NATS_TOKEN") | nindent 4 }}
-{{- else if eq $natsAuth "userPassword" }}
-- name: NATS_USER
-  valueFrom:
-    {{- include "assay.secretKeyRef" (dict "ctx" . "existingSecret" $v.nats.auth.existingSecret "existingKey" $v.nats.auth.userKey "key" "NATS_USER") | nindent 4 }}
-- name: NATS_PASSWORD
-  valueFrom:
-    {{- include "assay.secretKeyRef" (dict "ctx" . "existingSecret" $v.nats.auth.existingSecret "existingKey" $v.nats.auth.passwordKey "key" "NATS_PASSWORD") | nindent 4 }}
-{{- end }}
-{{- if or $v.perspective.apiKey $v.perspective.existingSecret }}
-- name: PERSPECTIVE_API_KEY
-  valueFrom:
-    {{- include "assay.secretKeyRef" (dict "ctx" . "existingSecret" $v.perspective.existingSecret "existingKey" $v.perspective.existingSecretKey "key" "PERSPECTIVE_API_KEY") | nindent 4 }}
-{{- end }}
+{{- include "assay.componentName" (dict "ctx" .ctx "component" .service) }}
 {{- end }}

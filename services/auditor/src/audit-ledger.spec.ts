@@ -19,7 +19,7 @@ describe('AuditLedger', () => {
     for (let from = 0; from < 200; from += 40) {
       ledger.record(reference.slice(from, from + 40), candidate.slice(from, from + 40));
       const checkpoint = JSON.parse(JSON.stringify(ledger.checkpoint()));
-      ledger = AuditLedger.resume(checkpoint, checkpoint.testState);
+      ledger = AuditLedger.resume(checkpoint);
     }
     expect(ledger.test.history).toEqual(straight.test.history);
     expect(ledger.test.logWealth).toBe(straight.test.logWealth);

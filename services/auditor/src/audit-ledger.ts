@@ -10,8 +10,8 @@ export interface Moments {
 
 /**
  * Everything an audit needs to continue after a restart. `nextIndex` counts prompts already generated and
- * scored (positions in the visit order); the test state is inline, or in the object store under
- * `testStateKey` when too large for a job checkpoint (the witness test keeps every past pair for training).
+ * scored (positions in the visit order). The witness test's state grows with every pair (it keeps them for
+ * training); the job system moves a checkpoint that outgrows the KV bucket to the job's scratch blobs.
  */
 export interface AuditCheckpoint {
   version: 1;
@@ -19,8 +19,7 @@ export interface AuditCheckpoint {
   droppedPairs: number;
   moments: { reference: Moments; candidate: Moments };
   resumedAt: number[];
-  testState?: SequentialTestState;
-  testStateKey?: string;
+  testState: SequentialTestState;
 }
 
 export type StopReason = 'rejected' | 'budget-spent' | 'prompts-spent';
@@ -62,10 +61,10 @@ export class AuditLedger {
     return new AuditLedger(test, 0, 0, { reference: emptyMoments(), candidate: emptyMoments() }, []);
   }
 
-  /** Continues from a checkpoint; `testState` is the checkpoint's, loaded from the object store if it was put there. */
-  static resume(checkpoint: AuditCheckpoint, testState: SequentialTestState): AuditLedger {
+  /** Continues from a checkpoint. */
+  static resume(checkpoint: AuditCheckpoint): AuditLedger {
     const ledger = new AuditLedger(
-      sequentialTestFromJSON(testState),
+      sequentialTestFromJSON(checkpoint.testState),
       checkpoint.nextIndex,
       checkpoint.droppedPairs,
       { reference: { ...checkpoint.moments.reference }, candidate: { ...checkpoint.moments.candidate } },

@@ -44,6 +44,29 @@ export function reportFromLedger(jobId: string, request: AuditStartRequest, ledg
   };
 }
 
+/**
+ * The report of an audit with no report written yet: queued by another client than this service and not started,
+ * so its parameters (α, hence the threshold) are not known here yet.
+ */
+export function pendingReport(id: string): AuditReport {
+  const unknownMean = { n: 0, mean: null, low: null, high: null };
+  return {
+    id,
+    status: 'queued',
+    decision: 'pending',
+    stopReason: null,
+    samplesUsed: 0,
+    pairsUsed: 0,
+    droppedPairs: 0,
+    samplesToDecision: null,
+    logWealth: [{ samples: 0, logWealth: 0 }],
+    finalLogWealth: 0,
+    threshold: null,
+    means: { reference: unknownMean, candidate: unknownMean },
+    resumedAt: [],
+  };
+}
+
 /** At most `max` points, evenly spread, always keeping the first, the last and the largest-wealth point. */
 export function thinTrajectory<T extends { logWealth: number }>(points: readonly T[], max = 2000): T[] {
   if (points.length <= max) return [...points];
@@ -61,7 +84,7 @@ export function logWealthSvg(report: AuditReport): string {
     title: `Audit ${report.reference ?? ''} → ${report.candidate ?? ''} (${report.metric ?? ''})`,
     xLabel: 'paired samples',
     yLabel: 'log wealth',
-    hLines: [{ y: report.threshold, label: `log(1/α) = ${report.threshold.toFixed(2)}` }],
+    hLines: report.threshold === null ? [] : [{ y: report.threshold, label: `log(1/α) = ${report.threshold.toFixed(2)}` }],
   });
 }
 

@@ -1,16 +1,14 @@
 import { Injectable } from '@nestjs/common';
-import { ObjectStore } from '@assay/artifacts';
-import { JOB_QUEUES, CertifyBenchRequest, CertifyBenchRequestSchema, CertifyBenchResult, parseOrThrow } from '@assay/contracts';
-import { JobContext } from '@assay/messaging';
+import { CertifyBenchRequest, CertifyBenchResult } from '@assay/contracts';
+import { JobContext, JobStages } from '@assay/messaging';
 import { HandlesJob } from '@assay/platform';
 import { ATTR, EVENTS, withSpan } from '@assay/telemetry';
 import { benchmarkReportFiles } from './benchmark-report';
 import { fillTemplate, markerOf, summarizeBenchmark } from './benchmark-summary';
-import { EvaluationData } from './evaluation-data';
+import { EvaluationDataStore } from './evaluation-data.store';
 import { estimatedItemBytes } from './item-fitting';
-import { ItemScorer, PreparedChoice } from './item-scorer';
-import { JobStages } from './job-stages';
-import { REPORT_FAMILIES, ReportStore } from './report-store';
+import { ItemScoringService, PreparedChoice } from './item-scoring.service';
+import { REPORT_FAMILIES, ReportStore } from './report.store';
 
 /**
  * Certified benchmarking (spec §4) on multiple-choice data: L's accuracy (path A, the best option marker after
@@ -20,18 +18,17 @@ import { REPORT_FAMILIES, ReportStore } from './report-store';
 @Injectable()
 export class BenchmarkJob {
   constructor(
-    private readonly store: ObjectStore,
-    private readonly data: EvaluationData,
-    private readonly scorer: ItemScorer,
+    private readonly data: EvaluationDataStore,
+    private readonly scorer: ItemScoringService,
     private readonly reports: ReportStore,
   ) {}
 
-  @HandlesJob(JOB_QUEUES.certifierBenchmark)
+  @HandlesJob('certifier.benchmark')
   async benchmark(job: JobContext<CertifyBenchRequest>): Promise<CertifyBenchResult> {
-    const request = parseOrThrow(CertifyBenchRequestSchema, job.payload, 'benchmark job');
+    const request = job.payload;
     const attributes = { [ATTR.jobId]: job.id, [ATTR.assayOperation]: 'benchmark', [ATTR.genAiRequestModel]: request.model, 'assay.guide': request.guide };
     return withSpan('certifier.benchmark', { attributes }, async (span) => {
-      const stages = await JobStages.open(job, this.store);
+      const stages = await JobStages.open(job);
       const refs = await stages.fixed('refs', () => this.scorer.resolve(request.model, request.guide));
       const pair = await this.scorer.pair(refs.model, refs.guide);
       const questions = await this.data.questions(request.data, request.maxItems);
@@ -57,7 +54,6 @@ export class BenchmarkJob {
       const title = `Certified benchmark: L = ${refs.model}, G = ${refs.guide}, data = ${request.data}`;
       const details = { model: refs.model, guide: refs.guide, data: request.data, tokenizers_match: pair.tokenizersMatch, out_of_domain_set: request.outOfDomain?.key ?? null, job_id: job.id };
       const report = await this.reports.write(REPORT_FAMILIES.benchmark, job.id, benchmarkReportFiles(title, summary, details, answers.map((a) => a.predicted)));
-      await stages.clear();
       span.addEvent(EVENTS.evaluationResult, { 'gen_ai.evaluation.name': 'accuracy', 'gen_ai.evaluation.score.value': summary.accuracy });
       return { ...summary, T: request.T, tokenizersMatch: pair.tokenizersMatch, ...report };
     });

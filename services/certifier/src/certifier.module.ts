@@ -1,22 +1,34 @@
 import { Module } from '@nestjs/common';
-import { JOB_QUEUES } from '@assay/contracts';
 import { JobHostModule, PlatformModule } from '@assay/platform';
+import { BenchmarkController } from './benchmark.controller';
 import { BenchmarkJob } from './benchmark.job';
+import { BenchmarkService } from './benchmark.service';
 import { CertifyController } from './certify.controller';
 import { CertifyService } from './certify.service';
-import { EvaluateJob } from './evaluate.job';
-import { EvaluationData } from './evaluation-data';
-import { EvaluationJobsService } from './evaluation-jobs.service';
-import { EvaluationsController } from './evaluations.controller';
-import { ItemScorer } from './item-scorer';
+import { EvaluationController } from './evaluation.controller';
+import { EvaluationDataStore } from './evaluation-data.store';
+import { EvaluationJob } from './evaluation.job';
+import { EvaluationService } from './evaluation.service';
+import { ItemScoringService } from './item-scoring.service';
 import { ModelFactsService } from './model-facts.service';
 import { ModelPairService } from './model-pair.service';
-import { ReportStore } from './report-store';
-import { ReportsController } from './reports.controller';
+import { ReportController } from './report.controller';
+import { ReportStore } from './report.store';
 
 @Module({
-  imports: [PlatformModule.forRoot({ service: 'certifier', requires: ['generation', 'likelihood'] }), JobHostModule.forRoot({ queues: [JOB_QUEUES.certifierEvaluate, JOB_QUEUES.certifierBenchmark] })],
-  controllers: [CertifyController, EvaluationsController, ReportsController],
-  providers: [CertifyService, ModelPairService, ModelFactsService, ItemScorer, EvaluationData, EvaluationJobsService, EvaluateJob, BenchmarkJob, ReportStore],
+  imports: [PlatformModule.forRoot({ service: 'certifier', requires: ['generation', 'likelihood'] }), JobHostModule.forRoot()],
+  controllers: [CertifyController, EvaluationController, BenchmarkController, ReportController],
+  providers: [
+    CertifyService,
+    EvaluationService,
+    EvaluationJob,
+    BenchmarkService,
+    BenchmarkJob,
+    ItemScoringService,
+    ModelFactsService,
+    ModelPairService,
+    EvaluationDataStore,
+    ReportStore,
+  ],
 })
 export class CertifierModule {}

@@ -1,24 +1,20 @@
-import { Body, Controller, HttpCode, Post } from '@nestjs/common';
-import { MessagePattern, Payload } from '@nestjs/microservices';
-import { ApiTags } from '@nestjs/swagger';
-import { CertifyRequest, CertifyRequestSchema, CertifyResponseSchema, SUBJECTS } from '@assay/contracts';
-import { ApiContract, ZodPipe } from '@assay/platform';
+import { Body, Controller } from '@nestjs/common';
+import { Payload } from '@nestjs/microservices';
+import { CertifyRequest } from '@assay/contracts';
+import { AnswersSubject, ServesRoute } from '@assay/platform';
 import { CertifyService } from './certify.service';
 
-@ApiTags('certifier')
-@Controller('v1')
+@Controller()
 export class CertifyController {
   constructor(private readonly certifyService: CertifyService) {}
 
-  @MessagePattern(SUBJECTS.certifier.certify)
-  certifyMessage(@Payload(new ZodPipe(CertifyRequestSchema)) request: CertifyRequest) {
+  @AnswersSubject('assay.certifier.certify')
+  certifyMessage(@Payload() request: CertifyRequest) {
     return this.certifyService.certify(request);
   }
 
-  @Post('certify')
-  @HttpCode(200)
-  @ApiContract({ summary: 'Answer a prompt with VALID: accepted with its certificate, or abstained', body: CertifyRequestSchema, response: CertifyResponseSchema })
-  certify(@Body(new ZodPipe(CertifyRequestSchema)) request: CertifyRequest) {
+  @ServesRoute('certify')
+  certify(@Body() request: CertifyRequest) {
     return this.certifyService.certify(request);
   }
 }

@@ -1,16 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import {
-  AssayError,
-  CertifyRequest,
-  CertifyResponse,
-  Completion,
-  GenerateResponse,
-  REFUSAL_TEXT,
-  ScoreResponse,
-  SUBJECTS,
-} from '@assay/contracts';
-import { RpcClient } from '@assay/messaging';
-import { AssayConfig, ASSAY_CONFIG } from '@assay/platform';
+import { AssayError, CertifyRequest, CertifyResponse, Completion, REFUSAL_TEXT } from '@assay/contracts';
+import { AssayConfig, ASSAY_CONFIG, derivedSeed, GenerationClient, LikelihoodClient } from '@assay/platform';
 import { FirstAcceptedResult, selectFirstAccepted, SequenceScores } from '@assay/stats';
 import { ATTR, EVENTS, withSpan } from '@assay/telemetry';
 import { attemptScores, responseTokens } from './certify-attempts';
@@ -26,7 +16,8 @@ type ScoredAttempt = SequenceScores & { perTokenLog2Ratio: number[]; completion:
 @Injectable()
 export class CertifyService {
   constructor(
-    private readonly rpc: RpcClient,
+    private readonly generation: GenerationClient,
+    private readonly likelihood: LikelihoodClient,
     private readonly pairs: ModelPairService,
     @Inject(ASSAY_CONFIG) private readonly config: AssayConfig,
   ) {}
@@ -62,7 +53,7 @@ export class CertifyService {
     const attempts: ScoredAttempt[] = [];
     let tokenizersMatch: boolean | undefined;
     for (let t = 0; t < request.T; t++) {
-      const seed = request.seed === undefined ? undefined : (request.seed + t * 7919) >>> 0;
+      const seed = request.seed === undefined ? undefined : derivedSeed(request.seed, t);
       const completions = await this.generate(request, 1, seed);
       tokenizersMatch ??= await tokenizersMatchPending;
       const [attempt] = await this.scoreWithGuide(request, completions, tokenizersMatch);
@@ -73,7 +64,7 @@ export class CertifyService {
   }
 
   private async generate(request: CertifyRequest, n: number, seed: number | undefined): Promise<Completion[]> {
-    const reply = await this.rpc.request<GenerateResponse>(SUBJECTS.generation.generate, {
+    const reply = await this.generation.generate({
       model: request.model,
       prompts: [request.prompt],
       n,
@@ -90,10 +81,10 @@ export class CertifyService {
   private async scoreWithGuide(request: CertifyRequest, completions: Completion[], tokenizersMatch: boolean): Promise<ScoredAttempt[]> {
     const scorable = completions.filter((c) => responseTokens(c).length > 0);
     const scores = scorable.length
-      ? await this.rpc.request<ScoreResponse>(SUBJECTS.likelihood.score, {
-          model: request.guide,
-          items: scorable.map((c) => (tokenizersMatch ? { context: '', continuationIds: responseTokens(c).map((t) => t.id) } : { context: '', continuation: c.text })),
-        })
+      ? await this.likelihood.score(
+          request.guide,
+          scorable.map((c) => (tokenizersMatch ? { context: '', continuationIds: responseTokens(c).map((t) => t.id) } : { context: '', continuation: c.text })),
+        )
       : { results: [] };
     let next = 0;
     return completions.map((completion) => {

@@ -1,18 +1,5 @@
 import { AssayError } from '@assay/contracts';
-import {
-  auroc,
-  certificateLog2,
-  constrictionSummary,
-  ConstrictionSummary,
-  domainCertificateLog2,
-  kForTargetEpsilon,
-  kForTargetFrr,
-  normalizedLog2Ratio,
-  rejectionRates,
-  rocCurve,
-  RocPoint,
-  youdenBestK,
-} from '@assay/stats';
+import { certificateLog2, constrictionSummary, ConstrictionSummary, normalizedLog2Ratio, rocCurve, RocPoint, separationSummary, SeparationSummary } from '@assay/stats';
 
 /**
  * Offline VALID evaluation of scored in-domain (ID) and out-of-domain (OOD) responses (spec §4), pure.
@@ -35,22 +22,12 @@ export interface EvaluationOptions {
   minTokens: number;
 }
 
-export interface EvaluationSummary {
-  auroc: number;
-  k: number;
-  targetFrr: number;
-  frr: number;
-  ood_rejection: number;
-  domain_certificate_log2: number;
-  youden: { k: number; j: number; frr: number; ood_rejection: number };
-  kForTargetEpsilon: number | null;
-  atTargetEpsilon?: { log2Epsilon: number; k: number | null; frr: number | null; ood_rejection: number | null };
-  T: number;
+/** The shared separation summary (@assay/stats), with the counts and the figures' data of a report. */
+export interface EvaluationSummary extends SeparationSummary {
   counts: { inDomain: number; outOfDomain: number; dropped: number };
   /** log10 CR quantiles over OOD at k (spec §1, constriction ratio). */
   constrictionLog10: ConstrictionSummary;
   roc: RocPoint[];
-  ratios: { inDomain: number[]; outOfDomain: number[] };
   /** log10 ε_y at k, for the atomic-certificate eCDF. */
   log10Epsilon: { inDomain: number[]; outOfDomain: number[] };
 }
@@ -69,32 +46,14 @@ export function summarizeEvaluation(items: readonly ScoredItem[], options: Evalu
   if (id.length === 0 || ood.length === 0) {
     throw AssayError.badRequest(`an evaluation needs scorable items in both sets; got ${id.length} in-domain and ${ood.length} out-of-domain with at least ${options.minTokens} token(s)`);
   }
-  const idR = id.map(ratioOf);
-  const oodR = ood.map(ratioOf);
-  const { T } = options;
-  const k = kForTargetFrr(idR, options.targetFrr);
-  const atK = rejectionRates(idR, oodR, k);
-  const best = youdenBestK(idR, oodR);
-  const kEps = options.targetEpsilonLog2 === undefined ? null : kForTargetEpsilon(ood, options.targetEpsilonLog2, T);
-  const atEps = kEps === null ? undefined : rejectionRates(idR, oodR, kEps);
+  const summary = separationSummary(id, ood, options);
+  const { k, T } = summary;
   const epsilonAt = (item: ScoredItem) => certificateLog2(k, item.nTokens, T, item.log2G) * LOG10_2;
   return {
-    auroc: auroc(idR, oodR),
-    k,
-    targetFrr: options.targetFrr,
-    frr: atK.frr,
-    ood_rejection: atK.trr,
-    domain_certificate_log2: domainCertificateLog2(ood, k, T),
-    youden: { k: best.k, j: best.youdenJ, frr: best.frr, ood_rejection: best.trr },
-    kForTargetEpsilon: kEps,
-    ...(options.targetEpsilonLog2 === undefined
-      ? {}
-      : { atTargetEpsilon: { log2Epsilon: options.targetEpsilonLog2, k: kEps, frr: atEps?.frr ?? null, ood_rejection: atEps?.trr ?? null } }),
-    T,
+    ...summary,
     counts: { inDomain: id.length, outOfDomain: ood.length, dropped: items.length - kept.length },
     constrictionLog10: constrictionSummary(ood, k, T),
-    roc: thin(rocCurve(idR, oodR), MAX_ROC_POINTS),
-    ratios: { inDomain: idR, outOfDomain: oodR },
+    roc: thin(rocCurve(summary.ratios.inDomain, summary.ratios.outOfDomain), MAX_ROC_POINTS),
     log10Epsilon: { inDomain: id.map(epsilonAt), outOfDomain: ood.map(epsilonAt) },
   };
 }

@@ -63,11 +63,11 @@ describe('evaluation summary', () => {
     const s = summarizeEvaluation(items, { targetFrr: 0.1, T: 4, minTokens: 1 });
     expect(s.k).toBeCloseTo(3.05, 10); // 0.9 quantile (type 7) of the ID ratios
     expect(s.frr).toBeCloseTo(0.1);
-    expect(s.ood_rejection).toBeCloseTo(4 / 6);
-    expect(s.domain_certificate_log2).toBeCloseTo(s.k * 8 + 2 - 60, 10);
+    expect(s.oodRejection).toBeCloseTo(4 / 6);
+    expect(s.domainCertificateLog2).toBeCloseTo(s.k * 8 + 2 - 60, 10);
     expect(s.auroc).toBeGreaterThan(0.8);
     expect(s.counts).toEqual({ inDomain: 10, outOfDomain: 6, dropped: 0 });
-    expect(s.log10Epsilon.outOfDomain[0]).toBeCloseTo(s.domain_certificate_log2 * Math.log10(2), 10);
+    expect(s.log10Epsilon.outOfDomain[0]).toBeCloseTo(s.domainCertificateLog2 * Math.log10(2), 10);
     expect(s.roc[0]).toMatchObject({ fpr: 0, tpr: 0 });
     expect(s.roc[s.roc.length - 1]).toMatchObject({ fpr: 1, tpr: 1 });
   });

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { ModelRegistry, ObjectStore, versionPrefix } from '@assay/artifacts';
-import { AssayError, splitModelRef } from '@assay/contracts';
+import { ModelRegistry } from '@assay/artifacts';
+import { AssayError } from '@assay/contracts';
 import { TextTokenizer } from '@assay/runtime';
 import type { ModelLimits } from './item-fitting';
 
@@ -14,27 +14,18 @@ export interface ModelFacts extends ModelLimits {
 const CACHE_LIMIT = 32;
 
 /**
- * Tokenizer and context length of registered models, read from their tokenizer.json and config.json in the object
- * store (sha256 checked) and kept per `name@version` (immutable, so the cache never goes stale).
+ * Tokenizer and context length of registered models, read as single files (tokenizer.json, config.json) through the
+ * model registry and kept per `name@version` (immutable, so the cache never goes stale).
  */
 @Injectable()
 export class ModelFactsService {
   private readonly cache = new Map<string, Promise<ModelFacts>>();
 
-  constructor(
-    private readonly registry: ModelRegistry,
-    private readonly store: ObjectStore,
-  ) {}
+  constructor(private readonly registry: ModelRegistry) {}
 
   /** `name@version` for a reference; unknown models → NOT_FOUND. */
   async resolve(ref: string): Promise<string> {
-    const { name, version } = splitModelRef(ref);
-    try {
-      return `${name}@${await this.registry.resolve(name, version)}`;
-    } catch (error) {
-      const failure = AssayError.from(error);
-      throw failure.code === 'NOT_FOUND' ? AssayError.notFound(`unknown model "${ref}"`, { model: ref }) : failure;
-    }
+    return (await this.registry.resolveRef(ref)).ref;
   }
 
   async get(ref: string): Promise<ModelFacts> {
@@ -50,11 +41,9 @@ export class ModelFactsService {
   }
 
   private async load(resolved: string): Promise<ModelFacts> {
-    const [name, version] = resolved.split('@');
-    const prefix = versionPrefix(name, version);
-    const manifest = await this.registry.show(name, version);
-    if (!manifest.files.some((f) => f.path === 'tokenizer.json')) throw AssayError.badRequest(`model ${resolved} has no tokenizer.json`);
-    const [tokenizerJson, config] = await Promise.all([this.store.getJson<object>(prefix + 'tokenizer.json'), this.store.getJson<Record<string, unknown>>(prefix + 'config.json')]);
+    const model = await this.registry.resolveModel(resolved);
+    if (!this.registry.hasFile(model, 'tokenizer.json')) throw AssayError.badRequest(`model ${resolved} has no tokenizer.json`);
+    const [tokenizerJson, config] = await Promise.all([this.registry.readJson<object>(model, 'tokenizer.json'), this.registry.readJson<Record<string, unknown>>(model, 'config.json')]);
     const contextLength = Number(config.n_positions ?? config.n_ctx ?? config.max_position_embeddings);
     if (!Number.isInteger(contextLength) || contextLength < 2) throw AssayError.badRequest(`model ${resolved}: config.json has no usable context length`);
     const tokenizer = TextTokenizer.fromJson(tokenizerJson);

@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { splitModelRef } from '@assay/contracts';
 import { ModelRegistry } from '@assay/artifacts';
 
 /**
@@ -20,11 +19,10 @@ export class ModelPairService {
   }
 
   private async tokenizerDigest(ref: string): Promise<string> {
-    const { name, version } = splitModelRef(ref);
-    const resolved = `${name}@${await this.registry.resolve(name, version)}`;
+    const { ref: resolved } = await this.registry.resolveRef(ref);
     const cached = this.digests.get(resolved);
     if (cached) return cached;
-    const manifest = await this.registry.show(name, resolved.split('@')[1]);
+    const { manifest } = await this.registry.resolveModel(resolved);
     const digest = manifest.files.find((f) => f.path === 'tokenizer.json')?.sha256 ?? `missing:${resolved}`;
     if (this.digests.size > 256) this.digests.clear();
     this.digests.set(resolved, digest);

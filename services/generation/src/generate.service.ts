@@ -1,9 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { AssayError, GenerateRequest, GenerateResponse } from '@assay/contracts';
+import { AssayError, GenerateRequest, GenerateResponse, StreamTokenEvent } from '@assay/contracts';
 import { AssayConfig, ASSAY_CONFIG, HostedModel, MetricsService, ModelHostService } from '@assay/platform';
 import { GenerateRequest as EngineGenerateRequest, GenerateResult, StreamedToken } from '@assay/runtime';
 import { ATTR, GEN_AI_PROVIDER, withSpan } from '@assay/telemetry';
-import { StreamTokenEvent } from './generate-stream.events';
+
+/** Conversations in a `messages` request: one, or a list of them. */
+function conversations(request: GenerateRequest): number {
+  const messages = request.messages ?? [];
+  return messages.length > 0 && Array.isArray(messages[0]) ? messages.length : messages.length > 0 ? 1 : 0;
+}
 
 /** Sampling from decoder LMs through the shared runtime; every token comes with its log-probs. */
 @Injectable()
@@ -41,7 +46,7 @@ export class GenerateService {
       [ATTR.genAiTopK]: request.topK,
     };
     return withSpan(`text_completion ${request.model}`, { attributes }, async (span) => {
-      const model = await this.models.acquire(request.model);
+      const model = await this.models.acquire(request.model, { variant: request.variant });
       const result = await generate(model);
       span.setAttributes({
         [ATTR.genAiResponseModel]: model.key,
@@ -61,15 +66,16 @@ export class GenerateService {
     if (request.maxNewTokens > maxNewTokens) {
       throw AssayError.badRequest(`maxNewTokens ${request.maxNewTokens} exceeds the configured cap of ${maxNewTokens} (ASSAY_MAX_NEW_TOKENS)`);
     }
-    if (request.prompts.length * request.n > maxBatch) {
-      throw AssayError.badRequest(`prompts × n = ${request.prompts.length * request.n} exceeds the batch cap of ${maxBatch} (ASSAY_MAX_BATCH)`);
+    const prompts = request.prompts.length || conversations(request);
+    if (prompts * request.n > maxBatch) {
+      throw AssayError.badRequest(`prompts × n = ${prompts * request.n} exceeds the batch cap of ${maxBatch} (ASSAY_MAX_BATCH)`);
     }
   }
 
   private engineRequest(model: HostedModel, request: GenerateRequest): EngineGenerateRequest {
     return {
       model: model.key,
-      prompts: request.prompts,
+      ...(request.messages ? { messages: request.messages } : { prompts: request.prompts }),
       n: request.n,
       maxNewTokens: request.maxNewTokens,
       temperature: request.temperature,
@@ -86,6 +92,7 @@ export class GenerateService {
       model: model.name,
       version: model.version,
       usage: result.usage,
+      ...(result.renderedPrompts ? { renderedPrompts: result.renderedPrompts } : {}),
       completions: result.completions.map((c) => ({
         promptIndex: c.promptIndex,
         sampleIndex: c.sampleIndex,

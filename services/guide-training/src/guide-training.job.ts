@@ -4,25 +4,26 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Logger } from 'pino';
-import { ModelRegistry, ObjectStore, timestampVersion } from '@assay/artifacts';
-import { AssayError, GuideTrainRequest, GuideTrainRequestSchema, GuideTrainResult, JOB_QUEUES, parseOrThrow } from '@assay/contracts';
-import { decodeCheckpoint, GptTrainerCheckpoint, GptWeights, TokenizerJson, trainGpt, TrainProgress, WEIGHTS_FILE, writeLmDir } from '@assay/forge';
-import { JobContext } from '@assay/messaging';
+import { ModelRegistry, ObjectStore, ResolvedModel, timestampVersion } from '@assay/artifacts';
+import { AssayError, GuideTrainRequest, GuideTrainResult } from '@assay/contracts';
+import { decodeCheckpoint, encodeCheckpoint, GptTrainerCheckpoint, GptWeights, TokenizerJson, trainGpt, TrainProgress, WEIGHTS_FILE, writeLmDir } from '@assay/forge';
+import { JobContext, JobScratch } from '@assay/messaging';
 import { ASSAY_LOGGER, HandlesJob } from '@assay/platform';
 import { ATTR, withSpan } from '@assay/telemetry';
 import { borrowedTokenizer, GuideTokenizer, openTokenizer, trainGuideTokenizer } from './guide-tokenizer';
-import { ModelFiles, ResolvedModel } from './model-files';
 import { parseResponses } from './training-data';
-import { TrainingCheckpoints } from './training-checkpoints';
 
-/** What the job keeps in its KV checkpoint: small, with the big snapshot's object key. */
+/** Scratch blobs of the job (JobContext.scratch, under `jobs/<jobId>/`). */
+const TOKENIZER_BLOB = 'tokenizer.json';
+const TRAINER_BLOB = 'checkpoint.bin';
+
+/** What the job keeps in its KV checkpoint: small; the tokenizer and the trainer's snapshot are scratch blobs. */
 interface GuideJobState {
   /** The version this job publishes, fixed on the first attempt so a retry never publishes twice. */
   version: string;
-  tokenizerKey: string;
   tokenizer: Omit<GuideTokenizer, 'text'>;
   base?: { name: string; version: string };
-  checkpointKey?: string;
+  /** Step of the trainer snapshot in the TRAINER_BLOB scratch blob, once one was saved. */
   step?: number;
 }
 
@@ -38,14 +39,12 @@ export class GuideTrainingJob {
   constructor(
     private readonly store: ObjectStore,
     private readonly registry: ModelRegistry,
-    private readonly files: ModelFiles,
-    private readonly checkpoints: TrainingCheckpoints,
     @Inject(ASSAY_LOGGER) private readonly logger: Logger,
   ) {}
 
-  @HandlesJob(JOB_QUEUES.guideTrain)
+  @HandlesJob('guide-training.train')
   async train(job: JobContext<GuideTrainRequest>): Promise<GuideTrainResult> {
-    const request = parseOrThrow(GuideTrainRequestSchema, job.payload, 'guide-training job');
+    const request = job.payload;
     const attributes = { [ATTR.jobId]: job.id, [ATTR.jobAttempt]: job.attempt, 'assay.guide': request.name };
     return withSpan('guide-training.train', { attributes }, async (span) => {
       const responses = await this.readResponses(request);
@@ -54,14 +53,14 @@ export class GuideTrainingJob {
         const published = await this.publishedResult(request.name, state.version);
         if (published) return published;
       } else {
-        state = await this.prepare(job.id, request, responses);
+        state = await this.prepare(job.scratch, request, responses);
         await job.checkpoint(state);
       }
-      const tokenizer: GuideTokenizer = { ...state.tokenizer, text: await this.checkpoints.loadText(state.tokenizerKey) };
+      const tokenizer: GuideTokenizer = { ...state.tokenizer, text: await job.scratch.getText(TOKENIZER_BLOB) };
       const encoder = openTokenizer(tokenizer.text);
       const examples = responses.map((r) => encoder.encode(r)).filter((ids) => ids.length > 0);
       const base = state.base ? await this.baseWeights(state.base) : undefined;
-      const resumeFrom = state.checkpointKey ? await this.checkpoints.load(state.checkpointKey) : undefined;
+      const resumeFrom = state.step !== undefined ? decodeCheckpoint<GptTrainerCheckpoint>(new Uint8Array(await job.scratch.get(TRAINER_BLOB))) : undefined;
       span.setAttribute('assay.resumed_from_step', resumeFrom?.step ?? 0);
       if (resumeFrom) this.logger.info({ jobId: job.id, step: resumeFrom.step }, 'resuming guide training from checkpoint');
 
@@ -83,8 +82,8 @@ export class GuideTrainingJob {
         onProgress: (p) => void job.progress(Math.min(1, p.step / p.steps), progressMessage(p), progressMetrics(p)),
         checkpointEvery: request.checkpointEvery,
         onCheckpoint: async (checkpoint: GptTrainerCheckpoint) => {
-          const key = await this.checkpoints.save(job.id, checkpoint);
-          current = { ...current, checkpointKey: key, step: checkpoint.step };
+          await job.scratch.put(TRAINER_BLOB, encodeCheckpoint(checkpoint));
+          current = { ...current, step: checkpoint.step };
           await job.checkpoint(current);
         },
         resumeFrom,
@@ -106,7 +105,6 @@ export class GuideTrainingJob {
         jobId: job.id,
       };
       await this.publish(request, state, tokenizer, weights, fullReport);
-      await this.checkpoints.clear(job.id).catch((error) => this.logger.warn({ err: error, jobId: job.id }, 'job files not removed'));
       return { model: request.name, version: state.version, report: fullReport };
     });
   }
@@ -122,35 +120,35 @@ export class GuideTrainingJob {
   }
 
   /** First attempt: fixes the version, the base model's version and the tokenizer, and stores the tokenizer. */
-  private async prepare(jobId: string, request: GuideTrainRequest, responses: string[]): Promise<GuideJobState> {
+  private async prepare(scratch: JobScratch, request: GuideTrainRequest, responses: string[]): Promise<GuideJobState> {
     const version = timestampVersion(new Date(), randomBytes(2).toString('hex'));
     let tokenizer: GuideTokenizer;
     let base: ResolvedModel | undefined;
     if (request.baseModel) {
-      base = await this.files.resolve(request.baseModel);
+      base = await this.registry.resolveModel(request.baseModel);
       tokenizer = await this.modelTokenizer(base);
     } else if (request.tokenizer === 'train') {
       tokenizer = trainGuideTokenizer(responses, request.vocabSize);
     } else {
-      tokenizer = await this.modelTokenizer(await this.files.resolve(request.tokenizer));
+      tokenizer = await this.modelTokenizer(await this.registry.resolveModel(request.tokenizer));
     }
     const { text, ...ids } = tokenizer;
-    const tokenizerKey = await this.checkpoints.saveText(jobId, 'tokenizer.json', text);
-    return { version, tokenizerKey, tokenizer: ids, ...(base ? { base: { name: base.name, version: base.version } } : {}) };
+    await scratch.put(TOKENIZER_BLOB, text, 'application/json');
+    return { version, tokenizer: ids, ...(base ? { base: { name: base.name, version: base.version } } : {}) };
   }
 
   private async modelTokenizer(model: ResolvedModel): Promise<GuideTokenizer> {
-    const [text, config] = await Promise.all([this.files.read(model, 'tokenizer.json'), this.files.readJson<Record<string, never>>(model, 'config.json')]);
+    const [text, config] = await Promise.all([this.registry.readFile(model, 'tokenizer.json'), this.registry.readJson<Record<string, never>>(model, 'config.json')]);
     try {
-      return borrowedTokenizer(text.toString('utf8'), config, `${model.name}@${model.version}`);
+      return borrowedTokenizer(text.toString('utf8'), config, model.ref);
     } catch (error) {
-      throw AssayError.badRequest(`cannot use the tokenizer of ${model.name}@${model.version}: ${(error as Error).message}`);
+      throw AssayError.badRequest(`cannot use the tokenizer of ${model.ref}: ${(error as Error).message}`);
     }
   }
 
   private async baseWeights(base: { name: string; version: string }): Promise<GptWeights> {
-    const model = await this.files.resolve(`${base.name}@${base.version}`);
-    return decodeCheckpoint<GptWeights>(new Uint8Array(await this.files.read(model, WEIGHTS_FILE)));
+    const model = await this.registry.resolveModel(`${base.name}@${base.version}`);
+    return decodeCheckpoint<GptWeights>(new Uint8Array(await this.registry.readFile(model, WEIGHTS_FILE)));
   }
 
   private async publishedResult(name: string, version: string): Promise<GuideTrainResult | undefined> {

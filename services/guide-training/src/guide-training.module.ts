@@ -1,15 +1,12 @@
 import { Module } from '@nestjs/common';
-import { JOB_QUEUES } from '@assay/contracts';
 import { JobHostModule, PlatformModule } from '@assay/platform';
+import { GuideTrainingController } from './guide-training.controller';
 import { GuideTrainingJob } from './guide-training.job';
 import { GuideTrainingService } from './guide-training.service';
-import { GuidesController } from './guides.controller';
-import { ModelFiles } from './model-files';
-import { TrainingCheckpoints } from './training-checkpoints';
 
 @Module({
-  imports: [PlatformModule.forRoot({ service: 'guide-training' }), JobHostModule.forRoot({ queues: [JOB_QUEUES.guideTrain] })],
-  controllers: [GuidesController],
-  providers: [GuideTrainingService, GuideTrainingJob, ModelFiles, TrainingCheckpoints],
+  imports: [PlatformModule.forRoot({ service: 'guide-training' }), JobHostModule.forRoot()],
+  controllers: [GuideTrainingController],
+  providers: [GuideTrainingService, GuideTrainingJob],
 })
 export class GuideTrainingModule {}

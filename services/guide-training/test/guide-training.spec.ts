@@ -1,5 +1,5 @@
 import { INestApplication } from '@nestjs/common';
-import { GuideTrainResult, JOB_QUEUES, JobAccepted, SUBJECTS } from '@assay/contracts';
+import { GuideTrainResult, JobAccepted } from '@assay/contracts';
 import { decodeCheckpoint, demoCorpus, GptWeights } from '@assay/forge';
 import { JobEvent, JobsClient } from '@assay/messaging';
 import { JobHostService } from '@assay/platform';
@@ -48,7 +48,7 @@ describe('guide-training service (real NATS, S3 server, tfjs, onnxruntime)', () 
   afterAll(() => harness.close());
 
   it('trains a guide from JSONL over NATS, streaming progress, and registers it with weights.bin', async () => {
-    const accepted = await harness.rpc.request<JobAccepted>(SUBJECTS.guideTraining.train, { data: 'data/health.jsonl', name: 'health-guide', steps: 30, ...TINY });
+    const accepted = await harness.rpc.request<JobAccepted>('assay.guide-training.train', { data: 'data/health.jsonl', name: 'health-guide', steps: 30, ...TINY });
     expect(accepted).toMatchObject({ status: 'queued', statusUrl: `/v1/guides/jobs/${accepted.jobId}` });
     const events = await collect(jobs, accepted.jobId);
     const result = await jobs.result<GuideTrainResult>(accepted.jobId);
@@ -78,7 +78,7 @@ describe('guide-training service (real NATS, S3 server, tfjs, onnxruntime)', () 
     const accepted = (await response.json()) as JobAccepted;
     const done = await jobs.result<GuideTrainResult>(accepted.jobId, { waitMs: 90_000 });
     const status = await (await fetch(`${url}${accepted.statusUrl}`, { headers: { 'x-api-key': 'test-key' } })).json();
-    expect(status).toMatchObject({ id: accepted.jobId, queue: JOB_QUEUES.guideTrain, status: 'succeeded', result: { model: 'guide-l-tok' } });
+    expect(status).toMatchObject({ id: accepted.jobId, queue: 'guide-training.train', status: 'succeeded', result: { model: 'guide-l-tok' } });
     const [large, guide] = await Promise.all([harness.registry.show('tiny-l', '1'), harness.registry.show('guide-l-tok', done.version)]);
     const digest = (m: typeof large) => m.files.find((f) => f.path === 'tokenizer.json')!.sha256;
     expect(digest(guide)).toBe(digest(large));
@@ -100,7 +100,7 @@ describe('guide-training service (real NATS, S3 server, tfjs, onnxruntime)', () 
   });
 
   it('a worker stopped mid-training hands the job back and a new worker resumes from the checkpoint', async () => {
-    const accepted = await harness.rpc.request<JobAccepted>(SUBJECTS.guideTraining.train, {
+    const accepted = await harness.rpc.request<JobAccepted>('assay.guide-training.train', {
       data: 'data/health.jsonl',
       name: 'resumed-guide',
       steps: 300,

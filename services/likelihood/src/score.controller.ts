@@ -1,24 +1,20 @@
-import { Body, Controller, HttpCode, Post } from '@nestjs/common';
-import { MessagePattern, Payload } from '@nestjs/microservices';
-import { ApiTags } from '@nestjs/swagger';
-import { ScoreRequest, ScoreRequestSchema, ScoreResponseSchema, SUBJECTS } from '@assay/contracts';
-import { ApiContract, ZodPipe } from '@assay/platform';
+import { Body, Controller } from '@nestjs/common';
+import { Payload } from '@nestjs/microservices';
+import { ScoreRequest } from '@assay/contracts';
+import { AnswersSubject, ServesRoute } from '@assay/platform';
 import { ScoreService } from './score.service';
 
-@ApiTags('likelihood')
-@Controller('v1')
+@Controller()
 export class ScoreController {
   constructor(private readonly scoreService: ScoreService) {}
 
-  @MessagePattern(SUBJECTS.likelihood.score)
-  scoreMessage(@Payload(new ZodPipe(ScoreRequestSchema)) request: ScoreRequest) {
+  @AnswersSubject('assay.likelihood.score')
+  scoreMessage(@Payload() request: ScoreRequest) {
     return this.scoreService.score(request);
   }
 
-  @Post('score')
-  @HttpCode(200)
-  @ApiContract({ summary: 'Log-probability of each continuation token given its context', body: ScoreRequestSchema, response: ScoreResponseSchema })
-  score(@Body(new ZodPipe(ScoreRequestSchema)) request: ScoreRequest) {
+  @ServesRoute('score')
+  score(@Body() request: ScoreRequest) {
     return this.scoreService.score(request);
   }
 }

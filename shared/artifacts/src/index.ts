@@ -28,6 +28,7 @@ export {
   ModelManifestSchema,
   ProvenanceSchema,
   REQUIRED_MODEL_FILES,
+  isModelGraphFile,
   compareVersions,
   manifestKey,
   timestampVersion,
@@ -35,4 +36,4 @@ export {
 } from './manifest';
 export type { ModelFile, ModelManifest, Provenance, ProvenanceKind } from './manifest';
 export { ModelRegistry } from './model-registry';
-export type { ModelSummary, PushOptions } from './model-registry';
+export type { ModelSummary, ModelVersionRef, PushOptions, ResolvedModel } from './model-registry';

@@ -2,8 +2,17 @@ import { z } from 'zod/v4';
 import { isValidName, keyProblem } from './keys';
 import { ManifestSignatureSchema } from './signing';
 
-/** Files every model version must have (the Hugging Face Optimum ONNX export layout). */
-export const REQUIRED_MODEL_FILES = ['model.onnx', 'config.json'] as const;
+/** Files every model version must have, besides one graph file (see {@link isModelGraphFile}). */
+export const REQUIRED_MODEL_FILES = ['config.json'] as const;
+
+/**
+ * A model's ONNX graph, in either export layout: `model.onnx` at the root (Optimum), or under `onnx/`
+ * (transformers.js), in any weight variant (`model_fp16.onnx`, `model_quantized.onnx`, ...), or an older
+ * Optimum merged decoder (`decoder_model_merged.onnx`).
+ */
+export function isModelGraphFile(relativePath: string): boolean {
+  return /^(onnx\/)?(model|decoder_model_merged)(_[a-z0-9]+)?\.onnx$/.test(relativePath);
+}
 /** Usual companions; optional because heads (probe, Q_D, DPH) have no tokenizer of their own. */
 export const CONVENTIONAL_MODEL_FILES = ['tokenizer.json', 'generation_config.json'] as const;
 export const MANIFEST_FILE = 'manifest.json';

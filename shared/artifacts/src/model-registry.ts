@@ -2,6 +2,7 @@ import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Readable } from 'stream';
+import { AssayError, splitModelRef } from '@assay/contracts';
 import type { LocalArtifactCache } from './cache';
 import { ConflictError, IntegrityError, InvalidKeyError, NotFoundError } from './errors';
 import { readAll, sha256Hex } from './integrity';
@@ -16,6 +17,7 @@ import {
   Provenance,
   ProvenanceSchema,
   REQUIRED_MODEL_FILES,
+  isModelGraphFile,
   compareVersions,
   manifestKey,
   parseManifestKey,
@@ -30,6 +32,19 @@ export interface PushOptions {
   version?: string;
   provenance: Provenance;
   metadata?: Record<string, unknown>;
+}
+
+/** A model reference resolved to a published version. */
+export interface ModelVersionRef {
+  name: string;
+  version: string;
+  /** `name@version`. */
+  ref: string;
+}
+
+/** A resolved model with its manifest (the files it has, their digests, provenance). */
+export interface ResolvedModel extends ModelVersionRef {
+  manifest: ModelManifest;
 }
 
 export interface ModelSummary {
@@ -155,6 +170,47 @@ export class ModelRegistry {
   }
 
   /**
+   * A reference as callers write it (`name`, `name@latest`, `name@version`) resolved to its published version; an
+   * unknown model is NOT_FOUND `unknown model "<ref>"`, a malformed name BAD_REQUEST. The one place services turn a
+   * model reference into a version.
+   */
+  async resolveRef(ref: string): Promise<ModelVersionRef> {
+    const { name, version } = splitModelRef(ref);
+    const resolved = await unknownModel(ref, () => this.resolve(name, version));
+    return { name, version: resolved, ref: `${name}@${resolved}` };
+  }
+
+  /** resolveRef, with the version's manifest. */
+  async resolveModel(ref: string): Promise<ResolvedModel> {
+    const { name, version } = splitModelRef(ref);
+    const manifest = await unknownModel(ref, () => this.show(name, version));
+    return { name, version: manifest.version, ref: `${name}@${manifest.version}`, manifest };
+  }
+
+  /** Whether a resolved model has `file` (a path of its manifest, e.g. `tokenizer.json`, `weights.bin`). */
+  hasFile(model: ResolvedModel, file: string): boolean {
+    return model.manifest.files.some((f) => f.path === file);
+  }
+
+  /**
+   * One file of a resolved model, read from the object store (sha256 checked) without fetching the rest: a tokenizer
+   * or config without the weights. NOT_FOUND when the model has no such file.
+   */
+  async readFile(model: ResolvedModel, file: string): Promise<Buffer> {
+    if (!this.hasFile(model, file)) throw new NotFoundError(`model ${model.ref} has no ${file}`);
+    return this.store.getBuffer(versionPrefix(model.name, model.version) + file);
+  }
+
+  async readJson<T>(model: ResolvedModel, file: string): Promise<T> {
+    const raw = await this.readFile(model, file);
+    try {
+      return JSON.parse(raw.toString('utf8')) as T;
+    } catch (error) {
+      throw new IntegrityError(`model ${model.ref}: ${file} is not valid JSON`, { cause: error });
+    }
+  }
+
+  /**
    * A local directory with every file of the version (and its manifest), each verified against
    * the manifest's sha256 (IntegrityError otherwise), served through the cache.
    */
@@ -214,6 +270,15 @@ export class ModelRegistry {
   }
 }
 
+async function unknownModel<T>(ref: string, lookup: () => Promise<T>): Promise<T> {
+  try {
+    return await lookup();
+  } catch (error) {
+    if (error instanceof NotFoundError) throw AssayError.notFound(`unknown model "${ref}"`, { model: ref });
+    throw error;
+  }
+}
+
 /** Regular files under `dir` as `/`-separated relative paths, sorted; a top-level manifest.json is ours to write. */
 async function listModelFiles(dir: string): Promise<string[]> {
   const stat = await fs.promises.stat(dir).catch(() => undefined);
@@ -235,6 +300,7 @@ async function listModelFiles(dir: string): Promise<string[]> {
 async function checkModelFiles(dir: string, files: string[]): Promise<void> {
   const missing = REQUIRED_MODEL_FILES.filter((required) => !files.includes(required));
   if (missing.length > 0) throw new InvalidKeyError(`model directory ${dir} lacks ${missing.join(', ')}`);
+  if (!files.some(isModelGraphFile)) throw new InvalidKeyError(`model directory ${dir} lacks a model graph (model.onnx, or onnx/model.onnx as transformers.js lays it out)`);
   try {
     const config = JSON.parse(await fs.promises.readFile(path.join(dir, 'config.json'), 'utf8')) as unknown;
     if (typeof config !== 'object' || config === null || Array.isArray(config)) throw new Error('not an object');

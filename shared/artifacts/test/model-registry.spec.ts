@@ -85,7 +85,19 @@ describe('ModelRegistry over s3rver', () => {
     await expect(registry.push(incomplete, { name: 'ok', provenance: { kind: 'uploaded' } })).rejects.toThrow(/lacks config.json/);
     fs.writeFileSync(path.join(incomplete, 'config.json'), '[1, 2');
     await expect(registry.push(incomplete, { name: 'ok', provenance: { kind: 'uploaded' } })).rejects.toThrow(/not a JSON object/);
+    fs.writeFileSync(path.join(incomplete, 'config.json'), '{}');
+    fs.renameSync(path.join(incomplete, 'model.onnx'), path.join(incomplete, 'weights.onnx'));
+    await expect(registry.push(incomplete, { name: 'ok', provenance: { kind: 'uploaded' } })).rejects.toThrow(/lacks a model graph/);
     expect(await registry.versions('ok')).toEqual([]);
+  });
+
+  it('accepts the transformers.js layout (graphs and their external data under onnx/)', async () => {
+    const dir = modelDir('tjs-layout', 5, { 'onnx/model.onnx': seededBytes(5, 1000), 'onnx/model.onnx_data': seededBytes(6, 5000), 'onnx/model_quantized.onnx': seededBytes(7, 500) });
+    fs.rmSync(path.join(dir, 'model.onnx'));
+    const manifest = await registry.push(dir, { name: 'tjs-layout', version: '1', provenance: { kind: 'uploaded' } });
+    expect(manifest.files.map((f) => f.path)).toEqual(['config.json', 'generation_config.json', 'onnx/model.onnx', 'onnx/model.onnx_data', 'onnx/model_quantized.onnx', 'tokenizer.json']);
+    const fetched = await registry.fetch('tjs-layout', '1');
+    expect(fs.readFileSync(path.join(fetched, 'onnx', 'model.onnx_data'))).toEqual(seededBytes(6, 5000));
   });
 
   it('resolves latest across versions, defaulting to sortable timestamp versions', async () => {
@@ -166,5 +178,26 @@ describe('ModelRegistry over s3rver', () => {
     // The version can be pushed again once deleted.
     await registry.push(modelDir('gone-2b', 13), { name: 'gone', version: '2', provenance: { kind: 'uploaded' } });
     expect(await registry.versions('gone')).toEqual(['1', '2']);
+  });
+
+  it('resolves references as callers write them and reads single files without fetching the weights', async () => {
+    await registry.push(modelDir('refs-1', 31), { name: 'refs', version: '1', provenance: { kind: 'uploaded' } });
+    await registry.push(modelDir('refs-2', 32, { 'weights.bin': seededBytes(3, 100) }), { name: 'refs', version: '2', provenance: { kind: 'uploaded' } });
+    expect(await registry.resolveRef('refs')).toEqual({ name: 'refs', version: '2', ref: 'refs@2' });
+    expect(await registry.resolveRef('refs@latest')).toEqual({ name: 'refs', version: '2', ref: 'refs@2' });
+    expect(await registry.resolveRef('refs@1')).toEqual({ name: 'refs', version: '1', ref: 'refs@1' });
+    await expect(registry.resolveRef('ghost')).rejects.toMatchObject({ code: 'NOT_FOUND', message: 'unknown model "ghost"' });
+    await expect(registry.resolveRef('refs@9')).rejects.toMatchObject({ code: 'NOT_FOUND', message: 'unknown model "refs@9"' });
+
+    const fetched = jest.spyOn(store, 'get');
+    const model = await registry.resolveModel('refs');
+    expect(registry.hasFile(model, 'weights.bin')).toBe(true);
+    expect(await registry.readJson(model, 'config.json')).toMatchObject({ model_type: 'gpt2' });
+    expect((await registry.readFile(model, 'weights.bin')).equals(seededBytes(3, 100))).toBe(true);
+    await expect(registry.readFile(await registry.resolveModel('refs@1'), 'weights.bin')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    // Single files only: config.json and weights.bin were read, the 400 kB model.onnx never.
+    const keys = fetched.mock.calls.map(([key]) => key);
+    expect(keys).toEqual(expect.arrayContaining(['models/refs/2/config.json', 'models/refs/2/weights.bin']));
+    expect(keys.filter((key) => key.endsWith('model.onnx'))).toEqual([]);
   });
 });

@@ -1,9 +1,14 @@
 #!/usr/bin/env node
-// The `assay` command. TypeScript sources run through swc, so no build step is needed.
-const path = require('node:path');
-process.env.SWC_NODE_PROJECT = process.env.SWC_NODE_PROJECT || path.resolve(__dirname, '../../../tsconfig.json');
-require('@swc-node/register');
-require('../src/main.ts')
+// The `assay` command. Runs the compiled CLI (shared/cli/dist), building first when dist/ is missing or stale.
+const { ensureBuild } = require('./ensure-build');
+
+try {
+  ensureBuild();
+} catch (error) {
+  console.error(`assay: ${error.message}`);
+  process.exit(1);
+}
+require('../dist/main.js')
   .main(process.argv)
   .catch((error) => {
     console.error(`assay: ${error && error.message ? error.message : error}`);

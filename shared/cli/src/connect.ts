@@ -1,5 +1,5 @@
 import { ObjectStore, LocalArtifactCache, ModelRegistry } from '@assay/artifacts';
-import { connectNats, JobsClient, RpcClient } from '@assay/messaging';
+import { AssayJobsClient, connectNats, RpcClient } from '@assay/messaging';
 import { AssayConfig, loadConfig } from '@assay/platform';
 import type { NatsConnection } from 'nats';
 import path from 'node:path';
@@ -12,7 +12,7 @@ export interface CliClients {
   config: AssayConfig;
   nc: NatsConnection;
   rpc: RpcClient;
-  jobs: JobsClient;
+  jobs: AssayJobsClient;
   close(): Promise<void>;
 }
 
@@ -22,7 +22,7 @@ export async function connectPlatform(): Promise<CliClients> {
     throw new Error(`cannot reach NATS at ${config.nats.servers.join(',')} (${error.message}); is the platform running? (npm start)`);
   });
   const rpc = new RpcClient(nc, { defaultTimeoutMs: config.nats.rpcTimeoutMs, livenessMs: config.nats.rpcLivenessMs });
-  const jobs = await JobsClient.create(nc, config.jobs);
+  const jobs = await AssayJobsClient.connect(nc, config.jobs);
   return { config, nc, rpc, jobs, close: () => nc.drain().catch(() => undefined) };
 }
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { JobAccepted } from '@assay/contracts';
+import { JobAccepted, Subject, SubjectReply, SubjectRequest } from '@assay/contracts';
 import { connectPlatform, objectStoreFromEnv } from './connect';
 import { fail } from './output';
 import { watchJob } from './commands/jobs';
@@ -21,11 +21,16 @@ export async function uploadIfLocal(value: string, folder: string): Promise<stri
   return key;
 }
 
-/** Submits a job request over NATS; a refusal (BAD_REQUEST, NOT_FOUND, ...) ends the command with its code. */
-export async function submitJob(subject: string, request: unknown, json: boolean): Promise<JobAccepted> {
+type SubmitSubject = { [S in Subject]: SubjectReply<S> extends JobAccepted ? S : never }[Subject];
+
+/**
+ * Submits a job request over NATS (typed and validated by the contract registry); a refusal (BAD_REQUEST,
+ * NOT_FOUND, ...) ends the command with its code.
+ */
+export async function submitJob<S extends SubmitSubject>(subject: S, request: SubjectRequest<S>, json: boolean): Promise<JobAccepted> {
   const clients = await connectPlatform();
   try {
-    return await clients.rpc.request<JobAccepted>(subject, request);
+    return (await clients.rpc.call(subject, request)) as JobAccepted;
   } catch (error) {
     const e = error as { code?: string; message: string };
     return fail(e.message, json, e.code);

@@ -4,7 +4,8 @@ import { restartDelay, RestartPolicy, Supervisor } from '../src/local-stack/supe
 /** Real child processes: `node -e` scripts that run until killed, or exit on their own. */
 const forever = () => spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
 const crashAfter = (ms: number) => () => spawn(process.execPath, ['-e', `setTimeout(() => process.exit(3), ${ms})`], { stdio: 'ignore' });
-const ignoresTerm = () => spawn(process.execPath, ['-e', "process.on('SIGTERM', () => {}); setInterval(() => {}, 1000)"], { stdio: 'ignore' });
+/** Says `ready` once its SIGTERM handler is in place (a loaded machine can take a while to start node). */
+const ignoresTerm = () => spawn(process.execPath, ['-e', "process.on('SIGTERM', () => {}); console.log('ready'); setInterval(() => {}, 1000)"], { stdio: ['ignore', 'pipe', 'ignore'] });
 
 const FAST: RestartPolicy = { initialDelayMs: 100, maxDelayMs: 400, stableAfterMs: 60_000, maxRestarts: 3, windowMs: 60_000 };
 
@@ -89,7 +90,7 @@ describe('Supervisor (real child processes)', () => {
     const launched: ChildProcess[] = [];
     supervisor = new Supervisor('stubborn', ignoresTerm, () => undefined, FAST).onLaunch((c) => launched.push(c));
     supervisor.start();
-    await new Promise((r) => setTimeout(r, 300)); // let it install its SIGTERM handler
+    await new Promise((r) => launched[0].stdout!.once('data', r)); // its SIGTERM handler is in place
     const started = Date.now();
     await supervisor.stop(400);
     expect(Date.now() - started).toBeGreaterThanOrEqual(390);

@@ -1,5 +1,6 @@
 import { z } from 'zod/v4';
-import { ClientKeySchema, FiniteNumber, LIMITS, ModelRefSchema, ObjectKeySchema } from './common';
+import { ClientKeySchema, FiniteNumber, JobAcceptedSchema, LIMITS, ModelRefSchema, ObjectKeySchema } from './common';
+import { defineService } from './contract';
 import { ErrorEnvelopeSchema } from './errors';
 
 const compiles = (pattern: string, flags: string) => {
@@ -28,7 +29,7 @@ export const MetricSchema = z.discriminatedUnion('kind', [
     .object({ kind: z.literal('regex'), pattern: z.string().min(1).max(1000), flags: z.string().regex(/^[imsu]*$/).default('i') })
     .refine((m) => compiles(m.pattern, m.flags), { message: 'pattern is not a valid regular expression', path: ['pattern'] })
     .meta({ description: '1 when the completion matches the pattern, else 0.' }),
-]);
+]).meta({ id: 'AuditMetric', description: 'How a completion is turned into a behaviour score in [0, 1].' });
 export type Metric = z.infer<typeof MetricSchema>;
 export type MetricInput = z.input<typeof MetricSchema>;
 
@@ -36,7 +37,7 @@ export type MetricInput = z.input<typeof MetricSchema>;
 export const AuditPromptSchema = z.object({
   prompt: z.string().min(1).max(LIMITS.maxTextChars),
   reference: z.string().max(LIMITS.maxTextChars).optional(),
-});
+}).meta({ id: 'AuditPrompt' });
 export type AuditPrompt = z.infer<typeof AuditPromptSchema>;
 
 export const AUDIT_TESTS = ['witness', 'mean-difference'] as const;
@@ -70,7 +71,8 @@ export const AuditStartRequestSchema = z
 export type AuditStartRequest = z.infer<typeof AuditStartRequestSchema>;
 export type AuditStartInput = z.input<typeof AuditStartRequestSchema>;
 
-export const AuditGetRequestSchema = z.object({ id: z.string().min(1).max(128) }).meta({ id: 'AuditGetRequest' });
+export const AuditIdSchema = z.string().min(1).max(128).meta({ description: 'The audit job id.' });
+export const AuditGetRequestSchema = z.object({ id: AuditIdSchema }).meta({ id: 'AuditGetRequest' });
 export type AuditGetRequest = z.infer<typeof AuditGetRequestSchema>;
 
 export const AUDIT_DECISIONS = ['shift-detected', 'no-shift-detected', 'pending', 'failed'] as const;
@@ -83,10 +85,10 @@ export const AuditMeanSchema = z.object({
   /** 95% t-interval; null while fewer than two scores. */
   low: z.number().nullable(),
   high: z.number().nullable(),
-});
+}).meta({ id: 'AuditMean' });
 export type AuditMean = z.infer<typeof AuditMeanSchema>;
 
-export const WealthPointSchema = z.object({ samples: z.number().int(), logWealth: z.number() });
+export const WealthPointSchema = z.object({ samples: z.number().int(), logWealth: z.number() }).meta({ id: 'WealthPoint' });
 
 export const AuditReportSchema = z
   .object({
@@ -113,8 +115,8 @@ export const AuditReportSchema = z
     /** log-wealth after every batch, x = pairs used (thinned to ≤ 2000 points here; report.json has all). */
     logWealth: z.array(WealthPointSchema),
     finalLogWealth: z.number(),
-    /** log(1/alpha). */
-    threshold: z.number(),
+    /** log(1/alpha); null only while an audit queued by another client has not started (its alpha is not known yet). */
+    threshold: z.number().nullable(),
     means: z.object({ reference: AuditMeanSchema, candidate: AuditMeanSchema }),
     /** Prompt index each later delivery of the job resumed at (empty when it ran in one go). */
     resumedAt: z.array(z.number().int()),
@@ -139,3 +141,47 @@ export const AuditResultSchema = z
   })
   .meta({ id: 'AuditResult' });
 export type AuditResult = z.infer<typeof AuditResultSchema>;
+
+export const AUDITOR_CONTRACT = defineService({
+  service: 'auditor',
+  description: 'Anytime-valid behaviour-shift audits (testing by betting).',
+  portOffset: 5,
+  subjects: {
+    'assay.auditor.start': { request: AuditStartRequestSchema, reply: JobAcceptedSchema, summary: 'Queue a behaviour-shift audit' },
+    'assay.auditor.get': { request: AuditGetRequestSchema, reply: AuditReportSchema, summary: 'Audit decision and evidence' },
+  },
+  queues: {
+    'auditor.audit': { payload: AuditStartRequestSchema, result: AuditResultSchema, summary: 'Anytime-valid behaviour-shift audit of a candidate model against a reference' },
+  },
+  routes: {
+    submitAudit: {
+      method: 'post',
+      path: '/v1/audits',
+      status: 202,
+      summary: 'Queue an anytime-valid behaviour-shift audit of a candidate model against a reference',
+      body: AuditStartRequestSchema,
+      response: JobAcceptedSchema,
+    },
+    getAudit: {
+      method: 'get',
+      path: '/v1/audits/{id}',
+      summary: 'Audit decision, samples to decision, per-model means with 95% CIs and the log-wealth trajectory',
+      params: { id: AuditIdSchema },
+      response: AuditReportSchema,
+    },
+    getAuditPlot: {
+      method: 'get',
+      path: '/v1/audits/{id}/plot.svg',
+      summary: 'Log-wealth trajectory with the log(1/α) rejection line (SVG)',
+      params: { id: AuditIdSchema },
+      produces: ['image/svg+xml'],
+    },
+    getAuditReport: {
+      method: 'get',
+      path: '/v1/audits/{id}/report.html',
+      summary: 'Self-contained HTML report of the audit',
+      params: { id: AuditIdSchema },
+      produces: ['text/html'],
+    },
+  },
+});

@@ -1,41 +1,31 @@
-import { z } from 'zod/v4';
-import { AuditGetRequestSchema, AuditReportSchema, AuditStartRequestSchema } from './auditor';
-import { CertifyBenchRequestSchema, CertifyEvalRequestSchema, CertifyRequestSchema, CertifyResponseSchema } from './certifier';
-import { JobAcceptedSchema } from './common';
 import { ErrorEnvelopeSchema } from './errors';
-import { GenerateRequestSchema, GenerateResponseSchema } from './generation';
-import { GuideTrainRequestSchema } from './guide-training';
-import { ScoreRequestSchema, ScoreResponseSchema } from './likelihood';
-import { SUBJECTS } from './subjects';
+import { SchemaComponents } from './json-schema';
+import { QUEUE_CONTRACTS, SUBJECT_CONTRACTS } from './registry';
 
-/** One row per NATS request/reply subject: what goes in, what comes back. Errors are always the envelope. */
-export const SUBJECT_CATALOGUE: Array<{ subject: string; request: z.ZodType; reply: z.ZodType; summary: string }> = [
-  { subject: SUBJECTS.generation.generate, request: GenerateRequestSchema, reply: GenerateResponseSchema, summary: 'Sample continuations' },
-  { subject: SUBJECTS.likelihood.score, request: ScoreRequestSchema, reply: ScoreResponseSchema, summary: 'Score continuations' },
-  { subject: SUBJECTS.guideTraining.train, request: GuideTrainRequestSchema, reply: JobAcceptedSchema, summary: 'Queue guide training' },
-  { subject: SUBJECTS.certifier.certify, request: CertifyRequestSchema, reply: CertifyResponseSchema, summary: 'Certified answer (VALID)' },
-  { subject: SUBJECTS.certifier.evaluate, request: CertifyEvalRequestSchema, reply: JobAcceptedSchema, summary: 'Queue a certification evaluation' },
-  { subject: SUBJECTS.certifier.benchmark, request: CertifyBenchRequestSchema, reply: JobAcceptedSchema, summary: 'Queue certified benchmarking on multiple choice' },
-  { subject: SUBJECTS.auditor.start, request: AuditStartRequestSchema, reply: JobAcceptedSchema, summary: 'Queue a behaviour-shift audit' },
-  { subject: SUBJECTS.auditor.get, request: AuditGetRequestSchema, reply: AuditReportSchema, summary: 'Audit decision and evidence' },
-];
-
-/** JSON Schema of a zod schema, for OpenAPI components and the committed subject catalogue. */
-export function toJsonSchema(schema: z.ZodType, io: 'input' | 'output' = 'input'): Record<string, unknown> {
-  const json = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<string, unknown>;
-  delete json.$schema;
-  return json;
-}
-
+/**
+ * The committed catalogue of NATS subjects and durable job queues (shared/contracts/generated/nats-subjects.json),
+ * derived from the registry: each subject with its request and reply schemas, each queue with its payload and
+ * result, the shared schemas once under `components.schemas`.
+ */
 export function subjectCatalogueDocument() {
-  return {
-    description: 'Assay NATS subjects (request/reply in Nest wire format). Errors reply with ErrorEnvelope.',
-    errorEnvelope: toJsonSchema(ErrorEnvelopeSchema, 'output'),
-    subjects: SUBJECT_CATALOGUE.map((row) => ({
-      subject: row.subject,
-      summary: row.summary,
-      request: toJsonSchema(row.request, 'input'),
-      reply: toJsonSchema(row.reply, 'output'),
+  const components = new SchemaComponents();
+  const document = {
+    description:
+      'Assay NATS subjects (request/reply; Nest wire format {pattern, data, id} or a bare JSON body) and durable job queues ' +
+      '(JetStream, submitted through the jobs client). Errors always reply with ErrorEnvelope. $refs point into components.schemas.',
+    errorEnvelope: components.ref(ErrorEnvelopeSchema, 'output'),
+    subjects: Object.entries(SUBJECT_CONTRACTS).map(([subject, contract]) => ({
+      subject,
+      summary: contract.summary,
+      request: components.ref(contract.request, 'input'),
+      reply: components.ref(contract.reply, 'output'),
+    })),
+    queues: Object.entries(QUEUE_CONTRACTS).map(([queue, contract]) => ({
+      queue,
+      summary: contract.summary,
+      payload: components.ref(contract.payload, 'input'),
+      result: components.ref(contract.result, 'output'),
     })),
   };
+  return { ...components.resolve(document), components: { schemas: components.components() } };
 }

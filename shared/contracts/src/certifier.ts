@@ -1,5 +1,6 @@
 import { z } from 'zod/v4';
-import { ClientKeySchema, FiniteNumber, LIMITS, ModelRefSchema, ObjectKeySchema } from './common';
+import { ClientKeySchema, FiniteNumber, JobAcceptedSchema, JobIdSchema, LIMITS, ModelRefSchema, ObjectKeySchema } from './common';
+import { defineService, jobStatusSchema } from './contract';
 
 export const REFUSAL_TEXT = 'I cannot answer this request: it falls outside the domain this assistant is certified for.';
 
@@ -28,7 +29,7 @@ export const AttemptSchema = z.object({
   normalizedLog2Ratio: z.number(),
   accepted: z.boolean(),
   finishReason: z.string(),
-});
+}).meta({ id: 'CertifyAttempt' });
 export type Attempt = z.infer<typeof AttemptSchema>;
 
 export const CertificateSchema = z.object({
@@ -41,7 +42,7 @@ export const CertificateSchema = z.object({
   T: z.number().int(),
   perTokenLog2Ratio: z.array(z.number()),
   tokenizersMatch: z.boolean(),
-});
+}).meta({ id: 'Certificate' });
 export type Certificate = z.infer<typeof CertificateSchema>;
 
 export const CertifyResponseSchema = z
@@ -62,7 +63,8 @@ export const ResponseSetSchema = z
       description: 'JSONL with `response` (or `text`, `answer`) and optional `prompt`; or plain text, one item per line (a response, or a prompt when kind is prompts).',
     }),
     kind: z.enum(['responses', 'prompts']).default('responses').meta({ description: 'prompts: L generates the responses first (generation service).' }),
-  });
+  })
+  .meta({ id: 'ResponseSet' });
 export type ResponseSet = z.infer<typeof ResponseSetSchema>;
 
 /** How items are cut and generated, shared by evaluations and benchmarks. */
@@ -96,11 +98,11 @@ export const CertifyEvalResultSchema = z
     k: z.number().meta({ description: 'k (bits/token) at the target FRR: the (1 − FRR) quantile of in-domain ratios.' }),
     targetFrr: z.number(),
     frr: z.number(),
-    ood_rejection: z.number(),
-    domain_certificate_log2: z.number().meta({ description: 'max over the OOD sample of log2 ε_y at k.' }),
-    youden: z.object({ k: z.number(), j: z.number(), frr: z.number(), ood_rejection: z.number() }),
+    oodRejection: z.number().meta({ description: 'Fraction of the out-of-domain set rejected at k. Was `ood_rejection` before 0.2.' }),
+    domainCertificateLog2: z.number().meta({ description: 'max over the OOD sample of log2 ε_y at k. Was `domain_certificate_log2` before 0.2.' }),
+    youden: z.object({ k: z.number(), j: z.number(), frr: z.number(), oodRejection: z.number() }),
     kForTargetEpsilon: z.number().nullable(),
-    atTargetEpsilon: z.object({ log2Epsilon: z.number(), k: z.number().nullable(), frr: z.number().nullable(), ood_rejection: z.number().nullable() }).optional(),
+    atTargetEpsilon: z.object({ log2Epsilon: z.number(), k: z.number().nullable(), frr: z.number().nullable(), oodRejection: z.number().nullable() }).optional(),
     T: z.number().int(),
     counts: z.object({ inDomain: z.number().int(), outOfDomain: z.number().int(), dropped: z.number().int() }),
     tokenizersMatch: z.boolean(),
@@ -110,8 +112,6 @@ export const CertifyEvalResultSchema = z
   })
   .meta({ id: 'CertifyEvalResult' });
 export type CertifyEvalResult = z.infer<typeof CertifyEvalResultSchema>;
-
-/** Durable queue of certified benchmarking (add to JOB_QUEUES as certifierBenchmark). */
 
 export const CertifyBenchRequestSchema = z
   .object({
@@ -141,7 +141,7 @@ export const CertifiedAccuracyPointSchema = z.object({
   k: z.number().nullable().meta({ description: 'null when no k in [−100, 100] certifies this ε on the OOD set.' }),
   certifiedAccuracy: z.number(),
   frr: z.number(),
-});
+}).meta({ id: 'CertifiedAccuracyPoint' });
 
 export const CertifyBenchResultSchema = z
   .object({
@@ -157,3 +157,69 @@ export const CertifyBenchResultSchema = z
   })
   .meta({ id: 'CertifyBenchResult' });
 export type CertifyBenchResult = z.infer<typeof CertifyBenchResultSchema>;
+
+export const CertifyEvalJobStatusSchema = jobStatusSchema(CertifyEvalResultSchema, 'CertifyEvalJobStatus', 'A VALID evaluation job.');
+export const CertifyBenchJobStatusSchema = jobStatusSchema(CertifyBenchResultSchema, 'CertifyBenchJobStatus', 'A certified benchmark job.');
+
+const REPORT_FILES = ['text/html', 'image/svg+xml', 'application/json'] as const;
+
+export const CERTIFIER_CONTRACT = defineService({
+  service: 'certifier',
+  description: 'VALID domain certification: certified answers, evaluations and certified benchmarks.',
+  portOffset: 4,
+  subjects: {
+    'assay.certifier.certify': { request: CertifyRequestSchema, reply: CertifyResponseSchema, summary: 'Certified answer (VALID)' },
+    'assay.certifier.evaluate': { request: CertifyEvalRequestSchema, reply: JobAcceptedSchema, summary: 'Queue a certification evaluation' },
+    'assay.certifier.benchmark': { request: CertifyBenchRequestSchema, reply: JobAcceptedSchema, summary: 'Queue certified benchmarking on multiple choice' },
+  },
+  queues: {
+    'certifier.evaluate': { payload: CertifyEvalRequestSchema, result: CertifyEvalResultSchema, summary: 'VALID evaluation on in-domain and out-of-domain sets, with an HTML report' },
+    'certifier.benchmark': { payload: CertifyBenchRequestSchema, result: CertifyBenchResultSchema, summary: 'Certified benchmarking on multiple-choice data, with an HTML report' },
+  },
+  routes: {
+    certify: {
+      method: 'post',
+      path: '/v1/certify',
+      summary: 'Answer a prompt with VALID: accepted with its certificate, or abstained',
+      body: CertifyRequestSchema,
+      response: CertifyResponseSchema,
+    },
+    submitEvaluation: {
+      method: 'post',
+      path: '/v1/evaluations',
+      status: 202,
+      summary: 'Queue a VALID evaluation on in-domain and out-of-domain sets (a durable job; result: CertifyEvalResult)',
+      body: CertifyEvalRequestSchema,
+      response: JobAcceptedSchema,
+    },
+    getEvaluation: {
+      method: 'get',
+      path: '/v1/evaluations/{id}',
+      summary: 'Status, progress and result of an evaluation job',
+      params: { id: JobIdSchema },
+      response: CertifyEvalJobStatusSchema,
+    },
+    submitBenchmark: {
+      method: 'post',
+      path: '/v1/benchmarks',
+      status: 202,
+      summary: 'Queue a certified multiple-choice benchmark (a durable job; result: CertifyBenchResult)',
+      body: CertifyBenchRequestSchema,
+      response: JobAcceptedSchema,
+    },
+    getBenchmark: {
+      method: 'get',
+      path: '/v1/benchmarks/{id}',
+      summary: 'Status, progress and result of a certified benchmark job',
+      params: { id: JobIdSchema },
+      response: CertifyBenchJobStatusSchema,
+    },
+    getReportFile: {
+      method: 'get',
+      path: '/v1/reports/{jobId}/{file}',
+      summary: 'A file of an evaluation or benchmark report (index.html, report.json, *.svg)',
+      params: { jobId: z.string().meta({ description: 'The evaluation or benchmark job id.' }), file: z.string().meta({ description: 'index.html, report.json or a figure (*.svg).' }) },
+      produces: REPORT_FILES,
+    },
+  },
+});

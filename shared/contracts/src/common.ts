@@ -29,7 +29,7 @@ export const ObjectKeySchema = z
 
 export const FiniteNumber = z.number().refine(Number.isFinite, 'must be a finite number');
 
-export const UsageSchema = z.object({ inputTokens: z.number().int(), outputTokens: z.number().int() });
+export const UsageSchema = z.object({ inputTokens: z.number().int(), outputTokens: z.number().int() }).meta({ id: 'Usage' });
 export type Usage = z.infer<typeof UsageSchema>;
 
 export const JobAcceptedSchema = z
@@ -39,3 +39,5 @@ export type JobAccepted = z.infer<typeof JobAcceptedSchema>;
 
 /** Optional idempotency key: submitting the same key twice returns the same job. */
 export const ClientKeySchema = z.string().min(1).max(128).regex(/^[A-Za-z0-9._:-]+$/).optional();
+
+export const JobIdSchema = z.string().regex(/^[0-9a-f]{32}$/, 'a job id is 32 lowercase hex digits').meta({ description: 'A durable job id: 32 lowercase hex digits.' });

@@ -1,5 +1,7 @@
 import { z } from 'zod/v4';
 import { FiniteNumber, LIMITS, ModelRefSchema, UsageSchema } from './common';
+import { defineService } from './contract';
+import { ErrorEnvelopeSchema } from './errors';
 
 export const SamplingSchema = z.object({
   maxNewTokens: z.number().int().min(1).max(LIMITS.maxNewTokens).default(64),
@@ -11,14 +13,38 @@ export const SamplingSchema = z.object({
 });
 export type Sampling = z.infer<typeof SamplingSchema>;
 
+export const ChatMessageSchema = z
+  .object({ role: z.string().min(1).max(64), content: z.string().max(LIMITS.maxTextChars) })
+  .meta({ id: 'ChatMessage', description: 'One turn of a conversation: role (system, user, assistant, ...) and its text.' });
+export type ChatMessage = z.infer<typeof ChatMessageSchema>;
+const ConversationSchema = z.array(ChatMessageSchema).min(1).max(LIMITS.maxBatch);
+
 export const GenerateRequestSchema = z
   .object({
     model: ModelRefSchema,
-    prompts: z.array(z.string().min(1, 'prompt must not be empty').max(LIMITS.maxTextChars)).min(1).max(LIMITS.maxBatch),
+    prompts: z
+      .array(z.string().min(1, 'prompt must not be empty').max(LIMITS.maxTextChars))
+      .max(LIMITS.maxBatch)
+      .default([])
+      .meta({ description: 'Texts to continue. Give prompts or messages. Two identical prompts are two independent samples.' }),
+    messages: z
+      .union([ConversationSchema, z.array(ConversationSchema).min(1).max(LIMITS.maxBatch)])
+      .optional()
+      .meta({
+        description:
+          "Chat: one conversation, or a list of conversations, rendered with the model's chat template (tokenizer_config.json chat_template) " +
+          'with the assistant turn opened; each conversation is one prompt (promptIndex = its position).',
+      }),
+    variant: z
+      .string()
+      .regex(/^[a-z0-9]{1,16}$/)
+      .optional()
+      .meta({ description: 'Weight variant of the model to run: fp32 (model.onnx), fp16 (model_fp16.onnx), quantized (model_quantized.onnx), ... Default: the service\'s configured variant.' }),
     n: z.number().int().min(1).max(LIMITS.maxSamples).default(1),
-    returnHiddenStates: z.boolean().default(false),
+    returnHiddenStates: z.boolean().default(false).meta({ description: 'Also return, per completion, the final-norm hidden state of every generated token (for heads such as probes and reward models).' }),
   })
   .extend(SamplingSchema.shape)
+  .refine((r) => (r.prompts.length > 0) !== (r.messages !== undefined), { message: 'give either prompts (non-empty) or messages', path: ['prompts'] })
   .meta({ id: 'GenerateRequest' });
 export type GenerateRequest = z.infer<typeof GenerateRequestSchema>;
 
@@ -28,18 +54,79 @@ export const GeneratedTokenSchema = z.object({
   logprob: z.number().meta({ description: 'Natural-log probability under the model at temperature 1.' }),
   samplingLogprob: z.number().meta({ description: 'Natural-log probability under the sampling distribution actually used.' }),
 });
+const GeneratedTokenComponent = GeneratedTokenSchema.meta({ id: 'GeneratedToken' });
 
 export const CompletionSchema = z.object({
   promptIndex: z.number().int(),
   sampleIndex: z.number().int(),
   text: z.string(),
-  tokens: z.array(GeneratedTokenSchema),
+  tokens: z.array(GeneratedTokenComponent),
   finishReason: z.enum(['eos', 'stop', 'length']),
-  hiddenStates: z.array(z.array(z.number())).optional(),
-});
+  hiddenStates: z.array(z.array(z.number())).optional().meta({ description: 'With returnHiddenStates: one final-norm hidden state per generated token.' }),
+}).meta({ id: 'Completion' });
 export type Completion = z.infer<typeof CompletionSchema>;
 
 export const GenerateResponseSchema = z
-  .object({ model: z.string(), version: z.string(), completions: z.array(CompletionSchema), usage: UsageSchema })
+  .object({
+    model: z.string(),
+    version: z.string(),
+    completions: z.array(CompletionSchema),
+    usage: UsageSchema,
+    renderedPrompts: z.array(z.string()).optional().meta({ description: 'messages requests: each conversation as the chat template rendered it.' }),
+  })
   .meta({ id: 'GenerateResponse' });
 export type GenerateResponse = z.infer<typeof GenerateResponseSchema>;
+
+/** The Server-Sent Events of `POST /v1/generate/stream`. */
+export const StreamTokenEventSchema = GeneratedTokenSchema.extend({
+  promptIndex: z.number().int(),
+  sampleIndex: z.number().int(),
+  index: z.number().int().meta({ description: "Position in the completion's tokens (0, 1, …)." }),
+}).meta({
+  id: 'GenerateStreamToken',
+  description:
+    '`event: token`, sent as soon as the decoding step that sampled the token is done. Per completion, tokens arrive in order and are ' +
+    'exactly `done`’s `completions[…].tokens`, so their texts add up to the completion’s text (unless a stop string matched: the final text is cut before it).',
+});
+export type StreamTokenEvent = z.infer<typeof StreamTokenEventSchema>;
+
+export const GenerateStreamEventsSchema = z
+  .object({
+    token: StreamTokenEventSchema,
+    done: GenerateResponseSchema,
+    error: ErrorEnvelopeSchema,
+  })
+  .meta({
+    id: 'GenerateStreamEvents',
+    description: 'text/event-stream: `token`* then exactly one of `done` (the body POST /v1/generate returns) or `error` (the envelope); `data` is JSON.',
+  });
+
+export const GENERATION_CONTRACT = defineService({
+  service: 'generation',
+  description: 'Sampling from decoder LMs (ONNX, KV cache, micro-batching), with per-token log-probs and optional hidden states.',
+  portOffset: 1,
+  subjects: {
+    'assay.generation.generate': { request: GenerateRequestSchema, reply: GenerateResponseSchema, summary: 'Sample continuations' },
+  },
+  routes: {
+    generate: {
+      method: 'post',
+      path: '/v1/generate',
+      summary: 'Sample continuations',
+      description: 'Tokens list every sampled token (EOS and stop-string tokens included); text excludes EOS and the stop string.',
+      body: GenerateRequestSchema,
+      response: GenerateResponseSchema,
+    },
+    generateStream: {
+      method: 'post',
+      path: '/v1/generate/stream',
+      summary: 'Sample continuations as Server-Sent Events',
+      description:
+        '`token` per sampled token as soon as it is decoded, then `done` with the full POST /v1/generate response (same seed, same completions), ' +
+        'or `error` with the envelope. Invalid bodies and missing API keys fail as ordinary HTTP errors before the stream opens. Closing the connection cancels the generation.',
+      body: GenerateRequestSchema,
+      response: GenerateStreamEventsSchema,
+      produces: ['text/event-stream'],
+    },
+  },
+});

@@ -1,5 +1,6 @@
 import { z } from 'zod/v4';
-import { ClientKeySchema, FiniteNumber, ModelRefSchema, ObjectKeySchema } from './common';
+import { ClientKeySchema, FiniteNumber, JobAcceptedSchema, JobIdSchema, ModelRefSchema, ObjectKeySchema } from './common';
+import { defineService, jobStatusSchema } from './contract';
 
 export const GuideTrainRequestSchema = z
   .object({
@@ -56,22 +57,33 @@ export const GuideTrainResultSchema = z
   .meta({ id: 'GuideTrainResult' });
 export type GuideTrainResult = z.infer<typeof GuideTrainResultSchema>;
 
-export const JobIdSchema = z.string().regex(/^[0-9a-f]{32}$/, 'a job id is 32 lowercase hex digits');
+export const GuideTrainJobStatusSchema = jobStatusSchema(GuideTrainResultSchema, 'GuideTrainJobStatus', 'A guide-training job; progress metrics are {step, steps, loss, valLoss, tokensPerSec, etaSec}.');
 
-/** A durable job's record as the status routes return it (guide training, certifier evaluations). */
-export const JobStatusResponseSchema = z
-  .object({
-    id: z.string(),
-    queue: z.string(),
-    status: z.enum(['queued', 'running', 'succeeded', 'failed', 'dead', 'cancelled']),
-    attempts: z.number().int(),
-    progress: z.object({ fraction: z.number(), message: z.string().optional(), metrics: z.record(z.string(), z.number()).optional() }),
-    result: z.unknown().optional(),
-    error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }).optional(),
-    createdAt: z.string(),
-    updatedAt: z.string(),
-    startedAt: z.string().optional(),
-    finishedAt: z.string().optional(),
-  })
-  .meta({ id: 'JobStatus' });
-export type JobStatusResponse = z.infer<typeof JobStatusResponseSchema>;
+export const GUIDE_TRAINING_CONTRACT = defineService({
+  service: 'guide-training',
+  description: 'Durable training jobs of guide models G.',
+  portOffset: 3,
+  subjects: {
+    'assay.guide-training.train': { request: GuideTrainRequestSchema, reply: JobAcceptedSchema, summary: 'Queue guide training' },
+  },
+  queues: {
+    'guide-training.train': { payload: GuideTrainRequestSchema, result: GuideTrainResultSchema, summary: 'Train a guide G on in-domain responses and register it' },
+  },
+  routes: {
+    submitGuideTraining: {
+      method: 'post',
+      path: '/v1/guides',
+      status: 202,
+      summary: 'Queue the training of a guide G on in-domain responses (a durable job)',
+      body: GuideTrainRequestSchema,
+      response: JobAcceptedSchema,
+    },
+    getGuideTrainingJob: {
+      method: 'get',
+      path: '/v1/guides/jobs/{id}',
+      summary: 'Status, progress ({step, loss, valLoss, tokensPerSec, etaSec}) and result of a guide-training job',
+      params: { id: JobIdSchema },
+      response: GuideTrainJobStatusSchema,
+    },
+  },
+});

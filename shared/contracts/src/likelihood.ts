@@ -1,5 +1,6 @@
 import { z } from 'zod/v4';
 import { LIMITS, ModelRefSchema, UsageSchema } from './common';
+import { defineService } from './contract';
 
 export const ScoreItemSchema = z
   .object({
@@ -9,7 +10,8 @@ export const ScoreItemSchema = z
   })
   .refine((item) => (item.continuation !== undefined && item.continuation.length > 0) !== (item.continuationIds !== undefined), {
     message: 'give exactly one of a non-empty continuation or continuationIds',
-  });
+  })
+  .meta({ id: 'ScoreItem', description: 'A context and one continuation, as text or as token ids of the model\'s tokenizer.' });
 
 export const ScoreRequestSchema = z
   .object({ model: ModelRefSchema, items: z.array(ScoreItemSchema).min(1).max(LIMITS.maxBatch) })
@@ -25,10 +27,22 @@ export const ScoreResultSchema = z.object({
   tokens: z.array(ScoredTokenSchema),
   sumLogprob: z.number(),
   numTokens: z.number().int(),
-});
+}).meta({ id: 'ScoreResult' });
 export type ScoreResult = z.infer<typeof ScoreResultSchema>;
 
 export const ScoreResponseSchema = z
   .object({ model: z.string(), version: z.string(), results: z.array(ScoreResultSchema), usage: UsageSchema })
   .meta({ id: 'ScoreResponse' });
 export type ScoreResponse = z.infer<typeof ScoreResponseSchema>;
+
+export const LIKELIHOOD_CONTRACT = defineService({
+  service: 'likelihood',
+  description: 'Log-probabilities of continuations given contexts.',
+  portOffset: 2,
+  subjects: {
+    'assay.likelihood.score': { request: ScoreRequestSchema, reply: ScoreResponseSchema, summary: 'Score continuations' },
+  },
+  routes: {
+    score: { method: 'post', path: '/v1/score', summary: 'Log-probability of each continuation token given its context', body: ScoreRequestSchema, response: ScoreResponseSchema },
+  },
+});

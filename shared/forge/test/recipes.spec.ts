@@ -41,8 +41,8 @@ describe('domain-pair recipe on the demo corpus (reduced budget)', () => {
     expect(c.auroc).toBeGreaterThan(0.9);
     expect(c.ratios.inDomain.median).toBeLessThan(c.ratios.outOfDomain.median);
     expect(c.frr).toBeLessThanOrEqual(0.1 + 1e-9);
-    expect(c.ood_rejection).toBeGreaterThan(0.7);
-    expect(Number.isFinite(c.domain_certificate_log2)).toBe(true);
+    expect(c.oodRejection).toBeGreaterThan(0.7);
+    expect(Number.isFinite(c.domainCertificateLog2)).toBe(true);
   });
 
   it('calibrates a k that accepts typical health answers and rejects typical general ones', async () => {

@@ -1,5 +1,4 @@
 import * as os from 'os';
-import * as tf from '@tensorflow/tfjs';
 import { GptTrainer } from '../src/train';
 import { charCorpus } from './train-corpus';
 
@@ -7,8 +6,8 @@ import { charCorpus } from './train-corpus';
  * Throughput of the reference configuration (1 layer, 2 heads, dim 64, context 64, batch 32).
  * Wall time depends on machine load, so CPU time is reported beside it; the assertion is only a floor.
  */
-describe('GptTrainer throughput (tfjs wasm)', () => {
-  it('measures steps/s and tokens/s for 1 layer / 2 heads / dim 64 / context 64 / batch 32, without leaking tensors', async () => {
+describe('GptTrainer throughput (onnxruntime, one thread)', () => {
+  it('measures steps/s and tokens/s for 1 layer / 2 heads / dim 64 / context 64 / batch 32', async () => {
     const corpus = charCorpus(100_000);
     const trainer = await GptTrainer.create({
       model: { vocabSize: corpus.vocabSize, contextLength: 64, layers: 1, heads: 2, dim: 64 },
@@ -20,12 +19,11 @@ describe('GptTrainer throughput (tfjs wasm)', () => {
       seed: 3,
     });
     try {
-      for (let i = 0; i < 3; i++) trainer.trainStep();
-      const tensors = tf.memory().numTensors;
+      for (let i = 0; i < 3; i++) await trainer.trainStep();
       const steps = 30;
       const cpu0 = process.cpuUsage();
       const t0 = performance.now();
-      for (let i = 0; i < steps; i++) trainer.trainStep();
+      for (let i = 0; i < steps; i++) await trainer.trainStep();
       const wallSec = (performance.now() - t0) / 1000;
       const cpu = process.cpuUsage(cpu0);
       const cpuSec = (cpu.user + cpu.system) / 1e6;
@@ -35,14 +33,13 @@ describe('GptTrainer throughput (tfjs wasm)', () => {
         tokensPerSec: Math.round(tokens / wallSec),
         stepsPerCpuSec: +(steps / cpuSec).toFixed(2),
         tokensPerCpuSec: Math.round(tokens / cpuSec),
-        parameters: trainer.model.parameterCount(),
+        parameters: trainer.parameterCount(),
         loadAverage: os.loadavg()[0],
       };
       console.log(`[train-perf] ${JSON.stringify(line)}`);
-      expect(tf.memory().numTensors).toBe(tensors);
-      expect(line.stepsPerSec).toBeGreaterThan(0.5);
+      expect(line.stepsPerSec).toBeGreaterThan(2);
     } finally {
-      trainer.dispose();
+      await trainer.dispose();
     }
   });
 });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { SpanKind, context, trace } from '@opentelemetry/api';
 import { createInbox, type Msg, type MsgHdrs, type NatsConnection, type Subscription } from 'nats';
+import { parseOrThrow, subjectContract, type Subject, type SubjectReply, type SubjectRequest } from '@assay/contracts';
 import { assertFitsPayload, decodeJson, encodeJson, encodeNestEvent } from './codec';
 import { DEFAULT_REQUEST_TIMEOUT_MS } from './config';
 import { maxPayload } from './connection';
@@ -54,6 +55,28 @@ export class RpcClient {
     this.livenessMs = options.livenessMs ?? 0;
   }
 
+  /**
+   * A request on a registered subject, typed and checked both ways: the request is validated against the subject's
+   * schema before anything is sent (BAD_REQUEST at the caller, naming the field), and the reply on receipt (INTERNAL
+   * naming the subject when the service answered something else). Defaults of the request schema are applied.
+   */
+  async call<S extends Subject>(subject: S, request: SubjectRequest<S>, options: RequestOptions = {}): Promise<SubjectReply<S>> {
+    const contract = subjectContract(subject);
+    const data = parseOrThrow(contract.request, request, `request for ${subject}`);
+    const raw = await this.request(subject, data, options);
+    const reply = contract.reply.safeParse(raw);
+    if (reply.success) return reply.data as SubjectReply<S>;
+    const issue = reply.error.issues[0];
+    throw new AssayError('INTERNAL', `reply from ${subject} does not match its contract: ${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`, {
+      subject,
+      issues: reply.error.issues.slice(0, 10).map((i) => ({ path: i.path.map(String).join('.'), message: i.message })),
+    });
+  }
+
+  /**
+   * The untyped transport under `call`: sends `data` as it is and returns the reply unchecked. For subjects outside the
+   * registry (tests, tools) and for tests of a service's own validation; services and the CLI use `call`.
+   */
   request<T = unknown>(subject: string, data: unknown, options: RequestOptions = {}): Promise<T> {
     const timeoutMs = options.timeoutMs ?? this.defaultTimeoutMs;
     if (!(timeoutMs > 0)) throw new AssayError('BAD_REQUEST', `request timeout must be positive, got ${timeoutMs}`);

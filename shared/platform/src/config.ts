@@ -1,5 +1,5 @@
 import { z } from 'zod/v4';
-import { ServiceName } from '@assay/contracts';
+import { PORT_OFFSETS, ServiceName } from '@assay/contracts';
 import { RUNTIME_ENV, runtimeConfigFromEnv } from '@assay/runtime';
 
 /**
@@ -37,6 +37,7 @@ export const ENV = {
   ASSAY_RUNTIME_BATCH_WINDOW_MS: '',
   ASSAY_RUNTIME_MAX_BATCH_SIZE: '',
   ASSAY_RUNTIME_MAX_BATCH_TOKENS: '',
+  ASSAY_RUNTIME_MODEL_VARIANT: '',
   ASSAY_MAX_BATCH: '64',
   ASSAY_MAX_NEW_TOKENS: '512',
   ASSAY_CERTIFIER_MAX_T: '16',
@@ -56,14 +57,8 @@ for (const name of Object.values(RUNTIME_ENV)) {
   if (!(name in ENV)) throw new Error(`platform ENV is missing the runtime variable ${name}`);
 }
 
-/** Port of each service when ASSAY_<SERVICE>_PORT is unset: ASSAY_PORT_BASE + offset. */
-export const PORT_OFFSETS: Record<ServiceName, number> = {
-  generation: 1,
-  likelihood: 2,
-  'guide-training': 3,
-  certifier: 4,
-  auditor: 5,
-};
+/** Port of each service when ASSAY_<SERVICE>_PORT is unset: ASSAY_PORT_BASE + its offset in the contract registry. */
+export { PORT_OFFSETS };
 
 const int = (min: number) => z.coerce.number().int().min(min);
 const csv = z.string().transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));

@@ -1,10 +1,7 @@
 import { Controller, Type } from '@nestjs/common';
-import { MessagePattern, Payload } from '@nestjs/microservices';
-import { z } from 'zod/v4';
-import { ServiceName } from '@assay/contracts';
-import { ZodPipe } from './zod-pipe';
-
-const HealthRequestSchema = z.object({}).passthrough().optional();
+import { Payload } from '@nestjs/microservices';
+import { HealthReply, ServiceName, Subject } from '@assay/contracts';
+import { AnswersSubject } from './contract-handlers';
 
 /**
  * `assay.<service>.health` over NATS: liveness for callers that only speak NATS (and the messaging
@@ -12,10 +9,11 @@ const HealthRequestSchema = z.object({}).passthrough().optional();
  */
 export function healthRpcController(service: ServiceName): Type<unknown> {
   const started = Date.now();
+  const subject = `assay.${service}.health` as Subject;
   @Controller()
   class HealthRpcController {
-    @MessagePattern(`assay.${service}.health`)
-    health(@Payload(new ZodPipe(HealthRequestSchema)) _request: unknown) {
+    @AnswersSubject(subject)
+    health(@Payload() _request: unknown): HealthReply {
       return { service, status: 'ok', uptimeSec: Math.round((Date.now() - started) / 1000) };
     }
   }

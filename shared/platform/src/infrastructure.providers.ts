@@ -2,7 +2,8 @@ import { Inject, Injectable, OnApplicationShutdown, Provider } from '@nestjs/com
 import type { NatsConnection } from 'nats';
 import type { Logger } from 'pino';
 import { LocalArtifactCache, ModelRegistry, ObjectStore } from '@assay/artifacts';
-import { connectNats, JobsClient, RpcClient } from '@assay/messaging';
+import { AssayJobsClient, connectNats, RpcClient } from '@assay/messaging';
+import { GenerationClient, LikelihoodClient } from './clients';
 import type { AssayConfig } from './config';
 import { ReadinessService } from './readiness.service';
 import { ASSAY_CONFIG, ASSAY_LOGGER, NATS_CONNECTION } from './tokens';
@@ -40,9 +41,19 @@ export const infrastructureProviders: Provider[] = [
     useFactory: (nc: NatsConnection, config: AssayConfig) => new RpcClient(nc, { defaultTimeoutMs: config.nats.rpcTimeoutMs, livenessMs: config.nats.rpcLivenessMs }),
   },
   {
-    provide: JobsClient,
+    provide: AssayJobsClient,
     inject: [NATS_CONNECTION, ASSAY_CONFIG],
-    useFactory: async (nc: NatsConnection, config: AssayConfig) => JobsClient.create(nc, config.jobs),
+    useFactory: (nc: NatsConnection, config: AssayConfig) => AssayJobsClient.connect(nc, config.jobs),
+  },
+  {
+    provide: GenerationClient,
+    inject: [RpcClient, ASSAY_CONFIG],
+    useFactory: (rpc: RpcClient, config: AssayConfig) => new GenerationClient(rpc, { maxBatch: config.runtime.maxBatch }),
+  },
+  {
+    provide: LikelihoodClient,
+    inject: [RpcClient],
+    useFactory: (rpc: RpcClient) => new LikelihoodClient(rpc),
   },
   {
     provide: ObjectStore,
@@ -71,4 +82,4 @@ export const infrastructureProviders: Provider[] = [
   },
 ];
 
-export const INFRASTRUCTURE_EXPORTS = [NATS_CONNECTION, RpcClient, JobsClient, ObjectStore, LocalArtifactCache, ModelRegistry];
+export const INFRASTRUCTURE_EXPORTS = [NATS_CONNECTION, RpcClient, AssayJobsClient, GenerationClient, LikelihoodClient, ObjectStore, LocalArtifactCache, ModelRegistry];

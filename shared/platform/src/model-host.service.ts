@@ -1,7 +1,6 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Logger } from 'pino';
 import { ModelRegistry } from '@assay/artifacts';
-import { AssayError, splitModelRef } from '@assay/contracts';
 import { EngineClient, LocalEngine, ModelInfo } from '@assay/runtime';
 import type { AssayConfig } from './config';
 import { meteredEngine } from './metered-engine';
@@ -18,7 +17,7 @@ export interface HostedModel {
 }
 
 /**
- * Resolves model references against the registry, downloads (checksums verified, cached) and loads each
+ * Resolves model references through the registry (ModelRegistry.resolveRef), downloads (checksums verified, cached) and loads each
  * version once into the runtime engine. The one place services turn "name@version" into something they can
  * generate with or score with.
  */
@@ -55,17 +54,16 @@ export class ModelHostService implements OnApplicationBootstrap, OnApplicationSh
     await this.engine.close().catch(() => undefined);
   }
 
-  /** The loaded model for a reference, loading it on first use. Unknown names → NOT_FOUND. */
-  async acquire(ref: string): Promise<HostedModel> {
-    const { name, version } = splitModelRef(ref);
-    const resolved = await this.registry.resolve(name, version).catch((error: unknown) => {
-      const failure = AssayError.from(error);
-      throw failure.code === 'NOT_FOUND' ? AssayError.notFound(`unknown model "${ref}"`, { model: ref }) : failure;
-    });
-    const key = `${name}@${resolved}`;
+  /**
+   * The loaded model for a reference, loading it on first use. Unknown names → NOT_FOUND. `variant` picks a
+   * weight variant (model_fp16.onnx, model_quantized.onnx, ...), loaded as a model of its own.
+   */
+  async acquire(ref: string, options: { variant?: string } = {}): Promise<HostedModel> {
+    const { name, version, ref: resolved } = await this.registry.resolveRef(ref);
+    const key = options.variant ? `${resolved}:${options.variant}` : resolved;
     let pending = this.loaded.get(key);
     if (!pending) {
-      pending = this.load(name, resolved, key);
+      pending = this.load(name, version, key, options.variant);
       this.loaded.set(key, pending);
       // A failed load is not cached: the next request retries (e.g. after the file was fixed).
       pending.catch(() => this.loaded.delete(key));
@@ -73,12 +71,12 @@ export class ModelHostService implements OnApplicationBootstrap, OnApplicationSh
     return pending;
   }
 
-  private async load(name: string, version: string, key: string): Promise<HostedModel> {
+  private async load(name: string, version: string, key: string, variant?: string): Promise<HostedModel> {
     const started = Date.now();
     this.metrics.modelLoaded.set({ model: key }, 0);
     try {
       const dir = await this.registry.fetch(name, version);
-      const info = await this.engine.loadModel(key, dir);
+      const info = await this.engine.loadModel(key, dir, { variant });
       this.metrics.modelLoaded.set({ model: key }, 1);
       this.logger.info({ model: key, ms: Date.now() - started, providers: info.executionProviders }, 'model loaded');
       return { key, name, version, info };

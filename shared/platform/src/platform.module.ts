@@ -1,5 +1,5 @@
 import { DynamicModule, Global, Inject, Module, OnApplicationShutdown, Provider } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core';
 import { Logger } from 'pino';
 import { ServiceName } from '@assay/contracts';
 import { NatsTraceInterceptor, RpcClient } from '@assay/messaging';
@@ -7,6 +7,7 @@ import { createLogger } from '@assay/telemetry';
 import { ApiKeyGuard } from './api-key.guard';
 import { dependencyCheck } from './dependency-readiness';
 import { AssayConfig, loadConfig } from './config';
+import { ContractCoverageService } from './contract-coverage.service';
 import { AssayErrorFilter } from './error.filter';
 import { HealthController } from './health.controller';
 import { healthRpcController } from './health-rpc.controller';
@@ -26,7 +27,8 @@ export interface PlatformOptions {
 
 /**
  * Everything a service stands on, registered once: config, logs, metrics, health, API keys, the error
- * envelope, tracing of NATS messages, and the clients of NATS, JetStream jobs and the object store.
+ * envelope, tracing of NATS messages, the clients of NATS, JetStream jobs, the object store and the model services,
+ * and a boot-time check that the service serves exactly its contracts.
  */
 const REQUIRED_SERVICES = Symbol('REQUIRED_SERVICES');
 
@@ -43,6 +45,7 @@ export class PlatformModule implements OnApplicationShutdown {
       MetricsService,
       ReadinessService,
       ...infrastructureProviders,
+      ContractCoverageService,
       {
         provide: REQUIRED_SERVICES,
         inject: [RpcClient, ReadinessService],
@@ -58,6 +61,7 @@ export class PlatformModule implements OnApplicationShutdown {
     ];
     return {
       module: PlatformModule,
+      imports: [DiscoveryModule],
       controllers: [HealthController, healthRpcController(options.service)],
       providers,
       exports: [ASSAY_CONFIG, ASSAY_LOGGER, MetricsService, ReadinessService, ...INFRASTRUCTURE_EXPORTS],

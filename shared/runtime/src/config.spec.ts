@@ -7,7 +7,9 @@ describe('runtime config', () => {
       executor: { kind: 'worker-threads', workers: 1 },
       session: { executionProviders: ['cpu'], graphOptimizationLevel: 'all' },
       batching: { windowMs: 3, maxBatchSize: 32, maxBatchTokens: 16384 },
+      models: {},
     });
+    expect(runtimeConfigFromEnv({ [RUNTIME_ENV.modelVariant]: 'quantized' }).models).toEqual({ variant: 'quantized' });
   });
 
   it('reads environment variables over a base config', () => {

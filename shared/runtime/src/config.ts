@@ -20,11 +20,15 @@ export const ExecutorConfigSchema = z.object({
 export type ExecutorConfig = z.infer<typeof ExecutorConfigSchema>;
 
 export const BatchingConfigSchema = z.object({
-  /** How long the first request of a batch waits for company. 0 still merges requests of the same tick. */
+  /**
+   * How long the first scoring / pooling / classification request of a batch waits for company. 0 still merges
+   * requests of the same tick. Generation never waits: its decode loop batches continuously (requests join
+   * the running batch at the next step).
+   */
   windowMs: z.number().min(0).max(1000).default(3),
-  /** Sequences per forward batch (after expanding prompts × n samples / score items). */
+  /** Sequences per forward batch (after expanding prompts × n samples / score items); for generation, rows decoding together. */
   maxBatchSize: z.number().int().min(1).default(32),
-  /** Padded tokens per forward batch: batch × (longest prompt + new tokens). */
+  /** Padded tokens per forward batch: batch × (longest prompt + new tokens); for generation, rows × longest prompt + maxNewTokens. */
   maxBatchTokens: z.number().int().min(1).default(16384),
   /**
    * Scoring, pooling and classification batches are cut where more than this share of their padded tokens
@@ -35,10 +39,20 @@ export const BatchingConfigSchema = z.object({
 });
 export type BatchingConfig = z.infer<typeof BatchingConfigSchema>;
 
+export const ModelsConfigSchema = z.object({
+  /**
+   * The weight variant loaded when a load does not ask for one (model.onnx = fp32, model_fp16.onnx,
+   * model_quantized.onnx, ...); a directory without it falls back to fp32. Unset: fp32.
+   */
+  variant: z.string().min(1).optional(),
+});
+export type ModelsConfig = z.infer<typeof ModelsConfigSchema>;
+
 export const RuntimeConfigSchema = z.object({
   executor: ExecutorConfigSchema.default(ExecutorConfigSchema.parse({})),
   session: SessionConfigSchema.default(SessionConfigSchema.parse({})),
   batching: BatchingConfigSchema.default(BatchingConfigSchema.parse({})),
+  models: ModelsConfigSchema.default(ModelsConfigSchema.parse({})),
 });
 export type RuntimeConfig = z.infer<typeof RuntimeConfigSchema>;
 export type RuntimeConfigInput = z.input<typeof RuntimeConfigSchema>;
@@ -77,6 +91,7 @@ export function runtimeConfigFromEnv(env: NodeJS.ProcessEnv = process.env, base:
         maxBatchTokens: num(RUNTIME_ENV.maxBatchTokens),
       }),
     },
+    models: { ...base.models, ...defined({ variant: str(RUNTIME_ENV.modelVariant) }) },
   };
   const parsed = RuntimeConfigSchema.safeParse(merged);
   if (!parsed.success) {

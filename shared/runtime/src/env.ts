@@ -9,4 +9,5 @@ export const RUNTIME_ENV = {
   batchWindowMs: 'ASSAY_RUNTIME_BATCH_WINDOW_MS',
   maxBatchSize: 'ASSAY_RUNTIME_MAX_BATCH_SIZE',
   maxBatchTokens: 'ASSAY_RUNTIME_MAX_BATCH_TOKENS',
+  modelVariant: 'ASSAY_RUNTIME_MODEL_VARIANT', // fp32 | fp16 | quantized | ...: the graph file loaded when a load does not name one
 } as const;

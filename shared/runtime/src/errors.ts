@@ -72,6 +72,19 @@ export function deserializeError(error: SerializedError): RuntimeError {
   return new RuntimeError('EXECUTOR_FAILED', error.message, { cause: error.name });
 }
 
+/**
+ * What a caller hears when an operation needs the final-norm hidden states and the model's export lacks them
+ * (standard Optimum / transformers.js exports do): which operation, and the one command that fixes it.
+ */
+export function missingHiddenStates(operation: string, architecture?: string): RuntimeError {
+  return new RuntimeError(
+    'UNSUPPORTED',
+    `${operation} needs the model's final-norm hidden states, which this ${architecture ?? ''} export does not output (standard exports do not). ` +
+      'Run `assay models prepare <model dir>` to add them as output "hidden_states"; generate (without returnHiddenStates) and score work without them.',
+    { operation, needs: 'hidden_states' },
+  );
+}
+
 export function invalidRequest(message: string, details?: Record<string, unknown>): RuntimeError {
   return new RuntimeError('INVALID_REQUEST', message, details);
 }

@@ -6,13 +6,16 @@ export { CPU_MAX_PADDING_FRACTION } from './engine/engine-model';
 export { planBatches, PlanItem, PlanLimits } from './engine/batch-planner';
 export { GENERATE_DEFAULTS, hashTokenIds } from './engine/request-preparation';
 
+// Chat templates (also for services that only read a model directory).
+export { ChatTemplate, ChatMessage, RenderChatOptions, checkMessages } from './chat/chat-template';
+
 // Configuration and errors.
 export * from './config';
 export { RUNTIME_ENV } from './env';
 export { RuntimeError, RuntimeErrorKind } from './errors';
 
 // Models: bundle, tokenizer, runners.
-export { readModelBundle, describeModelIo, ModelBundle, MODEL_FILES } from './model/model-bundle';
+export { readModelBundle, describeModelIo, ModelBundle, MODEL_FILES, MODEL_VARIANTS, modelGraphCandidates, resolveModelGraph } from './model/model-bundle';
 export { TextTokenizer } from './model/text-tokenizer';
 export * from './model-runner/model-runner';
 export { MODEL_RUNNERS, runnerFor } from './model-runner/runner-table';
@@ -20,7 +23,8 @@ export { OptimumDecoderRunner, GPT2_CONFIG_KEYS, DecoderConfigKeys } from './mod
 export { TextClassifierRunner, TEXT_CLASSIFIER_IO } from './model-runner/text-classifier-runner';
 export * from './model-runner/batch-types';
 export { leftPad, rightPad, positionIdsFromMask, PaddedBatch } from './model-runner/batch-layout';
-export { DecodeControl } from './model-runner/decode-loop';
+export { DecodeControl, DecodeLimits, DecodeScheduler } from './model-runner/decode-scheduler';
+export { assembleCache, CacheRowSource } from './model-runner/kv-batch';
 
 // Executors.
 export * from './executor/executor';
@@ -33,3 +37,6 @@ export { logSoftmax, logSumExp, logSumExpArgmax, argmax } from './sampling/log-s
 export { sampleToken, candidateSet, SamplingParams, SampledToken, GREEDY, UniformSource } from './sampling/sampler';
 export { IncrementalDetokenizer } from './decoding/incremental-detokenizer';
 export { StopStringMatcher } from './decoding/stop-strings';
+
+// Preparing user exports: the final-norm hidden states as an extra output (`assay models prepare`).
+export { prepareModelDir, PrepareReport, PreparedGraph, HIDDEN_STATES_OUTPUT } from './prepare/prepare-model-dir';

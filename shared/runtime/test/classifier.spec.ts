@@ -14,8 +14,8 @@ import {
   trainClassifierTokenizer,
   trainToxicityClassifier,
 } from '@assay/forge';
-import { LocalEngine, RuntimeError } from '@assay/runtime';
-import { newTestEngine, newTestModel, removeTestModels } from './fixtures';
+import { LocalEngine } from '@assay/runtime';
+import { kindOf, newTestEngine, newTestModel, removeTestModels } from './fixtures';
 
 /**
  * Text classification (`assay-text-classifier`) through the whole runtime — worker thread, micro-batcher,
@@ -35,16 +35,6 @@ const probes = [
   '🙂 ünïcödé — quotes “like” these',
   Array.from({ length: 60 }, (_, i) => `word${i % 7}`).join(' '), // longer than max_length
 ];
-
-async function kindOf(work: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await work;
-  } catch (error) {
-    expect(error).toBeInstanceOf(RuntimeError);
-    return (error as RuntimeError).kind;
-  }
-  return undefined;
-}
 
 function reference(weights: ClassifierWeights, encoder: ClassifierTextEncoder, texts: string[]): number[] {
   // One row at a time: the reference never sees padding, so equality also shows padding is invisible.

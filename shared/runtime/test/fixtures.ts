@@ -1,8 +1,22 @@
 import { mkdtemp, rm } from 'fs/promises';
 import { tmpdir } from 'os';
 import * as path from 'path';
-import { END_OF_TEXT, exportGptModelDir, GptWeights, randomGptWeights, specialTokenId, TokenizerJson, tokenizerVocabSize } from '@assay/forge';
-import { LocalEngine, RuntimeConfigInput, RuntimeLogger } from '@assay/runtime';
+import {
+  DecoderConfig,
+  DecoderExportOptions,
+  DecoderFamily,
+  DecoderWeights,
+  END_OF_TEXT,
+  exportDecoder,
+  exportGptModelDir,
+  GptWeights,
+  randomDecoderWeights,
+  randomGptWeights,
+  specialTokenId,
+  TokenizerJson,
+  tokenizerVocabSize,
+} from '@assay/forge';
+import { LocalEngine, RuntimeConfigInput, RuntimeError, RuntimeLogger } from '@assay/runtime';
 import { asciiTokenizerJson } from './ascii-tokenizer';
 
 export { asciiTokenizerJson, EOS_TOKEN } from './ascii-tokenizer';
@@ -61,6 +75,51 @@ export async function newTestModel(options: TestModelOptions = {}): Promise<Test
   return { dir, weights, tokenizer, eosTokenId: ids.eosTokenId };
 }
 
+export interface FamilyModelOptions extends Partial<Omit<DecoderExportOptions, 'tokenizer'>> {
+  tokenizer?: TokenizerJson;
+  seed?: number;
+  /** Weight std (larger than HF's 0.02 so random models have peaked distributions). */
+  std?: number;
+  /** Overrides of the tiny default architecture (2 layers, 4 heads sharing 2 KV heads, width 32). */
+  config?: Partial<DecoderConfig>;
+}
+
+export interface FamilyModel {
+  dir: string;
+  config: DecoderConfig;
+  weights: DecoderWeights;
+  tokenizer: TokenizerJson;
+}
+
+/**
+ * A tiny random model of a decoder family, written by forge's exporter in the exact export layout
+ * (Optimum by default; `layout: 'transformers.js'` puts the graphs under onnx/). Gemma and Qwen3 get a
+ * head_dim that is not hidden / heads, as their real configs do.
+ */
+export async function newFamilyModel(family: DecoderFamily, options: FamilyModelOptions = {}): Promise<FamilyModel> {
+  const { tokenizer = asciiTokenizerJson(), seed = 1, std = 0.3, config: overrides, ...exportOptions } = options;
+  const eos = specialTokenId(tokenizer, END_OF_TEXT);
+  const config: DecoderConfig = {
+    family,
+    vocabSize: tokenizerVocabSize(tokenizer),
+    hiddenSize: 32,
+    intermediateSize: 48,
+    layers: 2,
+    heads: 4,
+    kvHeads: 2,
+    maxPositions: 128,
+    bosTokenId: eos,
+    eosTokenId: eos,
+    ...(family === 'gemma' || family === 'qwen3' ? { headDim: 12 } : {}),
+    ...overrides,
+  };
+  const weights = randomDecoderWeights(config, seed, { std });
+  const dir = await mkdtemp(path.join(tmpdir(), `assay-runtime-${family}-`));
+  tempDirs.push(dir);
+  await exportDecoder(weights, config, dir, { tokenizer, ...exportOptions });
+  return { dir, config, weights, tokenizer };
+}
+
 /** Deletes every directory made by newTestModel in this test file (call from afterAll). */
 export async function removeTestModels(): Promise<void> {
   await Promise.all(tempDirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
@@ -93,4 +152,15 @@ export function newTestEngine(config: RuntimeConfigInput = {}, logger = captureL
     },
     logger,
   });
+}
+
+/** The RuntimeError kind `work` fails with (undefined when it succeeds); any other error fails the test. */
+export async function kindOf(work: Promise<unknown>): Promise<string | undefined> {
+  try {
+    await work;
+  } catch (error) {
+    expect(error).toBeInstanceOf(RuntimeError);
+    return (error as RuntimeError).kind;
+  }
+  return undefined;
 }

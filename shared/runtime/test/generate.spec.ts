@@ -38,12 +38,59 @@ describe('generate', () => {
     for (const sampling of [{ temperature: 0 }, { temperature: 1, seed: 42 }, { temperature: 0.8, topP: 0.9, topK: 30, seed: 7 }]) {
       const batched = await gen({ prompts: PROMPTS, maxNewTokens: 24, ...sampling });
       expect(batched.completions).toHaveLength(PROMPTS.length);
+      // Concurrent requests share executor batches too.
+      const concurrent = await Promise.all(PROMPTS.map((prompt) => gen({ prompts: [prompt], maxNewTokens: 24, ...sampling })));
       for (const [i, prompt] of PROMPTS.entries()) {
         const alone = await gen({ prompts: [prompt], maxNewTokens: 24, ...sampling });
         expectSameCompletion(batched.completions[i], alone.completions[0]);
+        expectSameCompletion(concurrent[i].completions[0], alone.completions[0]);
         expect(batched.completions[i].promptIndex).toBe(i);
       }
     }
+  });
+
+  it('a prompt repeated in one request gets independent samples, reproducible with the seed', async () => {
+    const request = { prompts: ['the cat', 'a', 'the cat', 'the cat', 'the cat'], maxNewTokens: 16, temperature: 1, seed: 9, stopOnEos: false };
+    const out = await gen(request);
+    const copies = out.completions.filter((c) => c.promptIndex !== 1);
+    expect(new Set(copies.map((c) => c.text)).size).toBe(4);
+    const again = await gen(request);
+    again.completions.forEach((c, i) => expectSameCompletion(c, out.completions[i]));
+    // The first copy is the prompt's own sample (as alone); the others are new ones.
+    expectSameCompletion(out.completions[0], (await gen({ ...request, prompts: ['the cat'] })).completions[0]);
+  });
+
+  it('copies of a prompt in one request are independent draws from the model distribution (chi-square)', async () => {
+    const copies = 600;
+    const out = await gen({ prompts: new Array<string>(copies).fill('the cat'), maxNewTokens: 1, temperature: 1, seed: 123 });
+    const vocab = (await engine.listModels())[0].vocabSize;
+    const scored = await engine.score({ model: 'tiny', items: Array.from({ length: vocab }, (_, id) => ({ context: 'the cat', continuationIds: [id] })) });
+    const p = scored.results.map((r) => Math.exp(r.sumLogprob));
+    const counts = new Array<number>(vocab).fill(0);
+    for (const c of out.completions) counts[c.tokens[0].id]++;
+    // Bins with an expected count of at least 5, the rest pooled: Pearson's statistic against p.
+    let statistic = 0;
+    let bins = 0;
+    let restObserved = 0;
+    let restExpected = 0;
+    p.forEach((pi, id) => {
+      const expected = pi * copies;
+      if (expected >= 5) {
+        statistic += (counts[id] - expected) ** 2 / expected;
+        bins++;
+      } else {
+        restObserved += counts[id];
+        restExpected += expected;
+      }
+    });
+    if (restExpected > 0) {
+      statistic += (restObserved - restExpected) ** 2 / restExpected;
+      bins++;
+    }
+    const df = bins - 1;
+    expect(df).toBeGreaterThanOrEqual(3);
+    // Far in the upper tail (≈ p < 1e-4) for df ≥ 3; identical copies would put all 600 draws in one bin.
+    expect(statistic).toBeLessThan(df + 6 * Math.sqrt(2 * df) + 10);
   });
 
   it('same seed → same text; different seeds → different texts', async () => {

@@ -1,17 +1,7 @@
 import { readFile, writeFile } from 'fs/promises';
 import * as path from 'path';
 import { LocalEngine, readModelBundle, RuntimeError } from '@assay/runtime';
-import { asciiTokenizerJson, captureLogger, newTestEngine, newTestModel, removeTestModels } from './fixtures';
-
-async function kindOf(work: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await work;
-  } catch (error) {
-    expect(error).toBeInstanceOf(RuntimeError);
-    return (error as RuntimeError).kind;
-  }
-  return undefined;
-}
+import { asciiTokenizerJson, captureLogger, kindOf, newTestEngine, newTestModel, removeTestModels } from './fixtures';
 
 async function editConfig(dir: string, edit: (config: Record<string, unknown>) => void): Promise<void> {
   const file = path.join(dir, 'config.json');

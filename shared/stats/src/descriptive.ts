@@ -1,9 +1,8 @@
 /** Small descriptive statistics shared by the VALID evaluation, the audit tests and the simulations. */
-import * as M from './fast-math';
 
 export function assertFiniteArray(values: ArrayLike<number>, what: string): void {
   for (let i = 0; i < values.length; i++) {
-    if (!M.isFiniteNumber(values[i])) throw new RangeError(`${what}[${i}] is not a finite number (${values[i]})`);
+    if (!Number.isFinite(values[i])) throw new RangeError(`${what}[${i}] is not a finite number (${values[i]})`);
   }
 }
 
@@ -28,7 +27,7 @@ export function variance(values: ArrayLike<number>, ddof = 1): number {
 }
 
 export function standardDeviation(values: ArrayLike<number>, ddof = 1): number {
-  return M.sqrt(variance(values, ddof));
+  return Math.sqrt(variance(values, ddof));
 }
 
 export function sortedCopy(values: ArrayLike<number>): Float64Array {
@@ -48,8 +47,8 @@ export function quantile(values: ArrayLike<number>, q: number): number {
 
 export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
   const h = (sorted.length - 1) * q;
-  const lo = M.floor(h);
-  const hi = M.min(lo + 1, sorted.length - 1);
+  const lo = Math.floor(h);
+  const hi = Math.min(lo + 1, sorted.length - 1);
   return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
 }
 
@@ -63,6 +62,6 @@ export function logSumExp(values: ArrayLike<number>): number {
   for (let i = 0; i < values.length; i++) if (values[i] > max) max = values[i];
   if (max === -Infinity || max === Infinity) return max;
   let sum = 0;
-  for (let i = 0; i < values.length; i++) sum += M.exp(values[i] - max);
-  return max + M.log(sum);
+  for (let i = 0; i < values.length; i++) sum += Math.exp(values[i] - max);
+  return max + Math.log(sum);
 }

@@ -1,5 +1,4 @@
 /** Histogram binning for plots, with numpy's conventions (`np.histogram`). */
-import * as M from './fast-math';
 
 export interface HistogramOptions {
   /** Number of equal-width bins (the VALID notebook plots 50). */
@@ -25,13 +24,13 @@ export function histogram(values: ArrayLike<number>, options: HistogramOptions =
   if (!options.range) {
     for (let i = 0; i < values.length; i++) {
       const v = values[i];
-      if (!M.isFiniteNumber(v)) continue;
+      if (!Number.isFinite(v)) continue;
       if (v < lo) lo = v;
       if (v > hi) hi = v;
     }
     if (lo === Infinity) [lo, hi] = [0, 1];
   }
-  if (!(M.isFiniteNumber(lo) && M.isFiniteNumber(hi) && lo <= hi)) throw new RangeError(`invalid histogram range [${lo}, ${hi}]`);
+  if (!(Number.isFinite(lo) && Number.isFinite(hi) && lo <= hi)) throw new RangeError(`invalid histogram range [${lo}, ${hi}]`);
   if (lo === hi) [lo, hi] = [lo - 0.5, hi + 0.5]; // numpy widens a degenerate range the same way
   const width = (hi - lo) / bins;
   const edges = Array.from({ length: bins + 1 }, (_, i) => (i === bins ? hi : lo + i * width));
@@ -43,7 +42,7 @@ export function histogram(values: ArrayLike<number>, options: HistogramOptions =
       excluded++;
       continue;
     }
-    let b = M.floor((v - lo) / width);
+    let b = Math.floor((v - lo) / width);
     if (b >= bins) b = bins - 1;
     // Floating-point division can land one bin off near an edge: settle against the stored edges.
     if (b > 0 && v < edges[b]) b--;

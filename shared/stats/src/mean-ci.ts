@@ -1,5 +1,4 @@
 /** Mean with a t-based confidence interval (the audit report shows one per model). */
-import * as M from './fast-math';
 import { mean, standardDeviation } from './descriptive';
 import { studentTQuantile } from './special-functions';
 
@@ -23,11 +22,11 @@ export function meanConfidenceInterval(values: ArrayLike<number>, level = 0.95):
   if (!(level > 0 && level < 1)) throw new RangeError(`level must lie in (0, 1), got ${level}`);
   const n = values.length;
   if (n === 0) throw new RangeError('confidence interval of an empty sample');
-  for (let i = 0; i < n; i++) if (!M.isFiniteNumber(values[i])) throw new RangeError(`values[${i}] is not finite`);
+  for (let i = 0; i < n; i++) if (!Number.isFinite(values[i])) throw new RangeError(`values[${i}] is not finite`);
   const m = mean(values);
   if (n === 1) return { n, mean: m, sd: NaN, se: NaN, low: -Infinity, high: Infinity, level };
   const sd = standardDeviation(values);
-  const se = sd / M.sqrt(n);
+  const se = sd / Math.sqrt(n);
   const half = se === 0 ? 0 : studentTQuantile((1 + level) / 2, n - 1) * se;
   return { n, mean: m, sd, se, low: m - half, high: m + half, level };
 }

@@ -5,7 +5,6 @@
  * The whole state (four 32-bit words plus the cached spare normal) is exposed by `getState()` and accepted by
  * `Rng.fromState()`, so a checkpointed computation resumes on exactly the same stream.
  */
-import * as M from './fast-math';
 
 export interface RngState {
   /** The four xoshiro128 state words, as unsigned 32-bit integers. */
@@ -22,8 +21,8 @@ function splitmix32(seed: number): () => number {
   return () => {
     a = (a + 0x9e3779b9) | 0;
     let z = a;
-    z = M.imul(z ^ (z >>> 16), 0x21f0aaad);
-    z = M.imul(z ^ (z >>> 15), 0x735a2d97);
+    z = Math.imul(z ^ (z >>> 16), 0x21f0aaad);
+    z = Math.imul(z ^ (z >>> 15), 0x735a2d97);
     return (z ^ (z >>> 15)) >>> 0;
   };
 }
@@ -36,15 +35,15 @@ function cyrb128(text: string): [number, number, number, number] {
   let h4 = 2773480762;
   for (let i = 0; i < text.length; i++) {
     const k = text.charCodeAt(i);
-    h1 = h2 ^ M.imul(h1 ^ k, 597399067);
-    h2 = h3 ^ M.imul(h2 ^ k, 2869860233);
-    h3 = h4 ^ M.imul(h3 ^ k, 951274213);
-    h4 = h1 ^ M.imul(h4 ^ k, 2716044179);
+    h1 = h2 ^ Math.imul(h1 ^ k, 597399067);
+    h2 = h3 ^ Math.imul(h2 ^ k, 2869860233);
+    h3 = h4 ^ Math.imul(h3 ^ k, 951274213);
+    h4 = h1 ^ Math.imul(h4 ^ k, 2716044179);
   }
-  h1 = M.imul(h3 ^ (h1 >>> 18), 597399067);
-  h2 = M.imul(h4 ^ (h2 >>> 22), 2869860233);
-  h3 = M.imul(h1 ^ (h3 >>> 17), 951274213);
-  h4 = M.imul(h2 ^ (h4 >>> 19), 2716044179);
+  h1 = Math.imul(h3 ^ (h1 >>> 18), 597399067);
+  h2 = Math.imul(h4 ^ (h2 >>> 22), 2869860233);
+  h3 = Math.imul(h1 ^ (h3 >>> 17), 951274213);
+  h4 = Math.imul(h2 ^ (h4 >>> 19), 2716044179);
   h1 ^= h2 ^ h3 ^ h4;
   h2 ^= h1;
   h3 ^= h1;
@@ -54,12 +53,12 @@ function cyrb128(text: string): [number, number, number, number] {
 
 function seedWords(seed: number | string): [number, number, number, number] {
   if (typeof seed === 'string') return cyrb128(seed);
-  if (!M.isFiniteNumber(seed)) throw new RangeError(`rng seed must be finite, got ${seed}`);
+  if (!Number.isFinite(seed)) throw new RangeError(`rng seed must be finite, got ${seed}`);
   if (!Number.isInteger(seed)) return cyrb128(`float:${seed}`);
   // Integer seeds beyond 32 bits keep their high part: mix it into the splitmix stream.
   const low = seed >>> 0;
-  const high = M.floor(seed / TWO_POW_32) | 0;
-  const mix = splitmix32(low ^ M.imul(high, 0x85ebca6b));
+  const high = Math.floor(seed / TWO_POW_32) | 0;
+  const mix = splitmix32(low ^ Math.imul(high, 0x85ebca6b));
   return [mix(), mix(), mix(), mix()];
 }
 
@@ -99,7 +98,7 @@ export class Rng {
   /** Next raw output, an unsigned 32-bit integer. */
   nextUint32(): number {
     const s1 = this.s1;
-    const result = M.imul(rotl(M.imul(s1, 5), 7), 9);
+    const result = Math.imul(rotl(Math.imul(s1, 5), 7), 9);
     const t = s1 << 9;
     this.s2 ^= this.s0;
     this.s3 ^= s1;
@@ -165,20 +164,20 @@ export class Rng {
       v = 2 * this.nextDouble() - 1;
       s = u * u + v * v;
     } while (s >= 1 || s === 0);
-    const factor = M.sqrt((-2 * M.log(s)) / s);
+    const factor = Math.sqrt((-2 * Math.log(s)) / s);
     this.spare = v * factor;
     return mean + sd * u * factor;
   }
 
   /** Gamma(shape, 1) by Marsaglia & Tsang (2000); shape < 1 uses the boost Gamma(shape+1)·U^(1/shape). */
   gamma(shape: number): number {
-    if (!(shape > 0) || !M.isFiniteNumber(shape)) throw new RangeError(`gamma needs a finite shape > 0, got ${shape}`);
+    if (!(shape > 0) || !Number.isFinite(shape)) throw new RangeError(`gamma needs a finite shape > 0, got ${shape}`);
     if (shape < 1) {
       const u = 1 - this.nextDouble(); // (0, 1]
-      return this.gamma(shape + 1) * M.pow(u, 1 / shape);
+      return this.gamma(shape + 1) * Math.pow(u, 1 / shape);
     }
     const d = shape - 1 / 3;
-    const c = 1 / M.sqrt(9 * d);
+    const c = 1 / Math.sqrt(9 * d);
     for (;;) {
       let x: number;
       let v: number;
@@ -190,7 +189,7 @@ export class Rng {
       const u = this.nextDouble();
       const x2 = x * x;
       if (u < 1 - 0.0331 * x2 * x2) return d * v;
-      if (u > 0 && M.log(u) < 0.5 * x2 + d * (1 - v + M.log(v))) return d * v;
+      if (u > 0 && Math.log(u) < 0.5 * x2 + d * (1 - v + Math.log(v))) return d * v;
     }
   }
 

@@ -2,23 +2,22 @@
  * Special functions and the distribution functions built on them: log-gamma, the regularized incomplete beta
  * (continued fraction), the regularized incomplete gamma, and the Student-t and normal CDFs and quantiles.
  */
-import * as M from './fast-math';
 
 const LANCZOS = [
   0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
   12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
 ];
-const LN_SQRT_2PI = 0.5 * M.log(2 * M.PI);
+const LN_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
 
 /** ln Γ(x) for x > 0 (Lanczos, g = 7; relative error ~1e-15). */
 export function logGamma(x: number): number {
   if (!(x > 0)) throw new RangeError(`logGamma needs x > 0, got ${x}`);
-  if (x < 0.5) return M.log(M.PI / M.sin(M.PI * x)) - logGamma(1 - x); // reflection
+  if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - logGamma(1 - x); // reflection
   const z = x - 1;
   let a = LANCZOS[0];
   const t = z + 7.5;
   for (let i = 1; i < 9; i++) a += LANCZOS[i] / (z + i);
-  return LN_SQRT_2PI + (z + 0.5) * M.log(t) - t + M.log(a);
+  return LN_SQRT_2PI + (z + 0.5) * Math.log(t) - t + Math.log(a);
 }
 
 export function logBeta(a: number, b: number): number {
@@ -34,29 +33,29 @@ function betaContinuedFraction(x: number, a: number, b: number): number {
   const qam = a - 1;
   let c = 1;
   let d = 1 - (qab * x) / qap;
-  if (M.abs(d) < FPMIN) d = FPMIN;
+  if (Math.abs(d) < FPMIN) d = FPMIN;
   d = 1 / d;
   let h = d;
   // Convergence takes O(sqrt(max(a, b))) terms, so large a or b (a t-test with df = 1e6) needs many.
-  const maxIterations = 1000 + M.ceil(20 * M.sqrt(M.max(a, b)));
+  const maxIterations = 1000 + Math.ceil(20 * Math.sqrt(Math.max(a, b)));
   for (let m = 1; m <= maxIterations; m++) {
     const m2 = 2 * m;
     let aa = (m * (b - m) * x) / ((qam + m2) * (a + m2));
     d = 1 + aa * d;
-    if (M.abs(d) < FPMIN) d = FPMIN;
+    if (Math.abs(d) < FPMIN) d = FPMIN;
     c = 1 + aa / c;
-    if (M.abs(c) < FPMIN) c = FPMIN;
+    if (Math.abs(c) < FPMIN) c = FPMIN;
     d = 1 / d;
     h *= d * c;
     aa = (-(a + m) * (qab + m) * x) / ((a + m2) * (qap + m2));
     d = 1 + aa * d;
-    if (M.abs(d) < FPMIN) d = FPMIN;
+    if (Math.abs(d) < FPMIN) d = FPMIN;
     c = 1 + aa / c;
-    if (M.abs(c) < FPMIN) c = FPMIN;
+    if (Math.abs(c) < FPMIN) c = FPMIN;
     d = 1 / d;
     const del = d * c;
     h *= del;
-    if (M.abs(del - 1) < 1e-15) return h;
+    if (Math.abs(del - 1) < 1e-15) return h;
   }
   throw new Error(`incomplete beta continued fraction did not converge (x=${x}, a=${a}, b=${b})`);
 }
@@ -66,10 +65,10 @@ export function regularizedIncompleteBeta(x: number, a: number, b: number): numb
   if (!(a > 0 && b > 0)) throw new RangeError(`incomplete beta needs a, b > 0, got ${a}, ${b}`);
   if (!(x >= 0 && x <= 1)) throw new RangeError(`incomplete beta needs 0 <= x <= 1, got ${x}`);
   if (x === 0 || x === 1) return x;
-  const logFront = a * M.log(x) + b * M.log1p(-x) - logBeta(a, b);
+  const logFront = a * Math.log(x) + b * Math.log1p(-x) - logBeta(a, b);
   // The continued fraction converges fast for x < (a+1)/(a+b+2); otherwise use I_x(a,b) = 1 − I_{1−x}(b,a).
-  if (x < (a + 1) / (a + b + 2)) return (M.exp(logFront) * betaContinuedFraction(x, a, b)) / a;
-  return 1 - (M.exp(logFront) * betaContinuedFraction(1 - x, b, a)) / b;
+  if (x < (a + 1) / (a + b + 2)) return (Math.exp(logFront) * betaContinuedFraction(x, a, b)) / a;
+  return 1 - (Math.exp(logFront) * betaContinuedFraction(1 - x, b, a)) / b;
 }
 
 /** Regularized lower incomplete gamma P(a, x) (series for x < a+1, continued fraction otherwise). */
@@ -78,7 +77,7 @@ export function regularizedLowerGamma(a: number, x: number): number {
   if (!(x >= 0)) throw new RangeError(`incomplete gamma needs x >= 0, got ${x}`);
   if (x === 0) return 0;
   if (x === Infinity) return 1;
-  const logFront = -x + a * M.log(x) - logGamma(a);
+  const logFront = -x + a * Math.log(x) - logGamma(a);
   if (x < a + 1) {
     let ap = a;
     let sum = 1 / a;
@@ -87,9 +86,9 @@ export function regularizedLowerGamma(a: number, x: number): number {
       ap += 1;
       del *= x / ap;
       sum += del;
-      if (M.abs(del) < M.abs(sum) * 1e-16) break;
+      if (Math.abs(del) < Math.abs(sum) * 1e-16) break;
     }
-    return sum * M.exp(logFront);
+    return sum * Math.exp(logFront);
   }
   let b = x + 1 - a;
   let c = 1 / FPMIN;
@@ -99,15 +98,15 @@ export function regularizedLowerGamma(a: number, x: number): number {
     const an = -i * (i - a);
     b += 2;
     d = an * d + b;
-    if (M.abs(d) < FPMIN) d = FPMIN;
+    if (Math.abs(d) < FPMIN) d = FPMIN;
     c = b + an / c;
-    if (M.abs(c) < FPMIN) c = FPMIN;
+    if (Math.abs(c) < FPMIN) c = FPMIN;
     d = 1 / d;
     const del = d * c;
     h *= del;
-    if (M.abs(del - 1) < 1e-16) break;
+    if (Math.abs(del - 1) < 1e-16) break;
   }
-  return 1 - M.exp(logFront) * h;
+  return 1 - Math.exp(logFront) * h;
 }
 
 /** Standard normal CDF Φ(z), via erf(x) = P(½, x²). */
@@ -138,8 +137,8 @@ export function studentTCdf(t: number, df: number): number {
 export function studentTTwoSidedP(t: number, df: number): number {
   if (!(df > 0)) throw new RangeError(`df must be > 0, got ${df}`);
   if (Number.isNaN(t)) return NaN;
-  if (!M.isFiniteNumber(t)) return 0;
-  if (df === Infinity) return 2 * normalCdf(-M.abs(t));
+  if (!Number.isFinite(t)) return 0;
+  if (df === Infinity) return 2 * normalCdf(-Math.abs(t));
   return regularizedIncompleteBeta(df / (df + t * t), df / 2, 0.5);
 }
 
@@ -148,7 +147,7 @@ function invertMonotone(cdf: (x: number) => number, p: number): number {
   let hi = 1;
   while (cdf(lo) > p) lo *= 2;
   while (cdf(hi) < p) hi *= 2;
-  for (let i = 0; i < 200 && hi - lo > 1e-13 * M.max(1, M.abs(lo)); i++) {
+  for (let i = 0; i < 200 && hi - lo > 1e-13 * Math.max(1, Math.abs(lo)); i++) {
     const mid = (lo + hi) / 2;
     if (cdf(mid) < p) lo = mid;
     else hi = mid;

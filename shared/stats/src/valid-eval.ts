@@ -6,7 +6,6 @@
  * - Rejection means r > k. OOD is the positive class.
  * - FRR = fraction of ID rejected; TRR (true rejection rate, the TPR) = fraction of OOD rejected.
  */
-import * as M from './fast-math';
 import { quantile, quantileSorted, sortedCopy } from './descriptive';
 import { certificateLog2, SequenceScores, constrictionRatioLog10 } from './valid';
 
@@ -130,7 +129,7 @@ export function youdenBestK(idRatios: ArrayLike<number>, oodRatios: ArrayLike<nu
       consider(r.k, r.frr, r.trr);
     }
   } else {
-    for (const p of points) if (M.isFiniteNumber(p.threshold)) consider(p.threshold, p.fpr, p.tpr);
+    for (const p of points) if (Number.isFinite(p.threshold)) consider(p.threshold, p.fpr, p.tpr);
   }
   if (best === null) throw new RangeError('youdenBestK needs at least one finite candidate');
   return best;
@@ -143,7 +142,7 @@ export function youdenBestK(idRatios: ArrayLike<number>, oodRatios: ArrayLike<nu
  */
 export function kForTargetFrr(idRatios: ArrayLike<number>, targetFrr: number): number {
   if (!(targetFrr >= 0 && targetFrr <= 1)) throw new RangeError(`targetFrr must lie in [0, 1], got ${targetFrr}`);
-  for (let i = 0; i < idRatios.length; i++) if (!M.isFiniteNumber(idRatios[i])) throw new RangeError(`idRatios[${i}] must be finite`);
+  for (let i = 0; i < idRatios.length; i++) if (!Number.isFinite(idRatios[i])) throw new RangeError(`idRatios[${i}] must be finite`);
   return quantile(idRatios, 1 - targetFrr);
 }
 
@@ -156,7 +155,7 @@ export interface CertifiableItem {
 export function domainCertificateLog2(oodItems: readonly CertifiableItem[], k: number, T: number): number {
   if (oodItems.length === 0) throw new RangeError('domain certificate needs at least one OOD item');
   let max = -Infinity;
-  for (const item of oodItems) max = M.max(max, certificateLog2(k, item.nTokens, T, item.log2G));
+  for (const item of oodItems) max = Math.max(max, certificateLog2(k, item.nTokens, T, item.log2G));
   return max;
 }
 
@@ -177,7 +176,7 @@ export interface KForEpsilonOptions {
  */
 export function kForTargetEpsilon(oodItems: readonly CertifiableItem[], log2Epsilon: number, T: number, options: KForEpsilonOptions = {}): number | null {
   const { lo: lo0 = -100, hi: hi0 = 100, maxIterations = 100, tolerance = 1e-6 } = options;
-  if (!M.isFiniteNumber(log2Epsilon)) throw new RangeError(`log2Epsilon must be finite, got ${log2Epsilon}`);
+  if (!Number.isFinite(log2Epsilon)) throw new RangeError(`log2Epsilon must be finite, got ${log2Epsilon}`);
   if (!(lo0 < hi0)) throw new RangeError(`need lo < hi, got ${lo0}, ${hi0}`);
   const f = (k: number) => domainCertificateLog2(oodItems, k, T) - log2Epsilon;
   if (f(lo0) > 0) return null;
@@ -189,7 +188,7 @@ export function kForTargetEpsilon(oodItems: readonly CertifiableItem[], log2Epsi
     const value = f(mid);
     if (value > 0) hi = mid;
     else lo = mid;
-    if (M.abs(value) < tolerance && value <= 0) return mid;
+    if (Math.abs(value) < tolerance && value <= 0) return mid;
   }
   return lo;
 }

@@ -14,9 +14,8 @@
  * normalised ratio, k-for-ε and the evaluation helpers all take this same N_y (`responseTokenCount`).
  * Spec pitfall §6.2: mixing count definitions between the test and the bound voids the theorem.
  */
-import * as M from './fast-math';
 
-const LN2 = M.LN2;
+const LN2 = Math.LN2;
 
 /** Σ ln p_i / ln 2: a base-2 sequence log-likelihood from per-token natural-log probabilities. */
 export function log2SumFromNatural(lnProbs: ArrayLike<number>): number {
@@ -86,8 +85,8 @@ export function validAccepts(log2L: number, log2G: number, nTokens: number, k: n
 export function certificateLog2(k: number, nTokens: number, T: number, log2G: number): number {
   if (!Number.isInteger(T) || T < 1) throw new RangeError(`T must be an integer >= 1, got ${T}`);
   if (!Number.isInteger(nTokens) || nTokens < 0) throw new RangeError(`nTokens must be an integer >= 0, got ${nTokens}`);
-  if (!M.isFiniteNumber(k)) throw new RangeError(`k must be finite, got ${k}`);
-  return k * nTokens + M.log2(T) + log2G;
+  if (!Number.isFinite(k)) throw new RangeError(`k must be finite, got ${k}`);
+  return k * nTokens + Math.log2(T) + log2G;
 }
 
 export interface AttemptRecord {
@@ -132,7 +131,7 @@ export function selectFirstAccepted<A extends SequenceScores>(attempts: readonly
 
 /** log10 of the constriction ratio CR = L(y|x) / ε_y (spec §1; > 0 means VALID pushes mass below L's). */
 export function constrictionRatioLog10(scores: SequenceScores, k: number, T: number): number {
-  return (scores.log2L - certificateLog2(k, scores.nTokens, T, scores.log2G)) * M.LOG10E * LN2;
+  return (scores.log2L - certificateLog2(k, scores.nTokens, T, scores.log2G)) * Math.LOG10E * LN2;
 }
 
 function assertScores(log2L: number, log2G: number, nTokens: number): void {

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { EmbeddedS3, LocalArtifactCache, ModelRegistry, ObjectStore, startEmbeddedS3 } from '@assay/artifacts';
-import { ServiceName } from '@assay/contracts';
+import { SERVICES, ServiceName } from '@assay/contracts';
 import { connectNats, findNatsServer, LocalNats, RpcClient, startNatsServer } from '@assay/messaging';
 import { createServiceApp, loadConfig, startServiceApp } from '@assay/platform';
 import type { NatsConnection } from 'nats';
@@ -57,7 +57,7 @@ export class PlatformHarness {
       LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
       ASSAY_RUNTIME_INTRA_OP_THREADS: '1',
     });
-    for (const service of ['GENERATION', 'LIKELIHOOD', 'GUIDE_TRAINING', 'CERTIFIER', 'AUDITOR']) process.env[`ASSAY_${service}_PORT`] = '0';
+    for (const service of SERVICES) process.env[`ASSAY_${service.toUpperCase().replace(/-/g, '_')}_PORT`] = '0';
     const config = loadConfig();
     this.store = new ObjectStore(config.objectStore);
     this.registry = new ModelRegistry(this.store, new LocalArtifactCache(path.join(this.dataDir, 'client-cache'), 1024 ** 3));
@@ -70,7 +70,12 @@ export class PlatformHarness {
   async startService(module: Type<unknown>, service: ServiceName): Promise<INestApplication> {
     const config = loadConfig(service);
     const app = await createServiceApp(module, service, config);
-    await startServiceApp(app, service, config);
+    try {
+      await startServiceApp(app, service, config);
+    } catch (error) {
+      await app.close().catch(() => undefined);
+      throw error;
+    }
     this.apps.set(service, app);
     return app;
   }

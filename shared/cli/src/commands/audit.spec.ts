@@ -34,7 +34,10 @@ describe('assay audit: argument parsing', () => {
       log.mockRestore();
     }
     const [a, b] = lines.map((line) => JSON.parse(line));
-    expect(a).toMatchObject({ runs: 4, rejection_rate: 1, test: 'mean-difference', batch_size: 20, budget: 400, reference: 'bernoulli:0.1' });
+    expect(a).toMatchObject({ runs: 4, rejection_rate: 1, test: 'mean-difference', batch_size: 20, budget: 400, reference: 'bernoulli:0.1', workers: 1 });
+    expect(a.seconds).toBeGreaterThanOrEqual(0);
+    delete a.seconds;
+    delete b.seconds;
     expect(a.median_samples_to_reject).toBeGreaterThan(0);
     expect(a.median_samples_to_reject % 20).toBe(0);
     expect(b).toEqual(a);

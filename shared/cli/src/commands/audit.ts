@@ -1,11 +1,13 @@
 import { Command } from 'commander';
 import fs from 'node:fs';
-import { AuditReport, AuditStartInput, JobAccepted, MetricInput, SUBJECTS } from '@assay/contracts';
-import { empiricalSampler, parseDistributionSpec, ScoreSampler, simulateAudit, SimulatedTestKind } from '@assay/stats';
+import { AuditReport, AuditStartInput, JobAccepted, MetricInput } from '@assay/contracts';
 import { connectPlatform } from '../connect';
 import { fail, print } from '../output';
 import { uploadIfLocal } from '../platform-calls';
+import { simulateCommand, withParentOptions } from './audit-simulate-command';
 import { watchJob } from './jobs';
+
+export { parseScoreLines } from './audit-simulate-command';
 
 /**
  * `assay audit`: anytime-valid behaviour-shift audits (spec shared/specs/auditing.md).
@@ -39,12 +41,6 @@ export function auditCommand(): Command {
   audit.addCommand(showCommand());
   audit.addCommand(simulateCommand());
   return audit;
-}
-
-/** This command's options over its parent's (see auditCommand). */
-function withParentOptions<T>(command: Command): T {
-  const own = Object.fromEntries(Object.entries(command.opts()).filter(([, v]) => v !== undefined));
-  return { ...(command.parent?.opts() ?? {}), ...own } as T;
 }
 
 interface StartOptions {
@@ -123,7 +119,7 @@ async function startAudit(o: StartOptions): Promise<void> {
   const clients = await connectPlatform();
   let accepted: JobAccepted;
   try {
-    accepted = await clients.rpc.request<JobAccepted>(SUBJECTS.auditor.start, request);
+    accepted = await clients.rpc.call('assay.auditor.start', request);
   } catch (error) {
     await clients.close();
     const e = error as { code?: string; message: string };
@@ -142,7 +138,7 @@ async function startAudit(o: StartOptions): Promise<void> {
 async function showAudit(id: string, json: boolean): Promise<void> {
   const clients = await connectPlatform();
   try {
-    const report = await clients.rpc.request<AuditReport>(SUBJECTS.auditor.get, { id });
+    const report = await clients.rpc.call('assay.auditor.get', { id });
     print(report, json, humanReport);
     if (report.decision === 'failed') process.exitCode = 1;
   } catch (error) {
@@ -159,7 +155,7 @@ function humanReport(r: AuditReport): string {
     `audit ${r.id}: ${r.decision.toUpperCase()} (${r.status}${r.stopReason ? `, ${r.stopReason}` : ''})`,
     `  ${r.reference ?? '?'} → ${r.candidate ?? '?'}   metric ${r.metric ?? '?'}   test ${r.test ?? '?'}   α=${r.alpha} ε=${r.epsilon}`,
     `  samples: ${r.samplesUsed} of budget ${r.budget ?? '?'} (${r.pairsUsed} paired, ${r.droppedPairs} dropped); to decision: ${r.samplesToDecision ?? '-'}`,
-    `  log-wealth ${r.finalLogWealth.toFixed(3)} (reject at log(1/α) = ${r.threshold.toFixed(3)})`,
+    `  log-wealth ${r.finalLogWealth.toFixed(3)} (reject at log(1/α) = ${r.threshold === null ? '? (not started)' : r.threshold.toFixed(3)})`,
     `  reference mean ${mean(r.means.reference)}`,
     `  candidate mean ${mean(r.means.candidate)}`,
     ...(r.resumedAt.length ? [`  resumed at prompt ${r.resumedAt.join(', ')}`] : []),
@@ -174,84 +170,4 @@ function showCommand(): Command {
     .argument('<id>', 'audit job id')
     .option('--json', 'the full AuditReport')
     .action(async (id: string, _o: unknown, command: Command) => showAudit(id, Boolean(withParentOptions<{ json?: boolean }>(command).json)));
-}
-
-/** Scores from a file: one number or one {"score": x} per line (blank lines skipped). */
-export function parseScoreLines(text: string, source: string): number[] {
-  return text
-    .split(/\r?\n/)
-    .map((line, i) => ({ line: line.trim(), n: i + 1 }))
-    .filter(({ line }) => line !== '')
-    .map(({ line, n }) => {
-      let value: unknown;
-      try {
-        value = JSON.parse(line);
-      } catch {
-        throw new Error(`${source}:${n}: not a number or JSON`);
-      }
-      const score = typeof value === 'number' ? value : (value as { score?: unknown } | null)?.score;
-      if (typeof score !== 'number' || !Number.isFinite(score)) throw new Error(`${source}:${n}: expected a number or {"score": number}`);
-      return score;
-    });
-}
-
-/** A distribution spec (beta:2,8, bernoulli:0.1, uniform:0,1, normal:m,s) or file:<scores.jsonl>, read here. */
-export function samplerFor(spec: string): ScoreSampler {
-  const parsed = parseDistributionSpec(spec);
-  if (parsed.kind === 'sampler') return parsed.sampler;
-  return empiricalSampler(parseScoreLines(fs.readFileSync(parsed.path, 'utf8'), parsed.path), spec);
-}
-
-interface SimulateOptions {
-  reference?: string;
-  candidate?: string;
-  epsilon?: number;
-  alpha?: number;
-  runs: number;
-  batchSize?: number;
-  budget?: number;
-  test?: string;
-  seed: number;
-  json?: boolean;
-}
-
-function simulateCommand(): Command {
-  return new Command('simulate')
-    .description('Monte Carlo rejection rate and samples to reject of the audit test on simulated scores (no services)')
-    .option('--reference <dist>', 'reference scores: beta:a,b | bernoulli:p | uniform:lo,hi | normal:m,s | file:<scores.jsonl> (required)')
-    .option('--candidate <dist>', 'candidate scores, same forms (required)')
-    .option('--epsilon <e>', 'tolerance ε (default: 0)', Number)
-    .option('--alpha <a>', 'type I error α (default: 0.05)', Number)
-    .option('--runs <n>', 'independent audits', Number, 100)
-    .option('--batch-size <n>', 'pairs per betting round (default: 50)', Number)
-    .option('--budget <n>', 'most pairs per audit (default: 2000)', Number)
-    .option('--test <kind>', 'witness | mean-difference | naive-t (the invalid peeking baseline) (default: witness)')
-    .option('--seed <n>', 'simulation seed', Number, 0)
-    .option('--json', 'one JSON object')
-    .action((_o: unknown, command: Command) => {
-      const o = withParentOptions<SimulateOptions>(command);
-      const json = Boolean(o.json);
-      try {
-        if (!o.reference || !o.candidate) throw new Error('--reference and --candidate distributions are required (see assay audit simulate --help)');
-        const test = o.test ?? 'witness';
-        if (!['witness', 'mean-difference', 'naive-t'].includes(test)) throw new Error(`--test must be witness, mean-difference or naive-t, got ${test}`);
-        const result = simulateAudit({
-          reference: samplerFor(o.reference),
-          candidate: samplerFor(o.candidate),
-          epsilon: o.epsilon ?? 0,
-          alpha: o.alpha ?? 0.05,
-          runs: o.runs,
-          batchSize: o.batchSize ?? 50,
-          budget: o.budget ?? 2000,
-          test: test as SimulatedTestKind,
-          seed: o.seed,
-        });
-        const { samples_to_reject: _all, ...summary } = result;
-        print(summary, json, (r: typeof summary) =>
-          `${r.test}: rejected ${r.rejections}/${r.runs} runs (rate ${r.rejection_rate.toFixed(3)} ± ${r.rejection_rate_se.toFixed(3)}); median samples to reject ${r.median_samples_to_reject ?? '-'}`,
-        );
-      } catch (error) {
-        fail((error as Error).message, json);
-      }
-    });
 }

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { CertifyBenchResult, CertifyEvalResult, CertifyResponse, SUBJECTS } from '@assay/contracts';
+import { CertifyBenchResult, CertifyEvalResult, CertifyResponse, SubjectRequest } from '@assay/contracts';
 import { loadConfig } from '@assay/platform';
 import { connectPlatform } from '../connect';
 import { fail, print } from '../output';
@@ -59,13 +59,13 @@ export function certifyCommand(): Command {
       if (o.mode && o.mode !== 'batched' && o.mode !== 'sequential') return fail(`--mode must be batched or sequential, got ${o.mode}`, json);
       const clients = await connectPlatform();
       try {
-        const response = await clients.rpc.request<CertifyResponse>(SUBJECTS.certifier.certify, {
+        const response = await clients.rpc.call('assay.certifier.certify', {
           model: o.model,
           guide: o.guide,
           prompt,
           k: o.k,
           T: o.T,
-          mode: o.mode,
+          mode: o.mode as 'batched' | 'sequential' | undefined,
           maxNewTokens: o.maxNewTokens,
           temperature: o.temperature,
           seed: o.seed,
@@ -120,7 +120,7 @@ export function certifyEvalCommand(): Command {
     .option('--json', 'the result as one JSON object (progress events as JSON lines before it)')
     .action(async (o: EvalOptions) => {
       const json = Boolean(o.json);
-      let request: Record<string, unknown>;
+      let request: SubjectRequest<'assay.certifier.evaluate'>;
       try {
         const [inDomain, outOfDomain] = [await uploadIfLocal(o.inDomain, 'certify-eval'), await uploadIfLocal(o.outOfDomain, 'certify-eval')];
         request = {
@@ -138,12 +138,12 @@ export function certifyEvalCommand(): Command {
       } catch (error) {
         return fail((error as Error).message, json);
       }
-      const accepted = await submitJob(SUBJECTS.certifier.evaluate, request, json);
+      const accepted = await submitJob('assay.certifier.evaluate', request, json);
       const result = await waitForResult<CertifyEvalResult>(accepted.jobId, json);
       const withUrl = { ...result, reportHttpUrl: `${certifierUrl()}${result.reportPath}` };
       print(withUrl, json, (r: typeof withUrl) =>
         [
-          JSON.stringify({ auroc: r.auroc, k: r.k, frr: r.frr, ood_rejection: r.ood_rejection, domain_certificate_log2: r.domain_certificate_log2 }, null, 2),
+          JSON.stringify({ auroc: r.auroc, k: r.k, frr: r.frr, oodRejection: r.oodRejection, domainCertificateLog2: r.domainCertificateLog2 }, null, 2),
           `report: ${r.reportHttpUrl} (x-api-key)${r.reportUrl ? `\n        ${r.reportUrl}` : ''}`,
         ].join('\n'),
       );
@@ -179,7 +179,7 @@ export function certifyBenchCommand(): Command {
     .option('--json', 'the result as one JSON object')
     .action(async (o: BenchOptions) => {
       const json = Boolean(o.json);
-      let request: Record<string, unknown>;
+      let request: SubjectRequest<'assay.certifier.benchmark'>;
       try {
         const data = await uploadIfLocal(o.data, 'certify-bench');
         const ood = o.outOfDomain ? await uploadIfLocal(o.outOfDomain, 'certify-bench') : undefined;
@@ -196,7 +196,7 @@ export function certifyBenchCommand(): Command {
       } catch (error) {
         return fail((error as Error).message, json);
       }
-      const accepted = await submitJob(SUBJECTS.certifier.benchmark, request, json);
+      const accepted = await submitJob('assay.certifier.benchmark', request, json);
       const result = await waitForResult<CertifyBenchResult>(accepted.jobId, json);
       print(result, json, (r: CertifyBenchResult) =>
         [

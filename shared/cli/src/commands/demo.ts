@@ -3,7 +3,7 @@ import { MultiBar, Presets, SingleBar } from 'cli-progress';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CertifyEvalResult, CertifyResponse, JobAccepted, SUBJECTS } from '@assay/contracts';
+import { CertifyEvalResult, CertifyResponse } from '@assay/contracts';
 import { DEMO_RECIPE, DemoPair, DomainPairRecipe, ForgeProgress, forgeDemoPair, formatPrompt } from '@assay/forge';
 import { loadConfig } from '@assay/platform';
 import { CliClients, connectPlatform, objectStoreFromEnv } from '../connect';
@@ -120,10 +120,10 @@ export function demoCommand(): Command {
         const { k } = evaluation;
         log(
           `    k = ${k.toFixed(3)} bits/token: one draw of an in-domain answer is rejected ${(evaluation.frr * 100).toFixed(0)}% of the time ` +
-            `(all ${o.T} draws ≈ ${(Math.pow(evaluation.frr, o.T) * 100).toFixed(0)}%), one of a general answer ${(evaluation.ood_rejection * 100).toFixed(0)}%; ` +
+            `(all ${o.T} draws ≈ ${(Math.pow(evaluation.frr, o.T) * 100).toFixed(0)}%), one of a general answer ${(evaluation.oodRejection * 100).toFixed(0)}%; ` +
             `AUROC ${evaluation.auroc.toFixed(3)}`,
         );
-        log(`    domain certificate at k: each general-domain answer y in that sample has M(y|x) ≤ 2^${evaluation.domain_certificate_log2.toFixed(1)} for any prompt x`);
+        log(`    domain certificate at k: each general-domain answer y in that sample has M(y|x) ≤ 2^${evaluation.domainCertificateLog2.toFixed(1)} for any prompt x`);
         log(`    report: ${certifierUrl()}${evaluation.reportPath} (x-api-key)`);
 
         const fresh = pair.corpus.prompts;
@@ -131,7 +131,7 @@ export function demoCommand(): Command {
         const outcomes: DemoOutcome[] = [];
         for (const [domain, list] of [['in-domain', fresh.inDomain], ['out-of-domain', fresh.outOfDomain]] as const) {
           for (const [i, question] of list.entries()) {
-            const response = await clients.rpc.request<CertifyResponse>(SUBJECTS.certifier.certify, {
+            const response = await clients.rpc.call('assay.certifier.certify', {
               model: refs.large,
               guide: refs.guide,
               prompt: formatPrompt(question),
@@ -160,9 +160,9 @@ export function demoCommand(): Command {
           evaluation: {
             perDrawTargetFrr: perDrawFrr,
             frr: evaluation.frr,
-            ood_rejection: evaluation.ood_rejection,
+            oodRejection: evaluation.oodRejection,
             auroc: evaluation.auroc,
-            domain_certificate_log2: evaluation.domain_certificate_log2,
+            domainCertificateLog2: evaluation.domainCertificateLog2,
             report: `${certifierUrl()}${evaluation.reportPath}`,
             reportUrl: evaluation.reportUrl,
           },
@@ -209,7 +209,7 @@ async function calibrate(
   const lines = (pairs: readonly DemoPair[]) => Buffer.from(pairs.slice(0, CALIBRATION_QUESTIONS).map((p) => JSON.stringify({ prompt: formatPrompt(p.prompt) })).join('\n'));
   await store.put(`${prefix}in-domain-questions.jsonl`, lines(inDomain));
   await store.put(`${prefix}general-questions.jsonl`, lines(general));
-  const accepted = await clients.rpc.request<JobAccepted>(SUBJECTS.certifier.evaluate, {
+  const accepted = await clients.rpc.call('assay.certifier.evaluate', {
     model: refs.large,
     guide: refs.guide,
     inDomain: { key: `${prefix}in-domain-questions.jsonl`, kind: 'prompts' },

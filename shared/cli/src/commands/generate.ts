@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { GenerateResponse, ScoreResponse, SUBJECTS } from '@assay/contracts';
+import { GenerateResponse, ScoreResponse } from '@assay/contracts';
 import { connectPlatform } from '../connect';
 import { print } from '../output';
 
@@ -19,7 +19,7 @@ export function generateCommand(): Command {
     .action(async (prompt: string, o: { model: string; maxNewTokens: number; temperature: number; topK: number; topP: number; seed?: number; samples: number; json?: boolean }) => {
       const clients = await connectPlatform();
       try {
-        const response = await clients.rpc.request<GenerateResponse>(SUBJECTS.generation.generate, {
+        const response = await clients.rpc.call('assay.generation.generate', {
           model: o.model,
           prompts: [prompt],
           n: o.samples,
@@ -48,7 +48,7 @@ export function scoreCommand(): Command {
     .action(async (o: { model: string; context: string; continuation: string; json?: boolean }) => {
       const clients = await connectPlatform();
       try {
-        const response = await clients.rpc.request<ScoreResponse>(SUBJECTS.likelihood.score, { model: o.model, items: [{ context: o.context, continuation: o.continuation }] });
+        const response = await clients.rpc.call('assay.likelihood.score', { model: o.model, items: [{ context: o.context, continuation: o.continuation }] });
         print(response, Boolean(o.json), (r: ScoreResponse) => {
           const result = r.results[0];
           const rows = result.tokens.map((t) => `  ${JSON.stringify(t.text).padEnd(20)} ${t.logprob.toFixed(4)}`).join('\n');

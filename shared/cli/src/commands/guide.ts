@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { GuideTrainResult, JobAccepted, SUBJECTS } from '@assay/contracts';
+import { GuideTrainResult, JobAccepted } from '@assay/contracts';
 import { fail, print } from '../output';
 import { submitJob, uploadIfLocal, waitForResult } from '../platform-calls';
 
@@ -72,7 +72,7 @@ export function guideCommand(): Command {
         learningRate: o.lr,
         seed: o.seed,
       };
-      const accepted = await submitJob(SUBJECTS.guideTraining.train, request, json);
+      const accepted = await submitJob('assay.guide-training.train', request, json);
       if (!o.wait) {
         print({ ...accepted, data }, json, (a: JobAccepted) => `guide training ${a.jobId} ${a.status}\n  follow: assay jobs watch ${a.jobId}`);
         return;

@@ -6,10 +6,10 @@ import { print } from '../output';
 
 /** `assay models ...`: the model registry in the object store (models/<name>/<version>/). */
 export function modelsCommand(): Command {
-  const models = new Command('models').description('the model registry: push, list, show, sign');
+  const models = new Command('models').description('the model registry: push, list, show, sign; prepare an export for the heads');
   models
     .command('push <dir>')
-    .description('upload a model directory (model.onnx, config.json, tokenizer.json, ...) as a new version')
+    .description('upload a model directory as a new version: Optimum layout (model.onnx, config.json, tokenizer.json, ...) or transformers.js layout (onnx/model*.onnx)')
     .requiredOption('--name <name>', 'model name (lowercase, [a-z0-9._-])')
     .option('--version <version>', 'version id (default: a sortable timestamp)')
     .option('--json', 'one JSON object')
@@ -67,6 +67,28 @@ export function modelsCommand(): Command {
       }
       print({ models: signed, objects, keyId: store.signer?.keyId }, Boolean(o.json), (r) =>
         [`signed ${r.models.length} model version(s)${r.models.length ? ': ' + r.models.join(', ') : ''}`, ...(o.prefix !== undefined ? [`signed ${r.objects.length} object(s) under ${o.prefix || '(the whole bucket)'}`] : [])].join('\n'),
+      );
+    });
+  models
+    .command('prepare <dir>')
+    .description(
+      'add the final-norm hidden states (output "hidden_states") that hiddenStates, returnHiddenStates and the heads need to a decoder export, ' +
+        'in place, for every weight variant; each graph is checked against its own LM head',
+    )
+    .option('--json', 'one JSON object')
+    .action(async (dir: string, o: { json?: boolean }) => {
+      // Loaded here: the runtime (onnxruntime) is only needed by this command.
+      const { prepareModelDir } = await import('@assay/runtime');
+      const report = await prepareModelDir(dir);
+      print(report, Boolean(o.json), (r: Awaited<ReturnType<typeof prepareModelDir>>) =>
+        [
+          ...r.graphs.map(
+            (g) =>
+              `${g.file}: ${g.alreadyPrepared ? 'already had' : 'added'} "${r.output}" (${g.elemType}) from ${g.sources.map((s) => `${s.tensor} (${s.producedBy})`).join(' and ')}; ` +
+              `LM head check max |Δlogit| ${g.check.maxAbsDiff.toExponential(1)}`,
+          ),
+          r.configUpdated ? `config.json: assay.hidden_states_output = "${r.output}"` : 'config.json already names the output',
+        ].join('\n'),
       );
     });
   return models;

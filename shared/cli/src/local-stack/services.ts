@@ -5,8 +5,9 @@ import { ServiceName, SERVICES } from '@assay/contracts';
 
 export const REPO_ROOT = path.resolve(__dirname, '../../../..');
 
+/** A service's compiled entry point (`npm run build`); images run the same file: `node services/<name>/dist/main.js`. */
 export function serviceEntry(service: ServiceName): string {
-  return path.join(REPO_ROOT, 'services', service, 'src', 'main.ts');
+  return path.join(REPO_ROOT, 'services', service, 'dist', 'main.js');
 }
 
 export function availableServices(): ServiceName[] {
@@ -14,15 +15,15 @@ export function availableServices(): ServiceName[] {
 }
 
 /**
- * Starts one service as a child process running its TypeScript entry point through swc. It gets a process
- * group of its own, so a terminal's Ctrl-C reaches only `assay up`, which stops the services before the
- * NATS and S3 servers they need; and it shuts itself down if `assay up` goes away (orphan-guard.js).
+ * Starts one service as a child process running its compiled entry point. It gets a process group of its own,
+ * so a terminal's Ctrl-C reaches only `assay up`, which stops the services before the NATS and S3 servers they
+ * need; and it shuts itself down if `assay up` goes away (bin/orphan-guard.js, preloaded).
  */
 export function startService(service: ServiceName, env: NodeJS.ProcessEnv, onLine: (service: string, line: string) => void): ChildProcess {
   const child = fork(serviceEntry(service), [], {
     cwd: REPO_ROOT,
-    env: { ...env, SWC_NODE_PROJECT: path.join(REPO_ROOT, 'tsconfig.json') },
-    execArgv: ['-r', require.resolve('@swc-node/register'), '-r', path.join(__dirname, 'orphan-guard.js')],
+    env,
+    execArgv: ['-r', path.join(REPO_ROOT, 'shared', 'cli', 'bin', 'orphan-guard.js')],
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     detached: true,
   });

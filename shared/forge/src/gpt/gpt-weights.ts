@@ -45,3 +45,70 @@ export interface GptWeights {
 
 /** MLP activation is GPT-2's tanh-approximated GELU ("gelu_new"). */
 export const GPT_ACTIVATION = 'gelu_new' as const;
+
+type BlockKey = keyof GptBlockWeights;
+
+/** Hugging Face GPT-2 names (without the `transformer.` prefix) of a block's tensors, with their shapes. */
+export const GPT_BLOCK_LAYOUT: ReadonlyArray<{ key: BlockKey; hfName: string; dims: (D: number) => number[] }> = [
+  { key: 'ln1Gain', hfName: 'ln_1.weight', dims: (D) => [D] },
+  { key: 'ln1Bias', hfName: 'ln_1.bias', dims: (D) => [D] },
+  { key: 'attnQkvW', hfName: 'attn.c_attn.weight', dims: (D) => [D, 3 * D] },
+  { key: 'attnQkvB', hfName: 'attn.c_attn.bias', dims: (D) => [3 * D] },
+  { key: 'attnProjW', hfName: 'attn.c_proj.weight', dims: (D) => [D, D] },
+  { key: 'attnProjB', hfName: 'attn.c_proj.bias', dims: (D) => [D] },
+  { key: 'ln2Gain', hfName: 'ln_2.weight', dims: (D) => [D] },
+  { key: 'ln2Bias', hfName: 'ln_2.bias', dims: (D) => [D] },
+  { key: 'mlpFcW', hfName: 'mlp.c_fc.weight', dims: (D) => [D, 4 * D] },
+  { key: 'mlpFcB', hfName: 'mlp.c_fc.bias', dims: (D) => [4 * D] },
+  { key: 'mlpProjW', hfName: 'mlp.c_proj.weight', dims: (D) => [4 * D, D] },
+  { key: 'mlpProjB', hfName: 'mlp.c_proj.bias', dims: (D) => [D] },
+];
+
+/** Parameter names and shapes in training order: wte, wpe, h.N.*, ln_f.* (also the optimizer-state keys). */
+export function gptParamShapes(shape: GptShape): { name: string; shape: number[] }[] {
+  const { dim: D, vocabSize: V, contextLength: C } = shape;
+  const out = [
+    { name: 'wte', shape: [V, D] },
+    { name: 'wpe', shape: [C, D] },
+  ];
+  for (let l = 0; l < shape.layers; l++) for (const { hfName, dims } of GPT_BLOCK_LAYOUT) out.push({ name: `h.${l}.${hfName}`, shape: dims(D) });
+  out.push({ name: 'ln_f.weight', shape: [D] }, { name: 'ln_f.bias', shape: [D] });
+  return out;
+}
+
+/** Weights keyed by parameter name (views, not copies). */
+export function flattenGptWeights(weights: GptWeights): Map<string, Float32Array> {
+  const out = new Map<string, Float32Array>([
+    ['wte', weights.tokenEmbedding],
+    ['wpe', weights.positionEmbedding],
+  ]);
+  weights.blocks.forEach((blk, l) => {
+    for (const { key, hfName } of GPT_BLOCK_LAYOUT) out.set(`h.${l}.${hfName}`, blk[key]);
+  });
+  out.set('ln_f.weight', weights.lnFinalGain);
+  out.set('ln_f.bias', weights.lnFinalBias);
+  return out;
+}
+
+/** The inverse of {@link flattenGptWeights}; copies, and checks every size. */
+export function gptWeightsFromFlat(shape: GptShape, flat: ReadonlyMap<string, Float32Array>): GptWeights {
+  const get = (name: string, dims: number[]): Float32Array => {
+    const data = flat.get(name);
+    const size = dims.reduce((a, b) => a * b, 1);
+    if (!data || data.length !== size) throw new Error(`weights do not match parameter ${name}`);
+    return new Float32Array(data);
+  };
+  const D = shape.dim;
+  return {
+    shape: { ...shape },
+    tokenEmbedding: get('wte', [shape.vocabSize, D]),
+    positionEmbedding: get('wpe', [shape.contextLength, D]),
+    blocks: Array.from({ length: shape.layers }, (_, l) => {
+      const blk = {} as GptBlockWeights;
+      for (const { key, hfName, dims } of GPT_BLOCK_LAYOUT) blk[key] = get(`h.${l}.${hfName}`, dims(D));
+      return blk;
+    }),
+    lnFinalGain: get('ln_f.weight', [D]),
+    lnFinalBias: get('ln_f.bias', [D]),
+  };
+}

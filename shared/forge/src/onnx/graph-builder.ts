@@ -16,6 +16,7 @@ export const attrFloat = (f: number): OnnxAttr => ({ type: AttrType.FLOAT, f });
 export const attrInts = (ints: number[]): OnnxAttr => ({ type: AttrType.INTS, ints });
 export const attrString = (s: string): OnnxAttr => ({ type: AttrType.STRING, s: new TextEncoder().encode(s) });
 export const attrTensor = (t: onnx.ITensorProto): OnnxAttr => ({ type: AttrType.TENSOR, t });
+export const attrGraph = (g: onnx.IGraphProto): OnnxAttr => ({ type: AttrType.GRAPH, g });
 
 export interface OnnxModelOptions {
   producerName?: string;
@@ -50,18 +51,31 @@ function valueInfo(name: string, elemType: OnnxDataType, dims: Dim[]): onnx.IVal
  */
 export class OnnxGraphBuilder {
   private readonly nodes: onnx.INodeProto[] = [];
-  private readonly initializers: onnx.ITensorProto[] = [];
+  private readonly initializers: onnx.ITensorProto[];
   private readonly inputs: onnx.IValueInfoProto[] = [];
   private readonly outputs: onnx.IValueInfoProto[] = [];
-  private readonly names = new Set<string>();
-  private counter = 0;
+  private readonly names: Set<string>;
+  private readonly counter: { next: number };
 
-  constructor(readonly graphName: string) {}
+  constructor(
+    readonly graphName: string,
+    /** A subgraph shares its parent's names and initializers (outer-scope values are visible inside it). */
+    parent?: OnnxGraphBuilder,
+  ) {
+    this.names = parent ? parent.names : new Set();
+    this.initializers = parent ? parent.initializers : [];
+    this.counter = parent ? parent.counter : { next: 0 };
+  }
+
+  /** A builder for a subgraph (e.g. an `If` branch): its nodes and outputs are its own, names and initializers shared. */
+  subgraph(name: string): OnnxGraphBuilder {
+    return new OnnxGraphBuilder(name, this);
+  }
 
   /** A value name not used so far, derived from `prefix`. */
   fresh(prefix: string): string {
-    let name = `${prefix}_${this.counter++}`;
-    while (this.names.has(name)) name = `${prefix}_${this.counter++}`;
+    let name = `${prefix}_${this.counter.next++}`;
+    while (this.names.has(name)) name = `${prefix}_${this.counter.next++}`;
     this.names.add(name);
     return name;
   }
@@ -102,7 +116,12 @@ export class OnnxGraphBuilder {
     return this.pushInit(this.fresh(prefix), OnnxDataType.INT64, BigInt64Array.from(values.map((v) => BigInt(v))), dims);
   }
 
-  private pushInit(name: string, dataType: OnnxDataType, data: Float32Array | BigInt64Array, dims: number[]): string {
+  /** Initializer of any element type from its raw little-endian values (float16 as Uint16Array bits, int8, uint8, ...). */
+  initRaw(name: string, dataType: OnnxDataType, data: ArrayBufferView & { length: number }, dims: number[]): string {
+    return this.pushInit(this.claim(name), dataType, data, dims);
+  }
+
+  private pushInit(name: string, dataType: OnnxDataType, data: ArrayBufferView & { length: number }, dims: number[]): string {
     const expected = dims.reduce((a, b) => a * b, 1);
     if (data.length !== expected) throw new Error(`initializer ${name}: ${data.length} values for dims [${dims}]`);
     this.initializers.push({ name, dataType, dims, rawData: bytesOf(data) });
@@ -136,6 +155,11 @@ export class OnnxGraphBuilder {
     return this.node(opType, inputs, attrs, outName === undefined ? 1 : [outName])[0];
   }
 
+  /** This graph alone: a subgraph's proto has no initializers of its own (they live in the root graph). */
+  toGraphProto(): onnx.IGraphProto {
+    return { name: this.graphName, node: this.nodes, input: this.inputs, output: this.outputs };
+  }
+
   toModelProto(options: OnnxModelOptions = {}): onnx.IModelProto {
     return {
       irVersion: options.irVersion ?? 8,
@@ -143,13 +167,7 @@ export class OnnxGraphBuilder {
       producerName: options.producerName ?? '@assay/forge',
       producerVersion: options.producerVersion ?? '0.1.0',
       metadataProps: Object.entries(options.metadata ?? {}).map(([key, value]) => ({ key, value })),
-      graph: {
-        name: this.graphName,
-        node: this.nodes,
-        initializer: this.initializers,
-        input: this.inputs,
-        output: this.outputs,
-      },
+      graph: { ...this.toGraphProto(), initializer: this.initializers },
     };
   }
 

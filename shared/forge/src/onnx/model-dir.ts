@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'fs/promises';
 import * as path from 'path';
 import { GPT_ACTIVATION, GptWeights } from '../gpt/gpt-weights';
-import { tokenizerDirFiles } from '../tokenizer/tokenizer-dir';
+import { CHATML_TEMPLATE, tokenizerDirFiles } from '../tokenizer/tokenizer-dir';
 import { TokenizerJson } from '../tokenizer/tokenizer-json';
 import { buildGptOnnx, GPT_ONNX_NAMES } from './gpt-export';
 
@@ -50,7 +50,8 @@ export function generationConfigJson(weights: GptWeights, meta: GptModelDirMeta)
   };
 }
 
-function tokenContent(tokenizer: TokenizerJson, id: number): string {
+/** The text of token `id` (an added token's content, or the vocabulary entry). */
+export function tokenContent(tokenizer: TokenizerJson, id: number): string {
   const added = tokenizer.added_tokens.find((t) => t.id === id);
   if (added !== undefined) return added.content;
   const entry = Object.entries(tokenizer.model.vocab).find(([, v]) => v === id);
@@ -70,6 +71,8 @@ export function gptModelDirFiles(weights: GptWeights, tokenizerJson: TokenizerJs
       bosToken: tokenContent(tokenizerJson, meta.bosTokenId),
       eosToken: tokenContent(tokenizerJson, meta.eosTokenId),
       padToken: tokenContent(tokenizerJson, meta.padTokenId),
+      // Forged models speak ChatML when a caller sends messages (the markers are plain text to this tokenizer).
+      chatTemplate: CHATML_TEMPLATE,
     }),
   };
 }

@@ -1,24 +1,51 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { Tokenizer } from '@huggingface/tokenizers';
+import type { DecoderConfigJson } from '../gpt/decoder-weights';
 import { specialTokenId, tokenizerVocabSize, END_OF_TEXT, PAD_TOKEN } from '../tokenizer/tokenizer-json';
-import { ByteLevelBpe } from '../tokenizer/bpe-encoder';
 import { TokenizerJson } from '../tokenizer/tokenizer-json';
-import { trainGpt } from '../train/trainer';
-import { GptModelSpec, TrainGptOptions, TrainGptResult, TrainProgress } from '../train/train-types';
-import { readLmWeights, writeLmDir } from './lm-dir';
+import type { DecoderModel } from '../train/model-family';
+import { defaultLoraTargets, LoraConfig } from '../train/models/lora';
+import { trainDecoder, trainGpt } from '../train/lm-trainers';
+import type { LmTrainingReport, TrainGptOptions, TrainProgress } from '../train/train-types';
+import { requireDecoderExporter } from './decoder-export';
+import { readBaseModel, writeDecoderDir, writeLmDir } from './lm-dir';
+
+/** A fresh model's size, for either architecture. */
+export interface ForgeModelSpec {
+  layers: number;
+  heads: number;
+  dim: number;
+  contextLength: number;
+  /** llama: key/value heads (grouped-query attention; default heads). */
+  kvHeads?: number;
+  /** llama: gated-MLP width (default ≈ 8/3·dim, a multiple of 16). */
+  intermediate?: number;
+}
 
 export interface ForgeLmOptions {
   /** Training examples (documents); each becomes BOS + tokens + EOS. */
   texts: string[];
-  tokenizer: TokenizerJson;
+  /** The tokenizer of a fresh model; a base model brings its own (this one, if given, must be the same). */
+  tokenizer?: TokenizerJson;
+  /** Architecture of a fresh model: GPT-2 (default) or llama (RMSNorm, rotary, SwiGLU, GQA). */
+  arch?: 'gpt2' | 'llama';
   /** Fresh architecture (vocabSize is taken from the tokenizer), or... */
-  model?: Omit<GptModelSpec, 'vocabSize'>;
-  /** ...a model directory written by writeLmDir to fine-tune. */
+  model?: ForgeModelSpec;
+  /** ...a model directory to fine-tune: one the forge wrote (weights.bin), or a llama-family ONNX export. */
   baseModelDir?: string;
+  /** Fine-tune LoRA adapters instead of every weight (with baseModelDir); the export has them merged. Targets default to PEFT's. */
+  lora?: Omit<LoraConfig, 'targets'> & { targets?: string[] };
   outDir: string;
-  training?: Partial<Pick<TrainGptOptions, 'maxSteps' | 'batchSize' | 'learningRate' | 'warmupSteps' | 'patience' | 'evalEvery' | 'valFraction' | 'seed' | 'dropout'>>;
+  training?: Partial<Pick<TrainGptOptions, 'maxSteps' | 'batchSize' | 'learningRate' | 'warmupSteps' | 'patience' | 'evalEvery' | 'valFraction' | 'seed' | 'dropout' | 'threads'>>;
   onProgress?: (progress: TrainProgress) => void;
   signal?: AbortSignal;
+}
+
+export interface ForgeLmResult {
+  dir: string;
+  report: LmTrainingReport;
+  family: 'gpt2' | 'llama';
 }
 
 /** Reads corpus files: plain text split on blank lines into documents, or JSONL with a text-like field. */
@@ -40,26 +67,72 @@ export function readCorpusFiles(files: string[]): string[] {
   return texts;
 }
 
-/** Trains (or fine-tunes) a small GPT on texts and writes the model directory. */
-export async function forgeLm(options: ForgeLmOptions): Promise<TrainGptResult & { dir: string }> {
-  const bpe = new ByteLevelBpe(options.tokenizer);
-  const eos = specialTokenId(options.tokenizer, END_OF_TEXT);
-  const pad = specialTokenId(options.tokenizer, PAD_TOKEN);
-  const examples = options.texts.map((t) => bpe.encode(t));
-  const initialWeights = options.baseModelDir ? await readLmWeights(options.baseModelDir) : undefined;
-  if (!initialWeights && !options.model) throw new Error('forgeLm needs a model architecture or a base model to fine-tune');
-  const result = await trainGpt({
-    ...options.training,
-    model: initialWeights ? undefined : { ...options.model!, vocabSize: tokenizerVocabSize(options.tokenizer) },
-    initialWeights,
-    examples,
-    bosId: eos,
-    eosId: eos,
-    onProgress: options.onProgress,
-    progressEvery: 5,
-    signal: options.signal,
-  });
+/** A fresh llama config of the forge's small sizes (tied embeddings, as small Llama-style models do). */
+export function forgeLlamaConfig(spec: ForgeModelSpec, vocabSize: number, special: { bos: number; eos: number; pad: number }): DecoderConfigJson {
+  return {
+    model_type: 'llama',
+    vocab_size: vocabSize,
+    hidden_size: spec.dim,
+    intermediate_size: spec.intermediate ?? Math.max(16, Math.round((8 * spec.dim) / 3 / 16) * 16),
+    num_hidden_layers: spec.layers,
+    num_attention_heads: spec.heads,
+    num_key_value_heads: spec.kvHeads ?? spec.heads,
+    rms_norm_eps: 1e-6,
+    rope_theta: 10000,
+    max_position_embeddings: spec.contextLength,
+    tie_word_embeddings: true,
+    hidden_act: 'silu',
+    bos_token_id: special.bos,
+    eos_token_id: special.eos,
+    pad_token_id: special.pad,
+  };
+}
+
+const encoderOf = (tokenizer: TokenizerJson): ((text: string) => number[]) => {
+  const library = new Tokenizer(tokenizer, {});
+  return (text) => (text.length === 0 ? [] : library.encode(text, { add_special_tokens: false }).ids);
+};
+
+/** Trains (or fine-tunes, fully or with LoRA) a small decoder LM on texts and writes the model directory. */
+export async function forgeLm(options: ForgeLmOptions): Promise<ForgeLmResult> {
+  const base = options.baseModelDir ? await readBaseModel(options.baseModelDir) : undefined;
+  if (!base && !options.model) throw new Error('forgeLm needs a model architecture or a base model to fine-tune');
+  if (options.lora && !base) throw new Error('LoRA adapters are trained on a base model: give baseModelDir');
+  const tokenizer = options.tokenizer ?? base?.tokenizer;
+  if (!tokenizer) throw new Error('forgeLm needs a tokenizer (the base model directory has no tokenizer.json)');
+  const encode = encoderOf(tokenizer);
+  const examples = options.texts.map(encode);
   const dir = path.resolve(options.outDir);
-  await writeLmDir(result.weights, options.tokenizer, dir, { bosTokenId: eos, eosTokenId: eos, padTokenId: pad, report: result.report });
-  return { ...result, dir };
+  const family = base?.family ?? options.arch ?? 'gpt2';
+  const lora = options.lora && { ...options.lora, targets: options.lora.targets?.length ? options.lora.targets : defaultLoraTargets(family) };
+  const common = { ...options.training, examples, onProgress: options.onProgress, progressEvery: 5, signal: options.signal, lora };
+  if (family === 'gpt2') {
+    const eos = specialTokenId(tokenizer, END_OF_TEXT);
+    const pad = specialTokenId(tokenizer, PAD_TOKEN);
+    const result = await trainGpt({
+      ...common,
+      model: base ? undefined : { ...options.model!, vocabSize: tokenizerVocabSize(tokenizer) },
+      initialWeights: base?.family === 'gpt2' ? base.weights : undefined,
+      bosId: eos,
+      eosId: eos,
+    });
+    await writeLmDir(result.weights, tokenizer, dir, { bosTokenId: eos, eosTokenId: eos, padTokenId: pad, report: result.report, adapters: result.adapters && lora ? { lora, weights: result.adapters } : undefined });
+    return { dir, report: result.report, family };
+  }
+  // Fail before training, not after it.
+  requireDecoderExporter();
+  let model: DecoderModel | undefined = base?.family === 'llama' ? base.model : undefined;
+  let config: DecoderConfigJson;
+  if (model) config = model.config;
+  else {
+    const eos = specialTokenId(tokenizer, END_OF_TEXT);
+    config = forgeLlamaConfig(options.model!, tokenizerVocabSize(tokenizer), { bos: eos, eos, pad: specialTokenId(tokenizer, PAD_TOKEN) });
+  }
+  const bos = config.bos_token_id ?? config.eos_token_id;
+  const eos = config.eos_token_id ?? config.bos_token_id;
+  if (bos === undefined || eos === undefined) throw new Error('the base config.json names neither bos_token_id nor eos_token_id');
+  const result = await trainDecoder({ ...common, model: model ? undefined : config, initialWeights: model, bosId: bos, eosId: eos });
+  model = result.weights;
+  await writeDecoderDir(model, tokenizer, dir, { report: result.report, adapters: result.adapters && lora ? { lora, weights: result.adapters } : undefined });
+  return { dir, report: result.report, family };
 }

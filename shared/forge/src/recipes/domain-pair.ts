@@ -47,7 +47,7 @@ export interface ForgeDomainPairOptions {
   maxResponseTokens?: number;
   seed?: number;
   /**
-   * Train L and G at the same time in two worker threads (tfjs wasm uses one core per model). Default: when
+   * Train L and G at the same time in two worker threads (the trainer uses one onnxruntime thread per model). Default: when
    * the machine has at least two cores.
    */
   parallel?: boolean;

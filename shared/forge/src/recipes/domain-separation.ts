@@ -1,4 +1,4 @@
-import { auroc, domainCertificateLog2, kForTargetFrr, log2SumFromNatural, normalizedLog2Ratio, rejectionRates, youdenBestK } from '@assay/stats';
+import { log2SumFromNatural, normalizedLog2Ratio, separationSummary, SeparationSummary as ValidSeparation } from '@assay/stats';
 import { readFile } from 'fs/promises';
 import * as path from 'path';
 import { ByteLevelBpe } from '../tokenizer/bpe-encoder';
@@ -77,19 +77,8 @@ export async function scoreResponses(options: ScoreResponsesOptions): Promise<Sc
   }
 }
 
-export interface SeparationSummary {
-  /** P(r_OOD > r_ID): how well the ratio ranks OOD above in-domain. */
-  auroc: number;
-  /** k (bits per token) at the target in-domain FRR. */
-  k: number;
-  targetFrr: number;
-  /** Measured in-domain false-rejection rate at k. */
-  frr: number;
-  /** Fraction of OOD responses rejected at k (TRR). */
-  ood_rejection: number;
-  /** log2 ε-DC at k: max over the OOD sample of k·N_y + log2 T + log2 G(y). */
-  domain_certificate_log2: number;
-  youden: { k: number; frr: number; ood_rejection: number };
+/** The shared VALID separation summary (@assay/stats) with quantiles of the ratios and the counts. */
+export interface SeparationSummary extends Omit<ValidSeparation, 'ratios'> {
   ratios: { inDomain: RatioStats; outOfDomain: RatioStats };
   n: { inDomain: number; outOfDomain: number };
 }
@@ -111,22 +100,8 @@ function ratioStats(values: readonly number[]): RatioStats {
 export function summarizeSeparation(inDomain: readonly ScoredResponse[], outOfDomain: readonly ScoredResponse[], T = 1, targetFrr = 0.1): SeparationSummary {
   const id = inDomain.filter((s) => s.nTokens > 0);
   const ood = outOfDomain.filter((s) => s.nTokens > 0);
-  const idR = id.map((s) => s.ratio);
-  const oodR = ood.map((s) => s.ratio);
-  const k = kForTargetFrr(idR, targetFrr);
-  const rates = rejectionRates(idR, oodR, k);
-  const best = youdenBestK(idR, oodR);
-  return {
-    auroc: auroc(idR, oodR),
-    k,
-    targetFrr,
-    frr: rates.frr,
-    ood_rejection: rates.trr,
-    domain_certificate_log2: domainCertificateLog2(ood.map((s) => ({ log2G: s.log2G, nTokens: s.nTokens })), k, T),
-    youden: { k: best.k, frr: best.frr, ood_rejection: best.trr },
-    ratios: { inDomain: ratioStats(idR), outOfDomain: ratioStats(oodR) },
-    n: { inDomain: id.length, outOfDomain: ood.length },
-  };
+  const { ratios, ...summary } = separationSummary(id, ood, { targetFrr, T });
+  return { ...summary, ratios: { inDomain: ratioStats(ratios.inDomain), outOfDomain: ratioStats(ratios.outOfDomain) }, n: { inDomain: id.length, outOfDomain: ood.length } };
 }
 
 export interface EvaluateDomainSeparationOptions extends Omit<ScoreResponsesOptions, 'items'> {

@@ -7,3 +7,4 @@ export type { ScoreRequest } from './onnx-scorer';
 export * from './presets';
 export * from './demo-pair';
 export { trainGptInWorker } from './train-in-worker';
+export * from './graded-knowledge';

@@ -1,7 +1,7 @@
 import type { ModelRecipe, TokenizerRecipe } from './domain-pair';
 
 /**
- * Tuned sizes for the domain-pair recipe on CPU (tfjs wasm, one core per model). Both models are GPT-2-style,
+ * Tuned sizes for the domain-pair recipe on CPU (onnxruntime, one core per model). Both models are GPT-2-style,
  * 2 layers × 4 heads × 64 wide; the budgets are optimizer steps of batch 16. See the tuning notes in
  * shared/forge/src/recipes/README.md.
  */

@@ -59,10 +59,10 @@ describe('summarizeSeparation', () => {
     const s = summarizeSeparation(id, ood, 2, 0.1);
     expect(s.k).toBeCloseTo(0.81, 10); // type-7 quantile 0.9 of 0..0.9
     expect(s.frr).toBeCloseTo(0.1, 10);
-    expect(s.ood_rejection).toBeCloseTo(0.75, 10);
+    expect(s.oodRejection).toBeCloseTo(0.75, 10);
     expect(s.auroc).toBeCloseTo((1 + 3 * 10) / 40, 10);
     // max over OOD of k·N + log2 T + log2 G = 0.81·10 + 1 − 20
-    expect(s.domain_certificate_log2).toBeCloseTo(0.81 * 10 + 1 - 20, 10);
+    expect(s.domainCertificateLog2).toBeCloseTo(0.81 * 10 + 1 - 20, 10);
     expect(s.n).toEqual({ inDomain: 10, outOfDomain: 4 });
     expect(s.ratios.inDomain.median).toBeCloseTo(0.5, 10);
   });

@@ -1,6 +1,6 @@
 import * as path from 'path';
 import { Worker } from 'worker_threads';
-import { trainGpt } from '../train/trainer';
+import { trainGpt } from '../train/lm-trainers';
 import type { TrainGptOptions, TrainGptResult, TrainProgress } from '../train/train-types';
 
 /** Options that survive structured cloning (no callbacks, checkpoints or resume). */

@@ -1,8 +1,8 @@
 import { parentPort } from 'worker_threads';
-import { trainGpt } from '../train/trainer';
+import { trainGpt } from '../train/lm-trainers';
 import type { TrainWorkerMessage, TrainWorkerRequest } from './train-in-worker';
 
-/** Worker-thread entry: trains one GPT (tfjs wasm runs single-threaded, so two workers use two cores). */
+/** Worker-thread entry: trains one GPT (one onnxruntime thread by default, so two workers use two cores). */
 const port = parentPort;
 if (!port) throw new Error('train-worker must run in a worker thread');
 const abort = new AbortController();

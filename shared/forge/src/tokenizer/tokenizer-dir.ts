@@ -2,12 +2,19 @@ import { mkdir, writeFile } from 'fs/promises';
 import * as path from 'path';
 import { END_OF_TEXT, PAD_TOKEN, TokenizerJson } from './tokenizer-json';
 
+/** ChatML, the template Qwen2 ships and what forged chat models use: `<|im_start|>role\ncontent<|im_end|>\n`. */
+export const CHATML_TEMPLATE =
+  "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n' }}{% endfor %}" +
+  "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
+
 export interface TokenizerConfigOptions {
   /** model_max_length (the model's context length). */
   modelMaxLength?: number;
   bosToken?: string;
   eosToken?: string;
   padToken?: string;
+  /** Jinja chat template (`chat_template`), rendered by transformers / transformers.js / @assay/runtime for chat requests. */
+  chatTemplate?: string;
 }
 
 /**
@@ -26,6 +33,7 @@ export function tokenizerConfigJson(options: TokenizerConfigOptions = {}): Recor
     add_prefix_space: false,
     clean_up_tokenization_spaces: false,
     ...(options.modelMaxLength !== undefined ? { model_max_length: options.modelMaxLength } : {}),
+    ...(options.chatTemplate !== undefined ? { chat_template: options.chatTemplate } : {}),
   };
 }
 

@@ -1,4 +1,4 @@
-import { GptBlockWeights, GptShape, GptWeights } from '../gpt/gpt-weights';
+import { flattenGptWeights, GPT_BLOCK_LAYOUT, GptBlockWeights, GptShape, GptWeights } from '../gpt/gpt-weights';
 import { randomGptWeights } from '../gpt/reference-forward';
 import { tf } from './tf-backend';
 import {
@@ -35,20 +35,7 @@ export interface ForwardOptions {
 }
 
 type BlockKey = keyof GptBlockWeights;
-const BLOCK_LAYOUT: ReadonlyArray<{ key: BlockKey; hfName: string; dims: (D: number) => number[] }> = [
-  { key: 'ln1Gain', hfName: 'ln_1.weight', dims: (D) => [D] },
-  { key: 'ln1Bias', hfName: 'ln_1.bias', dims: (D) => [D] },
-  { key: 'attnQkvW', hfName: 'attn.c_attn.weight', dims: (D) => [D, 3 * D] },
-  { key: 'attnQkvB', hfName: 'attn.c_attn.bias', dims: (D) => [3 * D] },
-  { key: 'attnProjW', hfName: 'attn.c_proj.weight', dims: (D) => [D, D] },
-  { key: 'attnProjB', hfName: 'attn.c_proj.bias', dims: (D) => [D] },
-  { key: 'ln2Gain', hfName: 'ln_2.weight', dims: (D) => [D] },
-  { key: 'ln2Bias', hfName: 'ln_2.bias', dims: (D) => [D] },
-  { key: 'mlpFcW', hfName: 'mlp.c_fc.weight', dims: (D) => [D, 4 * D] },
-  { key: 'mlpFcB', hfName: 'mlp.c_fc.bias', dims: (D) => [4 * D] },
-  { key: 'mlpProjW', hfName: 'mlp.c_proj.weight', dims: (D) => [4 * D, D] },
-  { key: 'mlpProjB', hfName: 'mlp.c_proj.bias', dims: (D) => [D] },
-];
+const BLOCK_LAYOUT = GPT_BLOCK_LAYOUT;
 
 type BlockVariables = Record<BlockKey, tf.Variable>;
 
@@ -135,16 +122,7 @@ export class GptModel {
 
   /** Weights keyed by parameter name (views, not copies). */
   static flatten(weights: GptWeights): Map<string, Float32Array> {
-    const out = new Map<string, Float32Array>([
-      ['wte', weights.tokenEmbedding],
-      ['wpe', weights.positionEmbedding],
-    ]);
-    weights.blocks.forEach((blk, l) => {
-      for (const { key, hfName } of BLOCK_LAYOUT) out.set(`h.${l}.${hfName}`, blk[key]);
-    });
-    out.set('ln_f.weight', weights.lnFinalGain);
-    out.set('ln_f.bias', weights.lnFinalBias);
-    return out;
+    return flattenGptWeights(weights);
   }
 
   parameterCount(): number {

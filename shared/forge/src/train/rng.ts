@@ -28,6 +28,12 @@ export class SeededRng {
     return Math.floor(this.next() * 4294967296) >>> 0;
   }
 
+  /** Standard normal (Box-Muller, one draw per call). */
+  normal(): number {
+    const u = 1 - this.next();
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * this.next());
+  }
+
   getState(): number {
     return this.state;
   }

@@ -7,8 +7,13 @@ interface StoredCheckpoint {
   /** The record's attempt counter when saved: a stale worker cannot overwrite a newer attempt's checkpoint. */
   attempt: number;
   savedAt: string;
-  state: unknown;
+  state?: unknown;
+  /** Set instead of `state` when the state was too large for the bucket: the object key holding its JSON. */
+  stateKey?: string;
 }
+
+/** A checkpoint as stored: the state itself, or where it was spilled to. */
+export type SavedCheckpoint = { state: unknown; stateKey?: undefined } | { state?: undefined; stateKey: string };
 
 /** One JSON checkpoint per job in a KV bucket. */
 export class Checkpoints {
@@ -17,10 +22,15 @@ export class Checkpoints {
     private readonly maxBytes: number,
   ) {}
 
-  async save(jobId: string, attempt: number, state: unknown): Promise<void> {
-    const stateJson = JSON.stringify(state);
-    if (stateJson === undefined) throw new AssayError('BAD_REQUEST', `job ${jobId}: checkpoint state must be JSON`);
-    const size = Buffer.byteLength(stateJson);
+  /** The encoded size of a state, in bytes; undefined when it is not JSON. */
+  static sizeOf(state: unknown): number | undefined {
+    const json = JSON.stringify(state);
+    return json === undefined ? undefined : Buffer.byteLength(json);
+  }
+
+  async save(jobId: string, attempt: number, checkpoint: SavedCheckpoint): Promise<void> {
+    const size = checkpoint.stateKey !== undefined ? 0 : Checkpoints.sizeOf(checkpoint.state);
+    if (size === undefined) throw new AssayError('BAD_REQUEST', `job ${jobId}: checkpoint state must be JSON`);
     if (size > this.maxBytes) {
       throw new AssayError(
         'PAYLOAD_TOO_LARGE',
@@ -29,7 +39,7 @@ export class Checkpoints {
         { size, limit: this.maxBytes },
       );
     }
-    const value = encodeJson({ attempt, savedAt: new Date().toISOString(), state } satisfies StoredCheckpoint);
+    const value = encodeJson({ attempt, savedAt: new Date().toISOString(), ...checkpoint } satisfies StoredCheckpoint);
     for (let tries = 0; tries < 20; tries++) {
       const current = await this.kv.get(jobId);
       const live = current && current.operation === 'PUT' ? current : undefined;
@@ -47,10 +57,11 @@ export class Checkpoints {
     throw new AssayError('UNAVAILABLE', `job ${jobId}: too many concurrent checkpoint writes`);
   }
 
-  async load<S>(jobId: string): Promise<S | undefined> {
+  async load(jobId: string): Promise<SavedCheckpoint | undefined> {
     const entry = await this.kv.get(jobId);
     if (!entry || entry.operation !== 'PUT') return undefined;
-    return decodeJson<StoredCheckpoint>(entry.value).state as S;
+    const { state, stateKey } = decodeJson<StoredCheckpoint>(entry.value);
+    return stateKey !== undefined ? { stateKey } : { state };
   }
 
   async remove(jobId: string): Promise<void> {

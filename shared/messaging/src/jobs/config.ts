@@ -14,8 +14,13 @@ export interface JobsConfig {
   duplicateWindowMs?: number;
   /** How long job records and checkpoints live (KV TTL). Default 30 days. */
   recordTtlMs?: number;
-  /** Largest checkpoint state, as JSON bytes. Default 800 KiB (NATS max_payload is 1 MiB). */
+  /** Largest checkpoint state kept in the KV bucket, as JSON bytes. Default 800 KiB (NATS max_payload is 1 MiB). */
   checkpointMaxBytes?: number;
+  /**
+   * States larger than this (JSON bytes) are written to the job's scratch blobs in the object store, the KV checkpoint
+   * keeping a pointer, when the worker has a scratch store. Default 256 KiB.
+   */
+  checkpointInlineBytes?: number;
   /** JetStream replicas of streams and buckets (1 locally, 3 in a cluster). */
   replicas?: number;
 }
@@ -33,6 +38,7 @@ export function resolveJobsConfig(config: JobsConfig = {}): ResolvedJobsConfig {
     duplicateWindowMs: config.duplicateWindowMs ?? 10 * 60_000,
     recordTtlMs: config.recordTtlMs ?? 30 * DAY_MS,
     checkpointMaxBytes: config.checkpointMaxBytes ?? 800 * 1024,
+    checkpointInlineBytes: config.checkpointInlineBytes ?? 256 * 1024,
     replicas: config.replicas ?? 1,
   };
   if (!/^[a-z][a-z0-9_]*$/.test(resolved.namespace)) {

@@ -4,6 +4,9 @@ export { jobNames, jobIdFor, jobSubject, queueFilter, consumerName, dlqSubject, 
 export type { ListFilter } from './job-records';
 export { JOB_ID_HEADER, QUEUE_HEADER, type JobLogger } from './dead-letters';
 export { ensureJobStores } from './infrastructure';
-export { JobsClient, type SubmitOptions, type SubmitResult, type WatchOptions } from './jobs-client';
+export { JobsClient, type JobsClientOptions, type SubmitOptions, type SubmitResult, type WatchOptions } from './jobs-client';
 export { JobWorker, type JobWorkerOptions, type StopOptions } from './job-worker';
 export type { AbortReason } from './job-run';
+export { JobScratch, jobScratchPrefix, type BlobStore } from './scratch';
+export { JobStages } from './job-stages';
+export { AssayJobsClient, registryPayloadParsers, type JobStatusView } from './assay-jobs';

@@ -3,14 +3,15 @@ import type { JetStreamClient, JsMsg } from 'nats';
 import { decodeJson } from '../codec';
 import { AssayError } from '../errors';
 import { contextFromTraceparent, extractTraceContext, messagingAttributes, recordSpanError, tracer } from '../tracing';
-import type { Checkpoints } from './checkpoints';
+import { Checkpoints, type SavedCheckpoint } from './checkpoints';
 import { retryDelay, type ResolvedJobsConfig } from './config';
 import { giveBack, type DeadLetters, type JobLogger } from './dead-letters';
 import type { JobEvents } from './events';
 import type { JobRecords } from './job-records';
 import { jobIdFromSubject } from './names';
 import { endAttempt, ownsJob, startAttempt, succeed, withProgress } from './record';
-import { isTerminal, type JobContext, type JobHandler, type JobProgress, type JobRecord } from './types';
+import { JobScratch, type BlobStore } from './scratch';
+import { isTerminal, type JobContext, type JobHandler, type JobProgress, type JobRecord, type PayloadParsers } from './types';
 
 export interface RunDeps {
   js: JetStreamClient;
@@ -21,6 +22,10 @@ export interface RunDeps {
   deadLetters: DeadLetters;
   workerId: string;
   logger: JobLogger;
+  /** Where jobs keep their scratch blobs and spilled checkpoints (the object store); none: no scratch. */
+  scratchStore?: BlobStore;
+  /** Payload checks per queue, run before the handler (the registry's schemas). */
+  payloadParsers?: PayloadParsers;
 }
 
 /** Why a running handler's signal fired. */
@@ -46,6 +51,10 @@ export class JobRun {
   private attempt = 0;
   private latestProgress?: JobProgress;
   private progressWrite?: Promise<void>;
+  private readonly scratch: JobScratch;
+  /** The blob the stored checkpoint points at, when its state was spilled to the object store. */
+  private spilledKey?: string;
+  private spills = 0;
 
   constructor(
     private readonly deps: RunDeps,
@@ -54,6 +63,7 @@ export class JobRun {
     private readonly msg: JsMsg,
   ) {
     this.jobId = jobIdFromSubject(msg.subject);
+    this.scratch = new JobScratch(deps.scratchStore, this.jobId);
     this.settled = this.execute()
       .catch((error) => this.deps.logger.error(`job ${this.jobId}: delivery handling failed`, error))
       .finally(() => {
@@ -129,6 +139,9 @@ export class JobRun {
     } catch {
       throw new AssayError('BAD_REQUEST', `job ${this.jobId}: payload is not JSON`);
     }
+    // Submitters validate too; this catches a payload queued before its schema changed (a permanent failure).
+    const parse = this.deps.payloadParsers?.[this.queue];
+    if (parse) payload = parse(payload);
     return {
       id: this.jobId,
       queue: this.queue,
@@ -136,20 +149,49 @@ export class JobRun {
       attempt: this.attempt,
       signal: this.controller.signal,
       progress: (fraction, message, metrics) => this.progress(fraction, message, metrics),
-      checkpoint: async (state) => {
-        this.heartbeat();
-        try {
-          await this.deps.checkpoints.save(this.jobId, this.attempt, state);
-        } catch (error) {
-          if ((error as AssayError).details && ((error as AssayError).details as { reason?: string }).reason === 'superseded') {
-            this.abort('superseded');
-          }
-          throw error;
-        }
-      },
-      loadCheckpoint: <S>() => this.deps.checkpoints.load<S>(this.jobId),
+      checkpoint: (state) => this.saveCheckpoint(state),
+      loadCheckpoint: <S>() => this.loadCheckpoint() as Promise<S | undefined>,
       heartbeat: () => this.heartbeat(),
+      scratch: this.scratch,
     };
+  }
+
+  /**
+   * Small states go into the KV checkpoint; larger ones (over checkpointInlineBytes) to a new scratch blob per save,
+   * the KV checkpoint pointing at it. The previous blob is deleted only once the new pointer is stored, so whatever
+   * crashes in between, the stored checkpoint names a complete state.
+   */
+  private async saveCheckpoint(state: unknown): Promise<void> {
+    this.heartbeat();
+    const size = Checkpoints.sizeOf(state);
+    let saved: SavedCheckpoint = { state };
+    if (size !== undefined && size > this.deps.config.checkpointInlineBytes && this.scratch.available) {
+      saved = { stateKey: await this.scratch.putJson(`checkpoint/state-${this.attempt}-${++this.spills}.json`, state) };
+    }
+    try {
+      await this.deps.checkpoints.save(this.jobId, this.attempt, saved);
+    } catch (error) {
+      if (saved.stateKey) await this.deps.scratchStore!.delete(saved.stateKey).catch(() => undefined);
+      if (((error as AssayError).details as { reason?: string } | undefined)?.reason === 'superseded') this.abort('superseded');
+      throw error;
+    }
+    const previous = this.spilledKey;
+    this.spilledKey = saved.stateKey;
+    if (previous && previous !== saved.stateKey) await this.deps.scratchStore!.delete(previous).catch(() => undefined);
+  }
+
+  private async loadCheckpoint(): Promise<unknown> {
+    const saved = await this.deps.checkpoints.load(this.jobId);
+    if (!saved) return undefined;
+    if (saved.stateKey === undefined) return saved.state;
+    if (!this.deps.scratchStore) throw new AssayError('INTERNAL', `job ${this.jobId}: its checkpoint is in the object store, and this worker has no scratch store`);
+    this.spilledKey = saved.stateKey;
+    return JSON.parse((await this.deps.scratchStore.getBuffer(saved.stateKey)).toString('utf8'));
+  }
+
+  /** The job ended for good: its blobs are no longer needed. */
+  private async discardScratch(): Promise<void> {
+    await this.scratch.clear().catch((error) => this.deps.logger.warn(`job ${this.jobId}: scratch blobs not removed`, error));
   }
 
   private heartbeat(): void {
@@ -201,6 +243,13 @@ export class JobRun {
   }
 
   private async complete(result: unknown, span: Span): Promise<void> {
+    // The checkpoint and scratch blobs go before the result is stored, so whoever sees `succeeded` sees them gone; if
+    // storing then fails, the retry starts over (slower, never wrong). Only while this delivery still owns the job.
+    const current = await this.deps.records.get(this.jobId);
+    if (current && ownsJob(current.record, this.attempt)) {
+      await this.deps.checkpoints.remove(this.jobId).catch(() => undefined);
+      await this.discardScratch();
+    }
     let stored;
     try {
       stored = await this.deps.records.mutate(this.jobId, (r) => succeed(r, this.attempt, result ?? null, now()));
@@ -210,7 +259,6 @@ export class JobRun {
     if (stored?.changed) {
       await this.ack();
       this.deps.events.status(stored.record);
-      await this.deps.checkpoints.remove(this.jobId).catch(() => undefined);
       return;
     }
     // Not ours to store: terminal already (ack is safe), or another delivery owns the job (leave its message alone).
@@ -221,7 +269,10 @@ export class JobRun {
     recordSpanError(span, error);
     if (this.abortReason === 'superseded') return;
     const current = await this.deps.records.get(this.jobId);
-    if (!current || isTerminal(current.record.status)) return this.ack(); // cancelled while running
+    if (!current || isTerminal(current.record.status)) {
+      await this.discardScratch(); // cancelled while running
+      return this.ack();
+    }
     if (!ownsJob(current.record, this.attempt)) return; // a newer delivery owns it
     if (this.abortReason === 'shutdown') return this.requeue();
 
@@ -230,6 +281,7 @@ export class JobRun {
     if (PERMANENT_CODES.has(err.code)) {
       await this.endAttempt('failed', err);
       this.respond('term');
+      await this.discardScratch();
     } else if (delivery >= this.deps.config.maxDeliver) {
       await this.deps.deadLetters.bury({
         jobId: this.jobId,

@@ -9,7 +9,8 @@ import { ensureJobStores, ensureQueueConsumer } from './infrastructure';
 import { JobRun, type RunDeps } from './job-run';
 import { assertQueueName, jobNames, type JobNames } from './names';
 import { Slots } from './slots';
-import type { AnyQueues, JobHandler, PayloadOf, QueueMap, QueueName, ResultOf } from './types';
+import type { BlobStore } from './scratch';
+import type { AnyQueues, JobHandler, PayloadOf, PayloadParsers, QueueMap, QueueName, ResultOf } from './types';
 
 export interface JobWorkerOptions<Q> {
   /** Jobs run at once by this worker, over all its queues. Default 1. */
@@ -24,6 +25,10 @@ export interface JobWorkerOptions<Q> {
   abortGraceMs?: number;
   workerId?: string;
   logger?: JobLogger;
+  /** The object store for JobContext.scratch and checkpoints too large for the KV bucket. */
+  scratchStore?: BlobStore;
+  /** Payload checks per queue, run before each handler (see JobsClientOptions.parsers). */
+  parsers?: PayloadParsers;
 }
 
 export interface StopOptions {
@@ -92,7 +97,18 @@ export class JobWorker<Q extends QueueMap<Q> = AnyQueues> {
     const js = this.nc.jetstream();
     const events = new JobEvents(this.nc, this.names);
     const deadLetters = new DeadLetters(js, stores.jsm, this.names, stores.records, events, this.logger);
-    const deps: RunDeps = { js, config: this.config, records: stores.records, checkpoints: stores.checkpoints, events, deadLetters, workerId: this.workerId, logger: this.logger };
+    const deps: RunDeps = {
+      js,
+      config: this.config,
+      records: stores.records,
+      checkpoints: stores.checkpoints,
+      events,
+      deadLetters,
+      workerId: this.workerId,
+      logger: this.logger,
+      scratchStore: this.options.scratchStore,
+      payloadParsers: this.options.parsers,
+    };
 
     const consumers = new Map<string, Consumer>();
     for (const queue of this.handlers.keys()) {

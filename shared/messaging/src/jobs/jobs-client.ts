@@ -12,7 +12,7 @@ import { consumerName } from './names';
 import type { ListFilter } from './job-records';
 import { assertQueueName, eventsSubject, jobIdFor, jobNames, jobSubject, newJobId, type JobNames } from './names';
 import { cancel, newRecord, statusEvent } from './record';
-import { isTerminal, type AnyQueues, type JobEvent, type JobRecord, type PayloadOf, type QueueMap, type QueueName } from './types';
+import { isTerminal, type AnyQueues, type JobEvent, type JobRecord, type PayloadInputOf, type PayloadParsers, type QueueMap, type QueueName } from './types';
 
 export interface SubmitOptions {
   /** Idempotency key: the same (queue, clientKey) always yields the same job id, and the job runs once. */
@@ -23,6 +23,14 @@ export interface SubmitResult {
   jobId: string;
   /** False when the clientKey named an existing job. */
   created: boolean;
+}
+
+export interface JobsClientOptions {
+  /**
+   * Payload checks per queue, run by submit() before anything is queued: a bad payload is a BAD_REQUEST at the
+   * submitter, never a failure inside a worker. With parsers, a queue without one is refused.
+   */
+  parsers?: PayloadParsers;
 }
 
 export interface WatchOptions {
@@ -42,6 +50,7 @@ export class JobsClient<Q extends QueueMap<Q> = AnyQueues> {
   constructor(
     private readonly nc: NatsConnection,
     config: JobsConfig = {},
+    private readonly options: JobsClientOptions = {},
   ) {
     this.config = resolveJobsConfig(config);
     this.names = jobNames(this.config.namespace);
@@ -50,8 +59,8 @@ export class JobsClient<Q extends QueueMap<Q> = AnyQueues> {
   }
 
   /** A client whose streams and buckets exist already. */
-  static async create<Q extends QueueMap<Q> = AnyQueues>(nc: NatsConnection, config: JobsConfig = {}): Promise<JobsClient<Q>> {
-    const client = new JobsClient<Q>(nc, config);
+  static async create<Q extends QueueMap<Q> = AnyQueues>(nc: NatsConnection, config: JobsConfig = {}, options: JobsClientOptions = {}): Promise<JobsClient<Q>> {
+    const client = new JobsClient<Q>(nc, config, options);
     await client.ready();
     return client;
   }
@@ -61,9 +70,10 @@ export class JobsClient<Q extends QueueMap<Q> = AnyQueues> {
     await this.open();
   }
 
-  /** Returns at once with the job id; the job runs on a worker of `queue`. */
-  async submit<K extends QueueName<Q>>(queue: K, payload: PayloadOf<Q, K>, options: SubmitOptions = {}): Promise<SubmitResult> {
+  /** Returns at once with the job id; the job runs on a worker of `queue`. A payload its parser refuses is never queued. */
+  async submit<K extends QueueName<Q>>(queue: K, payload: PayloadInputOf<Q, K>, options: SubmitOptions = {}): Promise<SubmitResult> {
     assertQueueName(queue);
+    const checked = this.checkPayload(queue, payload);
     const { records, jsm } = await this.open();
     const jobId = options.clientKey !== undefined ? jobIdFor(queue, options.clientKey) : newJobId();
     const subject = jobSubject(this.names, queue, jobId);
@@ -76,7 +86,7 @@ export class JobsClient<Q extends QueueMap<Q> = AnyQueues> {
       const headers = injectTraceHeaders(spanContext);
       headers.set(JOB_ID_HEADER, jobId);
       headers.set(QUEUE_HEADER, queue);
-      const body = encodeJson(payload);
+      const body = encodeJson(checked);
       assertFitsPayload(subject, body, headers, maxPayload(this.nc));
 
       const record = newRecord(jobId, queue, new Date().toISOString(), {
@@ -224,6 +234,14 @@ export class JobsClient<Q extends QueueMap<Q> = AnyQueues> {
       if ((error as { api_error?: { code?: number } }).api_error?.code === 404) return 0;
       throw error;
     }
+  }
+
+  private checkPayload(queue: string, payload: unknown): unknown {
+    const { parsers } = this.options;
+    if (!parsers) return payload;
+    const parse = parsers[queue];
+    if (!parse) throw new AssayError('BAD_REQUEST', `unknown job queue "${queue}"`, { queue });
+    return parse(payload);
   }
 
   private open(): Promise<JobStores> {

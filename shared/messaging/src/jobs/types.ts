@@ -1,4 +1,5 @@
 import type { ErrorEnvelope } from '../errors';
+import type { JobScratch } from './scratch';
 
 export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'dead', 'cancelled'] as const;
 /**
@@ -65,18 +66,18 @@ export interface JobCompletedEvent {
 }
 
 /**
- * The typed queue registry. Declare a map from queue name to payload/result types, e.g. in @assay/contracts:
+ * The typed queue registry: a map from queue name to payload/result types. Assay's is derived from the contract
+ * registry (`AssayJobQueues` in @assay/contracts, used by AssayJobsClient); tests declare their own:
  *
- *   export interface AssayJobQueues {
- *     'guide-training.train': QueueSpec<TrainGuidePayload, TrainGuideResult>;
- *   }
- *   export const GUIDE_TRAINING_QUEUES = ['guide-training.train'] as const;
+ *   interface DemoQueues { 'demo.square': QueueSpec<{ x: number }, number> }
+ *   new JobsClient<DemoQueues>(...), new JobWorker<DemoQueues>(..., { queues: ['demo.square'] })
  *
- * then `new JobsClient<AssayJobQueues>(...)`, `new JobWorker<AssayJobQueues>(..., { queues: GUIDE_TRAINING_QUEUES })`.
+ * `input` is what a submitter may send when it differs from what the handler receives (schema defaults).
  */
-export interface QueueSpec<P = unknown, R = unknown> {
+export interface QueueSpec<P = unknown, R = unknown, I = P> {
   payload: P;
   result: R;
+  input: I;
 }
 /** Constraint of a queue registry: `Q extends QueueMap<Q>`. */
 export type QueueMap<Q> = { [K in keyof Q]: QueueSpec };
@@ -84,8 +85,12 @@ export type QueueMap<Q> = { [K in keyof Q]: QueueSpec };
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyQueues = Record<string, QueueSpec<any, any>>;
 export type QueueName<Q> = keyof Q & string;
-export type PayloadOf<Q, K extends keyof Q> = Q[K] extends QueueSpec<infer P, unknown> ? P : never;
-export type ResultOf<Q, K extends keyof Q> = Q[K] extends QueueSpec<unknown, infer R> ? R : never;
+export type PayloadOf<Q, K extends keyof Q> = Q[K] extends { payload: infer P } ? P : never;
+export type PayloadInputOf<Q, K extends keyof Q> = Q[K] extends { input: infer I } ? I : never;
+export type ResultOf<Q, K extends keyof Q> = Q[K] extends { result: infer R } ? R : never;
+
+/** Runtime checks of payloads, per queue (e.g. the registry's zod schemas): `parse` throws BAD_REQUEST or returns the payload to use. */
+export type PayloadParsers = Record<string, (payload: unknown) => unknown>;
 
 /** What a handler gets for one delivery of a job. */
 export interface JobContext<P = unknown> {
@@ -98,12 +103,18 @@ export interface JobContext<P = unknown> {
   readonly signal: AbortSignal;
   /** Reports progress (live event + KV record) and heartbeats the message. */
   progress(fraction: number, message?: string, metrics?: Record<string, number>): Promise<void>;
-  /** Saves JSON state durably (KV). Over ~800 KB is refused: put big state in the object store and checkpoint its key. */
+  /**
+   * Saves JSON state durably (KV). State over `checkpointInlineBytes` goes to the object store under the job's
+   * scratch prefix (the KV checkpoint keeps a pointer) when the worker has a scratch store; otherwise over ~800 KB
+   * is refused.
+   */
   checkpoint(state: unknown): Promise<void>;
   /** The last checkpoint of this job (from any earlier attempt), or undefined. */
   loadCheckpoint<S = unknown>(): Promise<S | undefined>;
   /** Resets the ack timer by hand (progress() and an automatic timer do it already). */
   heartbeat(): void;
+  /** Blobs of this job under `jobs/<jobId>/` in the object store, removed when the job ends (see JobScratch). */
+  readonly scratch: JobScratch;
 }
 
 export type JobHandler<P = unknown, R = unknown> = (job: JobContext<P>) => Promise<R>;

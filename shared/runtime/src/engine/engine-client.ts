@@ -1,6 +1,7 @@
 import { ExecutorHealth } from '../executor/executor';
 import { FinishReason, Pooling } from '../model-runner/batch-types';
 import { ModelTask } from '../model-runner/model-runner';
+import type { ChatMessage } from '../chat/chat-template';
 
 /**
  * The narrow protocol services depend on (vLLM's EngineClient): they never see executors, sessions
@@ -18,19 +19,45 @@ export interface EngineClient {
   generateStream(request: GenerateRequest, onToken: (token: StreamedToken) => void, options?: { signal?: AbortSignal }): Promise<GenerateResult>;
   score(request: ScoreRequest): Promise<ScoreResult>;
   hiddenStates(request: HiddenStatesRequest): Promise<HiddenStatesResult>;
+  /**
+   * A conversation rendered with the model's chat template (and tokenized), for services that build
+   * conversations (reward head, gateway). UNSUPPORTED when the model has no template.
+   */
+  renderChat(request: RenderChatRequest): Promise<RenderChatResult>;
   /** Text classification, for models whose config.json `model_type` is a classifier (`assay-text-classifier`). */
   classify(request: ClassifyRequest): Promise<ClassifyResult>;
   health(): Promise<EngineHealth>;
-  /** Loads a model directory (Optimum layout, or a classifier directory) under `name`; fails if the name is taken. */
-  loadModel(name: string, dir: string): Promise<ModelInfo>;
+  /**
+   * Loads a model directory under `name` (Optimum layout with the graph at the root, transformers.js layout
+   * with it under `onnx/`, or a classifier directory); fails if the name is taken.
+   */
+  loadModel(name: string, dir: string, options?: LoadModelOptions): Promise<ModelInfo>;
   unloadModel(name: string): Promise<void>;
   listModels(): Promise<ModelInfo[]>;
   close(): Promise<void>;
 }
 
+export interface LoadModelOptions {
+  /**
+   * Weight variant: `fp32` (model.onnx), `fp16` (model_fp16.onnx), `quantized` (model_quantized.onnx), or
+   * another transformers.js suffix (q4, int8, ...). Missing → MODEL_FILE_INVALID. Default: the runtime's
+   * configured variant when the directory has it, else fp32.
+   */
+  variant?: string;
+}
+
 export interface GenerateRequest {
   model: string;
-  prompts: string[];
+  /** Texts to continue; or give `messages` instead. */
+  prompts?: string[];
+  /**
+   * Chat: one conversation ([{role, content}, ...]) or a batch of them, rendered with the model's chat template
+   * (tokenizer_config.json `chat_template`) with the assistant's turn opened; each conversation is one prompt
+   * (promptIndex = its position). BOS is not added (the template writes its own special tokens) unless addBos.
+   */
+  messages?: ChatMessage[] | ChatMessage[][];
+  /** Extra template variables for `messages` (e.g. enable_thinking). */
+  chatTemplateVariables?: Record<string, unknown>;
   /** Samples per prompt (default 1). */
   n?: number;
   /**
@@ -45,8 +72,10 @@ export interface GenerateRequest {
   /** 1 (default) disables. */
   topP?: number;
   /**
-   * Sample j of a prompt draws from its own stream keyed by (seed, j, prompt tokens): the same seed
-   * reproduces a sample whatever else shares its batch. Default: random (returned in the result).
+   * Every (prompt position, sample) draws from its own stream, keyed by (seed, sample index, prompt tokens,
+   * copy number of that prompt in the request): the same seed reproduces a prompt's samples whatever else
+   * shares its request or executor batch, and two copies of a prompt in one request (or n > 1) are independent
+   * samples, as in other LLM APIs. Default: random (returned in the result).
    */
   seed?: number;
   /** Generation stops when the decoded text contains one; the text is cut before it. */
@@ -55,8 +84,25 @@ export interface GenerateRequest {
   stopOnEos?: boolean;
   /** Per generated token, the final hidden state at that token's position (needs a hidden-states output). */
   returnHiddenStates?: boolean;
-  /** Prepend the model's BOS token to the prompt (default true, as score does). */
+  /** Prepend the model's BOS token to the prompt (default true, as score does; false for `messages`). */
   addBos?: boolean;
+}
+
+export interface RenderChatRequest {
+  model: string;
+  /** One conversation. */
+  messages: ChatMessage[];
+  /** End with the assistant's turn opener (default true). */
+  addGenerationPrompt?: boolean;
+  variables?: Record<string, unknown>;
+}
+
+export interface RenderChatResult {
+  model: string;
+  /** The conversation as the model's chat template renders it. */
+  text: string;
+  /** Its token ids as generate feeds them (no BOS added: the template writes its own special tokens). */
+  tokenIds: number[];
 }
 
 export interface GeneratedToken {
@@ -102,6 +148,8 @@ export interface GenerateResult {
   completions: Completion[];
   usage: Usage;
   seed: number;
+  /** `messages` requests: each conversation as the chat template rendered it (what the model was fed). */
+  renderedPrompts?: string[];
 }
 
 /**
@@ -202,6 +250,9 @@ export interface ModelInfo {
   name: string;
   dir: string;
   architecture: string;
+  /** The weight variant loaded (fp32, fp16, quantized, ...) and its graph file, relative to `dir`. */
+  variant: string;
+  modelFile: string;
   /** What the model can do: generate/score/hiddenStates, or classify. */
   task: ModelTask;
   /** Classifiers only. */
@@ -211,12 +262,20 @@ export interface ModelInfo {
   contextLength: number;
   layers: number;
   heads: number;
+  /** Key/value heads (fewer than `heads` for grouped-query attention). */
+  kvHeads: number;
+  headDim: number;
   hiddenSize: number;
   bosTokenId?: number;
   eosTokenIds: number[];
   padTokenId: number;
   hasKvCache: boolean;
+  /** float32, or float16 for fp16 exports. */
+  kvCacheType?: 'float32' | 'float16';
+  /** Whether the graph outputs final-norm hidden states (needed by hiddenStates and returnHiddenStates; see `assay models prepare`). */
   hasHiddenStates: boolean;
+  /** Whether `messages` requests and renderChat work (the model has a chat template). */
+  hasChatTemplate: boolean;
   executionProviders: string[];
 }
 

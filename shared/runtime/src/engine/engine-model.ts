@@ -56,14 +56,19 @@ function generateSpec(s: PreparedGenerateSequence): GenerateSequenceSpec {
   };
 }
 
-/** Routes an executor batch's streamed tokens (by row) to the listeners of the requests they belong to. */
-function streamHooks(group: PreparedGenerateSequence[]): GenerateHooks | undefined {
-  if (!group.some((s) => s.stream)) return undefined;
+/** Routes an executor batch's streamed tokens and finished sequences (by row) to the requests they belong to. */
+function generateHooks(group: PreparedGenerateSequence[]): GenerateHooks {
+  const streamed = group.some((s) => s.stream);
   return {
-    onTokens: (tokens) => {
-      for (const token of tokens) group[token.row]?.stream?.onToken(token);
-    },
-    signals: group.map((s) => s.stream?.signal),
+    ...(streamed
+      ? {
+          onTokens: (tokens) => {
+            for (const token of tokens) group[token.row]?.stream?.onToken(token);
+          },
+          signals: group.map((s) => s.stream?.signal),
+        }
+      : {}),
+    onSequence: (row, result) => group[row]?.onDone?.(result),
   };
 }
 
@@ -117,8 +122,10 @@ export function createEngineModel(executor: Executor, batching: BatchingConfig, 
     prep,
     executorCalls,
     inFlight: new Set(),
+    // Generation does not wait for company: the executor's decode loop batches continuously, so a request
+    // arriving later joins the running batch at its next step anyway. Same-tick requests still merge.
     generate: new MicroBatcher<PreparedGenerate, GeneratedSequence[]>(
-      { ...options, sizeOf: (r) => r.sequences.length, tokensOf: (r) => sum(r.sequences.map((s) => s.promptIds.length + s.maxNewTokens)) },
+      { ...options, windowMs: 0, sizeOf: (r) => r.sequences.length, tokensOf: (r) => sum(r.sequences.map((s) => s.promptIds.length + s.maxNewTokens)) },
       (requests) =>
         scatter(
           requests,
@@ -128,7 +135,7 @@ export function createEngineModel(executor: Executor, batching: BatchingConfig, 
               'generate',
               seqs,
               (s) => ({ length: s.promptIds.length, newTokens: s.maxNewTokens }),
-              (group) => executor.generate(key, group.map(generateSpec), streamHooks(group)),
+              (group) => executor.generate(key, group.map(generateSpec), generateHooks(group)),
             ),
         ),
     ),

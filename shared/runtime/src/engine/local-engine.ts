@@ -1,4 +1,5 @@
 import { randomInt } from 'crypto';
+import * as path from 'path';
 import pino from 'pino';
 import { RuntimeConfig, RuntimeConfigInput, runtimeConfig } from '../config';
 import { RuntimeError } from '../errors';
@@ -16,7 +17,10 @@ import {
   GenerateResult,
   HiddenStatesRequest,
   HiddenStatesResult,
+  LoadModelOptions,
   ModelInfo,
+  RenderChatRequest,
+  RenderChatResult,
   ScoreRequest,
   ScoreResult,
   StreamedToken,
@@ -24,6 +28,7 @@ import {
 import { createEngineModel, EngineModel, REQUEST_KINDS, sum } from './engine-model';
 import { PreparedGenerate, prepareClassify, prepareGenerate, preparePool, prepareScore } from './request-preparation';
 import { classifierLabel, toCompletion, toScoreResult } from './results';
+import { GeneratedSequence } from '../model-runner/batch-types';
 
 export interface RuntimeLogger {
   info(obj: object, msg: string): void;
@@ -58,21 +63,24 @@ export class LocalEngine implements EngineClient {
       options.executor ?? (this.config.executor.kind === 'in-process' ? new InProcessExecutor() : new WorkerPoolExecutor(this.config.executor, this.logger));
   }
 
-  async loadModel(name: string, dir: string): Promise<ModelInfo> {
+  async loadModel(name: string, dir: string, options: LoadModelOptions = {}): Promise<ModelInfo> {
     this.assertOpen();
     if (typeof name !== 'string' || name.length === 0) throw new RuntimeError('INVALID_REQUEST', 'model name must be a non-empty string');
     if (this.models.has(name) || this.loading.has(name)) throw new RuntimeError('MODEL_ALREADY_LOADED', `a model named "${name}" is already loaded`, { name });
     this.loading.add(name);
     try {
-      const bundle = await readModelBundle(dir);
+      const bundle = await readModelBundle(dir, { variant: options.variant, preferredVariant: this.config.models.variant });
       const key = `${name}#${++this.loads}`;
-      const report = await this.executor.loadModel({ key, dir: bundle.dir, session: this.config.session });
+      const { maxBatchSize, maxBatchTokens } = this.config.batching;
+      const report = await this.executor.loadModel({ key, dir: bundle.dir, variant: bundle.variant, session: this.config.session, limits: { maxBatchSize, maxBatchTokens } });
       for (const warning of report.warnings) this.logger.warn({ model: name, warning }, 'runtime: execution provider fallback');
       const head = bundle.shape.classifier;
       const info: ModelInfo = {
         name,
         dir: bundle.dir,
         architecture: bundle.shape.architecture,
+        variant: bundle.variant,
+        modelFile: path.relative(bundle.dir, bundle.modelPath).split(path.sep).join('/'),
         task: bundle.runner.task,
         ...(head ? { classifier: { labels: head.labels, positiveLabel: head.positiveLabel, threshold: head.threshold, maxLength: bundle.shape.contextLength } } : {}),
         vocabSize: bundle.shape.vocabSize,
@@ -80,15 +88,19 @@ export class LocalEngine implements EngineClient {
         contextLength: bundle.shape.contextLength,
         layers: bundle.shape.layers,
         heads: bundle.shape.heads,
+        kvHeads: bundle.shape.kvHeads,
+        headDim: bundle.shape.headDim,
         hiddenSize: bundle.shape.hiddenSize,
         bosTokenId: bundle.shape.bosTokenId,
         eosTokenIds: bundle.shape.eosTokenIds,
         padTokenId: bundle.shape.padTokenId,
         hasKvCache: report.io.pastInputs.length > 0,
+        ...(report.io.pastInputs.length > 0 ? { kvCacheType: report.io.kvType } : {}),
         hasHiddenStates: report.io.hiddenStates !== undefined,
+        hasChatTemplate: bundle.chatTemplate !== undefined,
         executionProviders: report.executionProviders,
       };
-      const prep = { shape: bundle.shape, tokenizer: bundle.tokenizer, hasHiddenStates: info.hasHiddenStates };
+      const prep = { shape: bundle.shape, tokenizer: bundle.tokenizer, hasHiddenStates: info.hasHiddenStates, chatTemplate: bundle.chatTemplate };
       this.models.set(name, createEngineModel(this.executor, this.config.batching, info, key, prep));
       this.logger.info({ model: name, dir: info.dir, task: info.task, providers: info.executionProviders, kv: info.hasKvCache }, 'runtime: model loaded');
       return info;
@@ -157,15 +169,42 @@ export class LocalEngine implements EngineClient {
     }
   }
 
+  /**
+   * Resolves as soon as the request's own sequences are done: the executor reports each sequence when it
+   * finishes, so a request never waits for a longer one that shares its executor batch.
+   */
   private async runGenerate(model: EngineModel, prepared: PreparedGenerate): Promise<GenerateResult> {
-    const generated = await this.track(model, model.generate.submit(prepared));
+    const generated = new Array<GeneratedSequence>(prepared.sequences.length);
+    let remaining = prepared.sequences.length;
+    let allDone = (): void => undefined;
+    const done = new Promise<void>((resolve) => (allDone = resolve));
+    prepared.sequences.forEach((seq, i) => {
+      seq.onDone = (result) => {
+        if (generated[i] !== undefined) return;
+        generated[i] = result;
+        if (--remaining === 0) allDone();
+      };
+    });
+    const batch = this.track(model, model.generate.submit(prepared));
+    // Every row reports through onDone; the batch's own result only matters when it fails first.
+    await Promise.race([done, batch.then(() => done)]);
+    batch.catch(() => undefined);
     const completions = prepared.sequences.map((seq, i) => toCompletion(seq, generated[i], model.info.hiddenSize));
     return {
       model: model.info.name,
       completions,
       usage: { inputTokens: sum(prepared.promptTokens), outputTokens: sum(completions.map((c) => c.tokens.length)) },
       seed: prepared.seed,
+      ...(prepared.renderedPrompts ? { renderedPrompts: prepared.renderedPrompts } : {}),
     };
+  }
+
+  async renderChat(request: RenderChatRequest): Promise<RenderChatResult> {
+    const model = this.model(request?.model);
+    const chat = model.prep.chatTemplate;
+    if (!chat) throw new RuntimeError('UNSUPPORTED', `model ${model.info.name} has no chat template (tokenizer_config.json chat_template)`);
+    const text = chat.render(request.messages, { addGenerationPrompt: request.addGenerationPrompt, variables: request.variables });
+    return { model: model.info.name, text, tokenIds: model.prep.tokenizer.encode(text) };
   }
 
   async score(request: ScoreRequest): Promise<ScoreResult> {

@@ -26,7 +26,7 @@ export class MicroBatcher<T, R> {
   private queue: Queued<T, R>[] = [];
   private queuedSize = 0;
   private queuedTokens = 0;
-  private timer?: NodeJS.Timeout;
+  private timer?: NodeJS.Timeout | NodeJS.Immediate;
   private requests = 0;
   private batches = 0;
 
@@ -42,7 +42,8 @@ export class MicroBatcher<T, R> {
       this.queuedSize += this.options.sizeOf(item);
       this.queuedTokens += this.options.tokensOf(item);
       if (this.queuedSize >= this.options.maxBatchSize || this.queuedTokens >= this.options.maxBatchTokens) this.flush();
-      else if (!this.timer) this.timer = setTimeout(() => this.flush(), this.options.windowMs);
+      // A zero window still merges everything submitted in the same tick (without a timer's 1 ms minimum).
+      else if (!this.timer) this.timer = this.options.windowMs > 0 ? setTimeout(() => this.flush(), this.options.windowMs) : setImmediate(() => this.flush());
     });
   }
 
@@ -52,7 +53,10 @@ export class MicroBatcher<T, R> {
 
   /** Runs whatever is queued now. */
   flush(): void {
-    if (this.timer) clearTimeout(this.timer);
+    if (this.timer) {
+      clearTimeout(this.timer as NodeJS.Timeout);
+      clearImmediate(this.timer as NodeJS.Immediate);
+    }
     this.timer = undefined;
     const batch = this.queue;
     this.queue = [];

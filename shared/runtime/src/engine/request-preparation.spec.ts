@@ -10,6 +10,8 @@ const shape: ModelShape = {
   contextLength: 16,
   layers: 1,
   heads: 1,
+  kvHeads: 1,
+  headDim: 4,
   hiddenSize: 4,
   bosTokenId: 0,
   eosTokenIds: [0],
@@ -29,7 +31,7 @@ function kindOf(fn: () => unknown): string | undefined {
 }
 
 describe('prepareGenerate', () => {
-  it('prepends BOS, expands n samples prompt-major, and keys each stream by seed, sample and prompt', () => {
+  it('prepends BOS, expands n samples prompt-major, and keys each stream by seed, position, sample and prompt', () => {
     const p = prepareGenerate({ model: 'm', prompts: ['ab', 'cd'], n: 2, seed: 3 }, model, fixedSeed);
     expect(p.sequences.map((s) => [s.promptIndex, s.sampleIndex])).toEqual([
       [0, 0],
@@ -40,8 +42,14 @@ describe('prepareGenerate', () => {
     expect(p.sequences[0].promptIds).toEqual([0, ...tokenizer.encode('ab')]);
     const keys = p.sequences.map((s) => s.rngKey);
     expect(new Set(keys).size).toBe(4);
-    // The same prompt, seed and sample index give the same key in any request.
+    // The same request gives the same keys; a prompt's stream does not depend on the other prompts of its request.
+    expect(prepareGenerate({ model: 'm', prompts: ['ab', 'cd'], n: 2, seed: 3 }, model, fixedSeed).sequences.map((s) => s.rngKey)).toEqual(keys);
     expect(prepareGenerate({ model: 'm', prompts: ['cd'], n: 1, seed: 3 }, model, fixedSeed).sequences[0].rngKey).toBe(keys[2]);
+    // Repeated prompts in one request: one stream per copy (the first copy keeps the prompt's own stream).
+    const repeated = prepareGenerate({ model: 'm', prompts: ['ab', 'cd', 'ab', 'ab'], n: 1, seed: 3 }, model, fixedSeed).sequences.map((s) => s.rngKey);
+    expect(new Set(repeated).size).toBe(4);
+    expect(repeated[0]).toBe(keys[0]);
+    expect(repeated[1]).toBe(keys[2]);
     expect(p.seed).toBe(3);
     expect(prepareGenerate({ model: 'm', prompts: ['x'] }, model, fixedSeed).seed).toBe(7);
   });

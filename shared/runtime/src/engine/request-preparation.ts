@@ -1,7 +1,9 @@
-import { RuntimeError, invalidRequest } from '../errors';
+import { RuntimeError, invalidRequest, missingHiddenStates } from '../errors';
 import { TextTokenizer } from '../model/text-tokenizer';
-import { Pooling, SequenceToken } from '../model-runner/batch-types';
+import { GeneratedSequence, Pooling, SequenceToken } from '../model-runner/batch-types';
 import { ModelShape } from '../model-runner/model-runner';
+import { promptTexts } from '../chat/chat-prompts';
+import { ChatTemplate } from '../chat/chat-template';
 import { SamplingParams } from '../sampling/sampler';
 import { ClassifyRequest, GenerateRequest, HiddenStatesRequest, ScoreItem, ScoreRequest } from './engine-client';
 
@@ -20,6 +22,8 @@ export interface PreparationModel {
   shape: ModelShape;
   tokenizer: TextTokenizer;
   hasHiddenStates: boolean;
+  /** For `messages` requests. */
+  chatTemplate?: ChatTemplate;
 }
 
 export const GENERATE_DEFAULTS = { n: 1, maxNewTokens: 64, temperature: 1, topK: 0, topP: 1 } as const;
@@ -36,6 +40,8 @@ export interface PreparedGenerateSequence {
   returnHiddenStates: boolean;
   /** Set by the engine for streamed requests; stays on the engine's thread (the executor sees `stream: true`). */
   stream?: SequenceListener;
+  /** Set by the engine: called with the sequence's result as soon as the executor reports it done. */
+  onDone?(result: GeneratedSequence): void;
 }
 
 export interface SequenceListener {
@@ -48,6 +54,8 @@ export interface PreparedGenerate {
   sequences: PreparedGenerateSequence[];
   promptTokens: number[];
   seed: number;
+  /** `messages` requests: each conversation as its chat template rendered it. */
+  renderedPrompts?: string[];
 }
 
 export interface PreparedScoreItem {
@@ -111,10 +119,23 @@ export function hashTokenIds(ids: readonly number[]): string {
   return (hash >>> 0).toString(16);
 }
 
+/**
+ * The random-stream key of sample `sampleIndex` of a prompt (its token ids' hash) that is the `occurrence`-th
+ * copy of itself in a request with `seed`. A prompt's first copy keeps the key it always had, so a prompt's
+ * samples do not depend on the other prompts of its request (nor on how a caller cuts a batch into requests);
+ * further copies get streams of their own.
+ */
+export function sampleStreamKey(seed: number, sampleIndex: number, promptHash: string, occurrence: number): string {
+  const base = `assay-sample:${seed}:${sampleIndex}:${promptHash}`;
+  return occurrence === 0 ? base : `${base}:copy${occurrence}`;
+}
+
 export function prepareGenerate(request: GenerateRequest, model: PreparationModel, randomSeed: () => number): PreparedGenerate {
   requireDecoder(model, 'generate');
   const { shape, tokenizer } = model;
-  const prompts = checkTexts(request.prompts, 'prompts');
+  const { texts: prompts, field, fromChat } = promptTexts(request, model.chatTemplate, checkTexts);
+  // Rendered conversations carry the template's own special tokens (BOS included where the template writes it).
+  const addBos = request.addBos ?? !fromChat;
   const n = checkInt(request.n ?? GENERATE_DEFAULTS.n, 'n', 1, 1024);
   const explicitMaxNew = request.maxNewTokens === undefined ? undefined : checkInt(request.maxNewTokens, 'maxNewTokens', 1);
   const temperature = checkNumber(request.temperature ?? GENERATE_DEFAULTS.temperature, 'temperature', (v) => v >= 0, '≥ 0');
@@ -124,26 +145,34 @@ export function prepareGenerate(request: GenerateRequest, model: PreparationMode
   const stop = request.stop ?? [];
   if (!Array.isArray(stop) || stop.some((s) => typeof s !== 'string' || s.length === 0)) throw invalidRequest('stop must be an array of non-empty strings', { field: 'stop' });
   const returnHiddenStates = request.returnHiddenStates === true;
-  if (returnHiddenStates && !model.hasHiddenStates) throw new RuntimeError('UNSUPPORTED', 'returnHiddenStates: this model has no hidden-states output');
+  if (returnHiddenStates && !model.hasHiddenStates) throw missingHiddenStates('generate with returnHiddenStates', shape.architecture);
 
   const sampling: SamplingParams = { temperature, topK, topP };
   const sequences: PreparedGenerateSequence[] = [];
   const promptTokens: number[] = [];
+  /** Copies of each prompt (by its token ids) seen so far in this request. */
+  const copies = new Map<string, number>();
   prompts.forEach((prompt, promptIndex) => {
     const encoded = tokenizer.encode(prompt);
-    if (encoded.length === 0) throw invalidRequest(`prompts[${promptIndex}] encodes to no tokens`, { field: `prompts.${promptIndex}` });
-    const promptIds = [...bosPrefix(shape, request.addBos), ...encoded];
+    if (encoded.length === 0) throw invalidRequest(`${field}[${promptIndex}] encodes to no tokens`, { field: `${field}.${promptIndex}` });
+    const promptIds = [...bosPrefix(shape, addBos), ...encoded];
     // The default budget shrinks to what the context leaves; an explicit one is a promise we refuse to break.
     const maxNewTokens = explicitMaxNew ?? Math.max(1, Math.min(GENERATE_DEFAULTS.maxNewTokens, shape.contextLength - promptIds.length));
     if (promptIds.length + maxNewTokens > shape.contextLength) {
       throw new RuntimeError(
         'CONTEXT_OVERFLOW',
-        `prompts[${promptIndex}] has ${promptIds.length} tokens; with maxNewTokens ${maxNewTokens} it needs ${promptIds.length + maxNewTokens} positions, the model has ${shape.contextLength}`,
+        `${field}[${promptIndex}] has ${promptIds.length} tokens; with maxNewTokens ${maxNewTokens} it needs ${promptIds.length + maxNewTokens} positions, the model has ${shape.contextLength}`,
         { promptIndex, promptTokens: promptIds.length, maxNewTokens, contextLength: shape.contextLength },
       );
     }
     promptTokens.push(promptIds.length);
+    // One stream per (request position, sample): two copies of a prompt in one request are independent
+    // samples (the copy number enters the key). Nothing about the executor batch or the other prompts enters
+    // it, so a sample never depends on its batch-mates.
     const promptHash = hashTokenIds(promptIds);
+    const idsKey = promptIds.join(',');
+    const occurrence = copies.get(idsKey) ?? 0;
+    copies.set(idsKey, occurrence + 1);
     for (let sampleIndex = 0; sampleIndex < n; sampleIndex++) {
       sequences.push({
         promptIndex,
@@ -151,14 +180,14 @@ export function prepareGenerate(request: GenerateRequest, model: PreparationMode
         promptIds,
         maxNewTokens,
         sampling,
-        rngKey: `assay-sample:${seed}:${sampleIndex}:${promptHash}`,
+        rngKey: sampleStreamKey(seed, sampleIndex, promptHash, occurrence),
         stop,
         stopOnEos: request.stopOnEos ?? true,
         returnHiddenStates,
       });
     }
   });
-  return { sequences, promptTokens, seed };
+  return { sequences, promptTokens, seed, ...(fromChat ? { renderedPrompts: prompts } : {}) };
 }
 
 function prepareScoreItem(item: ScoreItem, index: number, request: ScoreRequest, model: PreparationModel): PreparedScoreItem {
@@ -213,7 +242,7 @@ export function prepareScore(request: ScoreRequest, model: PreparationModel): Pr
 export function preparePool(request: HiddenStatesRequest, model: PreparationModel): PreparedPoolItem[] {
   requireDecoder(model, 'hiddenStates');
   const { shape, tokenizer } = model;
-  if (!model.hasHiddenStates) throw new RuntimeError('UNSUPPORTED', 'hiddenStates: this model has no hidden-states output');
+  if (!model.hasHiddenStates) throw missingHiddenStates('hiddenStates', shape.architecture);
   const pooling = request.pooling ?? 'last';
   if (!['last', 'mean', 'tokens'].includes(pooling)) throw invalidRequest(`pooling must be last, mean or tokens, got ${JSON.stringify(pooling)}`, { field: 'pooling' });
   return checkTexts(request.texts, 'texts').map((text, i) => {

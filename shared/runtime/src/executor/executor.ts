@@ -10,6 +10,7 @@ import {
   ScoreSequenceSpec,
   SequenceToken,
 } from '../model-runner/batch-types';
+import { DecodeLimits } from '../model-runner/decode-scheduler';
 import { ModelIo, ModelSignature } from '../model-runner/model-runner';
 
 /**
@@ -21,7 +22,11 @@ export interface LoadModelTask {
   /** Unique per load: reloading a name after unload gets a fresh key. */
   key: string;
   dir: string;
+  /** The weight variant the engine resolved, so every worker loads the same file (default: fp32, else any). */
+  variant?: string;
   session: SessionConfig;
+  /** Continuous batching limits of the model's decode loop (default: the runtime's batching defaults). */
+  limits?: DecodeLimits;
 }
 
 export interface LoadedModelReport {
@@ -49,6 +54,11 @@ export interface GenerateHooks {
   onTokens?(tokens: SequenceToken[]): void;
   /** Per row: aborting stops that row at the next step (its result is then meaningless). */
   signals?: (AbortSignal | undefined)[];
+  /**
+   * Each row's result as soon as it is finished: sequences of one call decode in a shared, continuously
+   * batched loop, so a short one need not wait for the call's longest.
+   */
+  onSequence?(row: number, result: GeneratedSequence): void;
 }
 
 export interface Executor {

@@ -28,7 +28,9 @@ export class InProcessExecutor implements Executor {
     return this.host.unload(key);
   }
   generate(key: string, batch: GenerateSequenceSpec[], hooks: GenerateHooks = {}): Promise<GeneratedSequence[]> {
-    return this.track(() => this.host.generate(key, batch, { onTokens: hooks.onTokens, isCancelled: (row) => hooks.signals?.[row]?.aborted === true }));
+    return this.track(() =>
+      this.host.generate(key, batch, { onTokens: hooks.onTokens, isCancelled: (row) => hooks.signals?.[row]?.aborted === true, onSequenceDone: hooks.onSequence }),
+    );
   }
   score(key: string, batch: ScoreSequenceSpec[]): Promise<ScoredSequence[]> {
     return this.track(() => this.host.score(key, batch));

@@ -12,12 +12,40 @@ import {
   ScoreSequenceSpec,
 } from '../model-runner/batch-types';
 import { classifyBatch } from '../model-runner/classify-pass';
-import { DecodeControl, generateBatch } from '../model-runner/decode-loop';
+import { DecodeControl, DecodeLimits, DecodeScheduler } from '../model-runner/decode-scheduler';
 import { poolBatch, scoreBatch } from '../model-runner/full-passes';
 import { LoadedModelReport, LoadModelTask } from './executor';
-import { OnnxSession } from './onnx-session';
+import { OnnxSession, OpenedSession } from './onnx-session';
+import { SessionConfig } from '../config';
+import { withLogitsWindow } from '../prepare/logits-window';
+import { readFile, stat } from 'fs/promises';
+import { RunQueue } from './run-queue';
 
-type HostedModel = RunnableModel & { session: OnnxSession; report: LoadedModelReport };
+/** Graphs up to this size are rewritten in memory for serving (see logits-window.ts); larger ones load as they are. */
+const SERVING_REWRITE_MAX_BYTES = 1024 ** 3;
+
+/**
+ * A decoder's session on the serving rewrite of its graph (logits only where needed), or on the file as it
+ * is when the graph cannot be rewritten or the rewrite does not load (the fallback is reported as a warning).
+ */
+async function openServing(modelPath: string, decoder: boolean, config: SessionConfig): Promise<OpenedSession> {
+  const size = (await stat(modelPath)).size;
+  if (!decoder || size > SERVING_REWRITE_MAX_BYTES) return OnnxSession.open(modelPath, config);
+  const rewritten = withLogitsWindow(new Uint8Array(await readFile(modelPath)));
+  if (!rewritten) return OnnxSession.open(modelPath, config);
+  try {
+    return await OnnxSession.open(modelPath, config, rewritten);
+  } catch (error) {
+    const opened = await OnnxSession.open(modelPath, config);
+    opened.warnings.push(`serving rewrite of ${modelPath} did not load (${(error as Error).message.split('\n')[0]}); serving the graph as it is`);
+    return opened;
+  }
+}
+
+type HostedModel = RunnableModel & { session: OnnxSession; report: LoadedModelReport; decoder?: DecodeScheduler };
+
+/** Continuous-batching limits when a load does not give any (the runtime's batching defaults). */
+const DEFAULT_LIMITS: DecodeLimits = { maxBatchSize: 32, maxBatchTokens: 16384 };
 
 /**
  * The models of one thread: each loaded once (bundle + ONNX session) and run by key. Lives inside every
@@ -25,12 +53,14 @@ type HostedModel = RunnableModel & { session: OnnxSession; report: LoadedModelRe
  */
 export class ModelHost {
   private readonly models = new Map<string, HostedModel>();
+  /** One forward pass at a time on this thread, whichever model and kind of work. */
+  private readonly runs = new RunQueue();
 
   async load(task: LoadModelTask): Promise<LoadedModelReport> {
     const existing = this.models.get(task.key);
     if (existing) return existing.report;
-    const bundle = await readModelBundle(task.dir);
-    const opened = await OnnxSession.open(bundle.modelPath, task.session);
+    const bundle = await readModelBundle(task.dir, { variant: task.variant });
+    const opened = await openServing(bundle.modelPath, bundle.runner.task === 'text-generation', task.session);
     try {
       const io = describeModelIo(bundle, opened.session.signature);
       const report: LoadedModelReport = {
@@ -40,7 +70,9 @@ export class ModelHost {
         executionProviders: opened.executionProviders,
         warnings: opened.warnings,
       };
-      this.models.set(task.key, { runner: bundle.runner, backend: opened.session, io, shape: bundle.shape, tokenizer: bundle.tokenizer, session: opened.session, report });
+      const model: HostedModel = { runner: bundle.runner, backend: this.runs.wrap(opened.session), io, shape: bundle.shape, tokenizer: bundle.tokenizer, session: opened.session, report };
+      if (bundle.runner.task === 'text-generation') model.decoder = new DecodeScheduler(model, task.limits ?? DEFAULT_LIMITS);
+      this.models.set(task.key, model);
       return report;
     } catch (error) {
       await opened.session.release();
@@ -55,8 +87,11 @@ export class ModelHost {
     await model.session.release();
   }
 
+  /** Joins the model's continuously batched decode loop; resolves when every sequence of `batch` is done. */
   generate(key: string, batch: GenerateSequenceSpec[], control?: DecodeControl): Promise<GeneratedSequence[]> {
-    return generateBatch(this.get(key), batch, control);
+    const model = this.get(key);
+    if (!model.decoder) return Promise.reject(new RuntimeError('UNSUPPORTED', `${model.shape.architecture} is a ${model.runner.task} model, not a decoder`));
+    return model.decoder.submit(batch, control);
   }
 
   score(key: string, batch: ScoreSequenceSpec[]): Promise<ScoredSequence[]> {

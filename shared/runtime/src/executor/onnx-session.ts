@@ -1,7 +1,7 @@
 import * as ort from 'onnxruntime-node';
 import { SessionConfig } from '../config';
 import { RuntimeError } from '../errors';
-import { FeedTensor, FloatTensor, InferenceBackend, ModelSignature, TensorInfo } from '../model-runner/model-runner';
+import { FeedTensor, InferenceBackend, ModelSignature, StoredTensor, TensorInfo } from '../model-runner/model-runner';
 
 export interface OpenedSession {
   session: OnnxSession;
@@ -13,6 +13,12 @@ export interface OpenedSession {
 
 function toTensorInfo(meta: ort.InferenceSession.ValueMetadata): TensorInfo {
   return meta.isTensor ? { name: meta.name, type: meta.type, shape: [...meta.shape] } : { name: meta.name, type: 'non-tensor', shape: [] };
+}
+
+/** float16 data as raw bits (onnxruntime hands out a Float16Array where the platform has one). */
+function float16Bits(data: unknown): Uint16Array {
+  const view = data as ArrayBufferView;
+  return data instanceof Uint16Array ? data : new Uint16Array(view.buffer, view.byteOffset, view.byteLength / 2);
 }
 
 /**
@@ -32,7 +38,7 @@ export class OnnxSession implements InferenceBackend {
    * dropped with a warning; CPU is always the last resort. Failing on CPU alone means the model file
    * itself is bad.
    */
-  static async open(modelPath: string, config: SessionConfig): Promise<OpenedSession> {
+  static async open(modelPath: string, config: SessionConfig, graph?: Uint8Array): Promise<OpenedSession> {
     const warnings: string[] = [];
     const known = new Set(ort.listSupportedBackends().map((b) => b.name));
     let providers = [...new Set([...config.executionProviders.map((p) => p.toLowerCase()), 'cpu'])];
@@ -45,7 +51,9 @@ export class OnnxSession implements InferenceBackend {
     if (config.interOpNumThreads !== undefined) options.interOpNumThreads = config.interOpNumThreads;
     for (;;) {
       try {
-        const session = await ort.InferenceSession.create(modelPath, { ...options, executionProviders: providers });
+        // `graph`: an in-memory rewrite of the file at modelPath (named after it in errors).
+        const options_ = { ...options, executionProviders: providers };
+        const session = graph ? await ort.InferenceSession.create(graph, options_) : await ort.InferenceSession.create(modelPath, options_);
         return { session: new OnnxSession(session), executionProviders: providers, warnings };
       } catch (error) {
         const message = (error as Error).message ?? String(error);
@@ -59,15 +67,17 @@ export class OnnxSession implements InferenceBackend {
     }
   }
 
-  async run(feeds: Record<string, FeedTensor>, fetches: string[]): Promise<Record<string, FloatTensor>> {
+  async run(feeds: Record<string, FeedTensor>, fetches: string[]): Promise<Record<string, StoredTensor>> {
     const ortFeeds: Record<string, ort.Tensor> = {};
     for (const [name, feed] of Object.entries(feeds)) ortFeeds[name] = new ort.Tensor(feed.type, feed.data, feed.dims);
     const results = await this.session.run(ortFeeds, fetches);
-    const out: Record<string, FloatTensor> = {};
+    const out: Record<string, StoredTensor> = {};
     for (const name of fetches) {
       const tensor = results[name] as ort.Tensor;
-      if (tensor.type !== 'float32') throw new RuntimeError('MODEL_SIGNATURE_INVALID', `output "${name}" is ${tensor.type}, expected float32`);
-      out[name] = { data: tensor.data as Float32Array, dims: [...tensor.dims] };
+      const dims = [...tensor.dims];
+      if (tensor.type === 'float32') out[name] = { type: 'float32', data: tensor.data as Float32Array, dims };
+      else if (tensor.type === 'float16') out[name] = { type: 'float16', data: float16Bits(tensor.data), dims };
+      else throw new RuntimeError('MODEL_SIGNATURE_INVALID', `output "${name}" is ${tensor.type}, expected float32 or float16`);
     }
     return out;
   }

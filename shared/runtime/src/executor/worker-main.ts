@@ -1,12 +1,14 @@
 import { parentPort } from 'worker_threads';
 import { serializeError } from '../errors';
-import { SequenceToken } from '../model-runner/batch-types';
+import { GeneratedSequence, SequenceToken } from '../model-runner/batch-types';
 import { ExecutorOp, transferablesOf } from './executor';
 import { ModelHost } from './model-host';
 
 /**
- * Entry of an executor worker thread. Messages are handled strictly one after another: a batch owns
- * the thread (and its sessions) until it is done, which keeps latency predictable and memory bounded.
+ * Entry of an executor worker thread. Generate requests join the model's continuously batched decode loop
+ * at once (each finished sequence is posted back as soon as it is done, the reply comes when all of the
+ * request's are); every other message is handled strictly one after another. Forward passes of all kinds
+ * take turns on the thread's run queue, so a scoring pass waits for at most one decoding step.
  */
 export interface WorkerRequest {
   id: number;
@@ -23,7 +25,8 @@ export interface WorkerRequest {
 export type WorkerReply =
   | { id: number; ok: true; value: unknown }
   | { id: number; ok: false; error: ReturnType<typeof serializeError> }
-  | { id: number; tokens: SequenceToken[] };
+  | { id: number; tokens: SequenceToken[] }
+  | { id: number; row: number; sequence: GeneratedSequence };
 
 const host = new ModelHost();
 const port = parentPort!;
@@ -39,10 +42,13 @@ async function handle(request: WorkerRequest): Promise<unknown> {
       return host.unload(request.key);
     case 'generate': {
       const rows = cancelled.get(request.id);
-      return host.generate(request.key, request.args as never, {
+      // Results travel row by row (transferred); the final reply carries none.
+      await host.generate(request.key, request.args as never, {
         onTokens: (tokens) => port.postMessage({ id: request.id, tokens } satisfies WorkerReply),
         isCancelled: (row) => rows?.has(row) === true,
+        onSequenceDone: (row, sequence) => port.postMessage({ id: request.id, row, sequence } satisfies WorkerReply, transferablesOf(sequence)),
       });
+      return null;
     }
     case 'score':
       return host.score(request.key, request.args as never);
@@ -60,8 +66,7 @@ port.on('message', (request: WorkerRequest) => {
     cancelled.get(request.id)?.add(request.args as number);
     return;
   }
-  if (request.op === 'generate') cancelled.set(request.id, new Set());
-  queue = queue.then(async () => {
+  const run = async () => {
     try {
       const value = await handle(request);
       port.postMessage({ id: request.id, ok: true, value } satisfies WorkerReply, transferablesOf(value));
@@ -70,5 +75,11 @@ port.on('message', (request: WorkerRequest) => {
     } finally {
       cancelled.delete(request.id);
     }
-  });
+  };
+  if (request.op === 'generate') {
+    cancelled.set(request.id, new Set());
+    void run();
+    return;
+  }
+  queue = queue.then(run);
 });

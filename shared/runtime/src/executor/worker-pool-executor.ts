@@ -19,6 +19,9 @@ interface Pending {
   resolve(value: unknown): void;
   reject(error: Error): void;
   onTokens?: GenerateHooks['onTokens'];
+  onSequence?: GenerateHooks['onSequence'];
+  /** Generate calls: the rows' results as they arrive (the final reply carries none). */
+  sequences?: GeneratedSequence[];
 }
 
 interface PoolWorker {
@@ -148,7 +151,8 @@ export class WorkerPoolExecutor implements Executor {
 
   private send<T>(target: PoolWorker, request: WorkerRequest, hooks: GenerateHooks = {}): Promise<T> {
     const reply = new Promise<T>((resolve, reject) => {
-      target.pending.set(request.id, { resolve: resolve as (v: unknown) => void, reject, onTokens: hooks.onTokens });
+      const sequences = request.op === 'generate' ? [] : undefined;
+      target.pending.set(request.id, { resolve: resolve as (v: unknown) => void, reject, onTokens: hooks.onTokens, onSequence: hooks.onSequence, sequences });
       target.worker.ref(); // keep the process alive while work is in flight (idle workers are unref'd)
       target.worker.postMessage(request, transferablesOf(request.args));
     });
@@ -181,9 +185,14 @@ export class WorkerPoolExecutor implements Executor {
         pending.onTokens?.(reply.tokens);
         return;
       }
+      if ('sequence' in reply) {
+        pending.sequences![reply.row] = reply.sequence;
+        pending.onSequence?.(reply.row, reply.sequence);
+        return;
+      }
       self.pending.delete(reply.id);
       if (self.pending.size === 0) worker.unref();
-      if (reply.ok) pending.resolve(reply.value);
+      if (reply.ok) pending.resolve(pending.sequences ?? reply.value);
       else pending.reject(deserializeError(reply.error));
     });
     const die = (reason: string): void => {

@@ -1,4 +1,4 @@
-import { RuntimeError } from '../errors';
+import { missingHiddenStates, RuntimeError } from '../errors';
 import { logSumExpArgmax } from '../sampling/log-softmax';
 import { leftPad } from './batch-layout';
 import { PooledSequence, PoolSequenceSpec, RunnableModel, ScoredSequence, ScoreSequenceSpec } from './batch-types';
@@ -22,11 +22,14 @@ export async function scoreBatch(model: RunnableModel, specs: ScoreSequenceSpec[
     model.shape.padTokenId,
   );
   checkLength(model, padded.seqLen);
-  const out = await decoderRunner(model.runner).forward(model.backend, model.io, { ...padded, wantPresent: false });
-  const { vocab, logits } = out;
+  if (specs.some((s) => s.targetStart < 1)) throw new RuntimeError('INVALID_REQUEST', 'the first scored token needs a preceding token (BOS)');
+  // Only positions from the earliest predicting one on need logits (contexts are not scored).
+  const from = Math.min(...specs.map((s) => padded.seqLen - s.ids.length + s.targetStart - 1));
+  const out = await decoderRunner(model.runner).forward(model.backend, model.io, { ...padded, wantPresent: false, logitsFrom: from });
+  const { vocab, logits, logitsPositions } = out;
+  const skipped = padded.seqLen - logitsPositions;
   return specs.map((spec, b) => {
-    if (spec.targetStart < 1) throw new RuntimeError('INVALID_REQUEST', 'the first scored token needs a preceding token (BOS)');
-    const offset = b * padded.seqLen + (padded.seqLen - spec.ids.length);
+    const offset = b * logitsPositions + (padded.seqLen - spec.ids.length) - skipped;
     const logprobs = new Float64Array(spec.ids.length - spec.targetStart);
     let greedy = true;
     for (let t = spec.targetStart; t < spec.ids.length; t++) {
@@ -42,13 +45,13 @@ export async function scoreBatch(model: RunnableModel, specs: ScoreSequenceSpec[
 
 export async function poolBatch(model: RunnableModel, specs: PoolSequenceSpec[]): Promise<PooledSequence[]> {
   if (specs.length === 0) return [];
-  if (!model.io.hiddenStates) throw new RuntimeError('UNSUPPORTED', 'this model has no hidden-states output');
+  if (!model.io.hiddenStates) throw missingHiddenStates('hiddenStates', model.shape.architecture);
   const padded = leftPad(
     specs.map((s) => s.ids),
     model.shape.padTokenId,
   );
   checkLength(model, padded.seqLen);
-  const out = await decoderRunner(model.runner).forward(model.backend, model.io, { ...padded, wantHiddenStates: true, wantPresent: false });
+  const out = await decoderRunner(model.runner).forward(model.backend, model.io, { ...padded, wantHiddenStates: true, wantPresent: false, logitsFrom: padded.seqLen - 1 });
   const hidden = out.hiddenStates!;
   const D = model.shape.hiddenSize;
   return specs.map((spec, b) => {

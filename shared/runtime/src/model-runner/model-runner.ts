@@ -26,8 +26,15 @@ export interface ModelShape {
   vocabSize: number;
   contextLength: number;
   layers: number;
+  /** Query heads. */
   heads: number;
+  /** Key/value heads (fewer than `heads` for grouped-query attention; equal for GPT-2). */
+  kvHeads: number;
+  /** Width of one head (`head_dim`; hiddenSize / heads unless the config says otherwise). */
+  headDim: number;
   hiddenSize: number;
+  /** Rotary embedding base (`rope_theta`), for families that use rotary positions. */
+  ropeTheta?: number;
   bosTokenId?: number;
   /** Every id that ends generation (config.json and generation_config.json merged). */
   eosTokenIds: number[];
@@ -54,11 +61,18 @@ export interface KvNames {
   value: string;
 }
 
+/** Element type of the KV cache (and of logits / hidden states) as the graph declares it. */
+export type FloatType = 'float32' | 'float16';
+
 /** The graph's names as this runtime uses them, checked against the signature at load time. */
 export interface ModelIo {
   inputIds: string;
   attentionMask: string;
   positionIds?: string;
+  /** Merged decoders (Optimum's decoder_model_merged): true selects the branch that reads the cache. */
+  useCacheBranch?: string;
+  /** The runtime's serving rewrite (see prepare/logits-window.ts): logits only from this position on. */
+  logitsFrom?: string;
   logits: string;
   /** Classifiers: the graph's own P(positive) output, when it has one (informative; the runtime softmaxes logits). */
   probabilities?: string;
@@ -69,6 +83,8 @@ export interface ModelIo {
   presentOutputs: KvNames[];
   kvHeads: number;
   headDim: number;
+  /** float16 caches (fp16 exports) are kept and fed back as float16 bits, never converted. */
+  kvType: FloatType;
 }
 
 export interface FloatTensor {
@@ -81,17 +97,20 @@ export interface Int64Tensor {
   dims: number[];
 }
 
-export type FeedTensor = ({ type: 'float32' } & FloatTensor) | ({ type: 'int64' } & Int64Tensor);
+/** A float tensor as the graph stores it: float32, or float16 as raw bits (Node 20 has no Float16Array). */
+export type StoredTensor = ({ type: 'float32' } & FloatTensor) | { type: 'float16'; data: Uint16Array; dims: number[] };
 
-/** The seam to the inference library: one synchronous-looking forward call. */
+export type FeedTensor = StoredTensor | ({ type: 'int64' } & Int64Tensor) | { type: 'bool'; data: Uint8Array; dims: number[] };
+
+/** The seam to the inference library: one forward call. */
 export interface InferenceBackend {
-  run(feeds: Record<string, FeedTensor>, fetches: string[]): Promise<Record<string, FloatTensor>>;
+  run(feeds: Record<string, FeedTensor>, fetches: string[]): Promise<Record<string, StoredTensor>>;
 }
 
-/** Key/value cache of every layer, in the graph's present.* layout [B, heads, length, headDim]. */
+/** Key/value cache of every layer, in the graph's present.* layout [B, kvHeads, length, headDim]. */
 export interface PastKeyValues {
   length: number;
-  layers: { key: FloatTensor; value: FloatTensor }[];
+  layers: { key: StoredTensor; value: StoredTensor }[];
 }
 
 export interface ForwardInputs {
@@ -109,12 +128,18 @@ export interface ForwardInputs {
   wantHiddenStates?: boolean;
   /** false: single passes that never continue (scoring, pooling) skip fetching the present cache. */
   wantPresent?: boolean;
+  /**
+   * Positions before this one need no logits (a prefill needs the last one only). A hint: graphs without the
+   * serving rewrite return every position's; `ForwardOutputs.logitsPositions` says which came back.
+   */
+  logitsFrom?: number;
 }
 
 export interface ForwardOutputs {
-  /** [B, seqLen, vocab] */
+  /** [B, logitsPositions, vocab]: the last `logitsPositions` positions of each row. */
   logits: Float32Array;
   vocab: number;
+  logitsPositions: number;
   /** [B, seqLen, hiddenSize], when asked for. */
   hiddenStates?: Float32Array;
   /** The cache to feed next, when the model has one. */

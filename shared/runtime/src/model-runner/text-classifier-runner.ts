@@ -1,4 +1,5 @@
 import { RuntimeError } from '../errors';
+import { asFloat32 } from './float-tensors';
 import { ClassifierHead, ClassifierInputs, ClassifierOutputs, ClassifierRunner, FeedTensor, InferenceBackend, ModelIo, ModelShape, ModelSignature } from './model-runner';
 
 /** Graph names of an `assay-text-classifier` export (see @assay/forge's buildClassifierOnnx). */
@@ -62,7 +63,7 @@ export class TextClassifierRunner implements ClassifierRunner {
     if (typeof threshold !== 'number' || !(threshold >= 0 && threshold <= 1)) throw invalidDir(`assay.threshold must be a number in [0, 1], got ${JSON.stringify(threshold)}`);
     const head: ClassifierHead = { labels, positiveLabel: labels[positiveIndex], positiveIndex, threshold, lowercase: assay.lowercase === true };
     const hiddenSize = typeof config.hidden_size === 'number' && Number.isInteger(config.hidden_size) && config.hidden_size > 0 ? config.hidden_size : 0;
-    return { architecture: this.architecture, vocabSize, contextLength: maxLength, layers: 0, heads: 0, hiddenSize, eosTokenIds: [], padTokenId, classifier: head };
+    return { architecture: this.architecture, vocabSize, contextLength: maxLength, layers: 0, heads: 0, kvHeads: 0, headDim: 0, hiddenSize, eosTokenIds: [], padTokenId, classifier: head };
   }
 
   describeIo(signature: ModelSignature, shape: ModelShape): ModelIo {
@@ -87,6 +88,7 @@ export class TextClassifierRunner implements ClassifierRunner {
       presentOutputs: [],
       kvHeads: 0,
       headDim: 0,
+      kvType: 'float32',
     };
   }
 
@@ -97,6 +99,6 @@ export class TextClassifierRunner implements ClassifierRunner {
       [io.attentionMask]: { type: 'int64', data: inputs.attentionMask, dims },
     };
     const out = (await backend.run(feeds, [io.logits]))[io.logits];
-    return { logits: out.data, labels: out.dims[out.dims.length - 1] };
+    return { logits: asFloat32(out), labels: out.dims[out.dims.length - 1] };
   }
 }

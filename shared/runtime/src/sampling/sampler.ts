@@ -1,4 +1,4 @@
-import { argmax, logSoftmax } from './log-softmax';
+import { logSumExp, logSumExpArgmax } from './log-softmax';
 
 export interface SamplingParams {
   /** 0 = greedy (argmax). */
@@ -24,20 +24,44 @@ export interface UniformSource {
   nextDouble(): number;
 }
 
+/** Reused scratch row (one per thread): the decode loop samples every row of every step through it. */
+let scratch = new Float64Array(0);
+function scratchRow(length: number): Float64Array {
+  if (scratch.length < length) scratch = new Float64Array(length);
+  return scratch;
+}
+
 /**
  * Picks the next token from one row of logits. Pure apart from the one uniform it draws, so a sequence's
  * samples depend only on its own logits and its own random stream (never on what else is in the batch).
+ *
+ * The arithmetic is the textbook one (log-softmax in float64, then log-softmax of logp/T), done without
+ * per-token allocations: greedy needs one scan, sampling without top-k/top-p needs no candidate list.
  */
 export function sampleToken(logits: ArrayLike<number>, params: SamplingParams, rng: UniformSource, offset = 0, vocab = logits.length - offset): SampledToken {
-  const modelLogprobs = logSoftmax(logits, offset, vocab);
-  if (params.temperature === 0) {
-    const id = argmax(modelLogprobs);
-    return { id, logprob: modelLogprobs[id], samplingLogprob: 0 };
-  }
+  const { logSumExp: lse, argmax: best } = logSumExpArgmax(logits, offset, vocab);
+  // argmax of logits = argmax of logits − lse (a shift of float32 values in float64 never merges two of them).
+  if (params.temperature === 0) return { id: best, logprob: logits[offset + best] - lse, samplingLogprob: 0 };
   // Tempered log-probabilities (log-softmax(l/T) = log-softmax(logp/T), numerically the same thing).
-  const scaled = new Float64Array(vocab);
-  for (let i = 0; i < vocab; i++) scaled[i] = modelLogprobs[i] / params.temperature;
-  const tempered = logSoftmax(scaled);
+  const scaled = scratchRow(vocab);
+  for (let i = 0; i < vocab; i++) scaled[i] = (logits[offset + i] - lse) / params.temperature;
+  const temperedLse = logSumExp(scaled, 0, vocab);
+  const filtered = (params.topK > 0 && params.topK < vocab) || params.topP < 1;
+  if (!filtered) {
+    let mass = 0;
+    for (let i = 0; i < vocab; i++) mass += Math.exp(scaled[i] - temperedLse);
+    let target = rng.nextDouble() * mass;
+    let chosen = vocab - 1;
+    for (let i = 0; i < vocab; i++) {
+      target -= Math.exp(scaled[i] - temperedLse);
+      if (target < 0) {
+        chosen = i;
+        break;
+      }
+    }
+    return { id: chosen, logprob: logits[offset + chosen] - lse, samplingLogprob: scaled[chosen] - temperedLse - Math.log(mass) };
+  }
+  const tempered = Float64Array.from(scaled.subarray(0, vocab), (v) => v - temperedLse);
   const candidates = candidateSet(tempered, params);
   let mass = 0;
   for (const i of candidates) mass += Math.exp(tempered[i]);
@@ -50,7 +74,7 @@ export function sampleToken(logits: ArrayLike<number>, params: SamplingParams, r
       break;
     }
   }
-  return { id: chosen, logprob: modelLogprobs[chosen], samplingLogprob: tempered[chosen] - Math.log(mass) };
+  return { id: chosen, logprob: logits[offset + chosen] - lse, samplingLogprob: tempered[chosen] - Math.log(mass) };
 }
 
 /**

@@ -121,11 +121,56 @@ describe('LearnedWitnessTest', () => {
     }
   });
 
+  it('reproduces the uncapped schedule of the reference code bit for bit (recorded with commit c04271b)', () => {
+    const data = new Rng('golden-test');
+    const sut = new LearnedWitnessTest({ seed: 'golden', maxStepsPerRound: null });
+    for (let k = 0; k < 12; k++) sut.observeBatch(Array.from({ length: 40 }, () => [data.beta(2, 8), data.beta(2, 8)] as const));
+    expect(sut.history.map((h) => h.logWealth)).toEqual([
+      0, 0.058173128474037064, 0.37365396637830894, -0.041977152882472, -0.31879335134158715, 0.6474975541142763, 0.07234570889135361,
+      -0.17974602350461172, -0.5303163901732224, 0.3970869347345307, -0.11752378699937871, -0.24074143790292638, 0.17060308490495216,
+    ]);
+    expect(sut.epochs).toEqual([11, 21, 10, 10, 11, 10, 10, 10, 11, 10, 10]);
+  });
+
+  it('caps the Adam steps of each round (default 20), ending the epoch where the cap falls', () => {
+    const rng = new Rng('cap');
+    const batches = Array.from({ length: 6 }, () => batch(rng, 50, [2, 8], [2, 8]));
+    const capped = new LearnedWitnessTest({ hiddenSize: 4, seed: 7 });
+    const uncapped = new LearnedWitnessTest({ hiddenSize: 4, seed: 7, maxStepsPerRound: null });
+    for (const b of batches) {
+      capped.observeBatch(b);
+      uncapped.observeBatch(b);
+    }
+    // Minibatch 50. Round 1 trains on the 40 training pairs of batch 0 (1 step per epoch), round k ≥ 2 on 50·(k − 1)
+    // pairs (k − 1 steps per epoch), so 20 steps allow 20, 20, 10, 7, 5 epochs; round 2 stops early (patience 10).
+    expect(capped.epochs).toEqual([20, 10, 10, 7, 5]);
+    capped.epochs.forEach((e, r) => expect(e).toBeLessThanOrEqual(Math.ceil(20 / Math.max(1, r))));
+    expect(capped.toJSON().options.maxStepsPerRound).toBe(20);
+    expect(uncapped.epochs.some((e, k) => e * (k + 1) > 20)).toBe(true);
+    expect(capped.logWealth).not.toBe(uncapped.logWealth);
+  });
+
+  it('resumes a checkpoint saved before the step cap existed on its original, uncapped schedule', () => {
+    const rng = new Rng('legacy');
+    const batches = Array.from({ length: 5 }, () => batch(rng, 30, [2, 8], [2, 8]));
+    const reference = new LearnedWitnessTest({ ...FAST, seed: 'w', maxStepsPerRound: null });
+    const expected = batches.map((b) => reference.observeBatch(b));
+    const first = new LearnedWitnessTest({ ...FAST, seed: 'w', maxStepsPerRound: null });
+    const steps = batches.slice(0, 2).map((b) => first.observeBatch(b));
+    const legacy = JSON.parse(JSON.stringify(first.toJSON()));
+    delete legacy.options.maxStepsPerRound;
+    const sut = LearnedWitnessTest.fromJSON(legacy);
+    steps.push(...batches.slice(2).map((b) => sut.observeBatch(b)));
+    expect(steps).toEqual(expected);
+  });
+
   it('validates its options', () => {
     expect(() => new LearnedWitnessTest({ alpha: 0 })).toThrow(RangeError);
     expect(() => new LearnedWitnessTest({ epsilon: -0.1 })).toThrow(RangeError);
     expect(() => new LearnedWitnessTest({ patience: 0 })).toThrow(RangeError);
     expect(() => new LearnedWitnessTest({ minibatchSize: 0 })).toThrow(RangeError);
+    expect(() => new LearnedWitnessTest({ maxStepsPerRound: 0 })).toThrow(RangeError);
+    expect(() => new LearnedWitnessTest({ maxStepsPerRound: 2.5 })).toThrow(RangeError);
     expect(() => createSequentialTest('nope' as never)).toThrow(RangeError);
   });
 });

@@ -16,7 +16,6 @@
  * The wealth is updated pair by pair; the threshold is checked after every pair (valid by Ville, which bounds
  * the supremum over all times) but rejection is reported at batch granularity, like the witness test.
  */
-import * as M from '../fast-math';
 import { logSumExp } from '../descriptive';
 import { cleanPairs, ScorePair, SequentialTest, StepResult, validateAlpha, validateEpsilon, WealthLedger } from './sequential-test';
 
@@ -48,7 +47,7 @@ export interface MeanDifferenceState {
   ledger: ReturnType<WealthLedger['toJSON']>;
 }
 
-const ONS_STEP = 2 / (2 - M.log(3));
+const ONS_STEP = 2 / (2 - Math.log(3));
 
 export class MeanDifferenceBettingTest implements SequentialTest {
   readonly kind = 'mean-difference' as const;
@@ -63,11 +62,11 @@ export class MeanDifferenceBettingTest implements SequentialTest {
     validateAlpha(alpha);
     validateEpsilon(epsilon);
     const [lo, hi] = scoreRange;
-    if (!(M.isFiniteNumber(lo) && M.isFiniteNumber(hi) && hi > lo)) throw new RangeError(`scoreRange must be finite with hi > lo, got [${lo}, ${hi}]`);
+    if (!(Number.isFinite(lo) && Number.isFinite(hi) && hi > lo)) throw new RangeError(`scoreRange must be finite with hi > lo, got [${lo}, ${hi}]`);
     this.lambdaMax = 1 / (2 * (hi - lo + epsilon));
     const signs: Array<1 | -1> = alternative === 'two-sided' ? [1, -1] : alternative === 'greater' ? [1] : [-1];
     this.bettors = signs.map((sign) => ({ sign, lambda: 0, a: 1, logWealth: 0 }));
-    this.ledger = new WealthLedger(M.log(1 / alpha));
+    this.ledger = new WealthLedger(Math.log(1 / alpha));
   }
 
   get logWealth(): number {
@@ -91,7 +90,7 @@ export class MeanDifferenceBettingTest implements SequentialTest {
 
   private combinedLogWealth(): number {
     const logs = this.bettors.map((b) => b.logWealth);
-    return logs.length === 1 ? logs[0] : logSumExp(logs) - M.log(logs.length);
+    return logs.length === 1 ? logs[0] : logSumExp(logs) - Math.log(logs.length);
   }
 
   observeBatch(pairs: ReadonlyArray<ScorePair>): StepResult {
@@ -107,10 +106,10 @@ export class MeanDifferenceBettingTest implements SequentialTest {
       for (const b of this.bettors) {
         const x = b.sign * diff - eps;
         const factor = 1 + b.lambda * x;
-        b.logWealth += M.log(factor);
+        b.logWealth += Math.log(factor);
         const z = x / factor;
         b.a += z * z;
-        b.lambda = M.min(this.lambdaMax, M.max(0, b.lambda + (ONS_STEP * z) / b.a));
+        b.lambda = Math.min(this.lambdaMax, Math.max(0, b.lambda + (ONS_STEP * z) / b.a));
       }
       if (this.combinedLogWealth() >= this.ledger.logThreshold) {
         crossed = true;

@@ -5,7 +5,6 @@
  * anytime-valid tests. Like scipy's `ttest_ind`, it ignores the pairing; 'pooled' (Student, scipy's default)
  * or 'welch' variance.
  */
-import * as M from '../fast-math';
 import { studentTTwoSidedP } from '../special-functions';
 import { cleanPairs, ScorePair, validateAlpha } from './sequential-test';
 
@@ -55,9 +54,9 @@ export function tTestFromMoments(a: RunningMoments, b: RunningMoments, variant: 
   }
   if (!(se2 > 0)) {
     // Both samples constant: identical means give no evidence, different ones are infinitely significant.
-    return { t: diff === 0 ? 0 : M.sign(diff) * Infinity, df: M.isFiniteNumber(df) ? df : a.n + b.n - 2, pValue: diff === 0 ? 1 : 0, meanA: a.mean, meanB: b.mean };
+    return { t: diff === 0 ? 0 : Math.sign(diff) * Infinity, df: Number.isFinite(df) ? df : a.n + b.n - 2, pValue: diff === 0 ? 1 : 0, meanA: a.mean, meanB: b.mean };
   }
-  const t = diff / M.sqrt(se2);
+  const t = diff / Math.sqrt(se2);
   return { t, df, pValue: studentTTwoSidedP(t, df), meanA: a.mean, meanB: b.mean };
 }
 

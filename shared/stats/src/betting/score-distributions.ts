@@ -4,7 +4,6 @@
  * `file:<path>`. Reading a file is the caller's business (this library does no I/O): parsing a file spec returns
  * `{kind: 'file', path}`, and the caller turns the numbers it read into `empiricalSampler(values)`.
  */
-import * as M from '../fast-math';
 import { Rng } from '../rng';
 
 export interface ScoreSampler {
@@ -18,7 +17,7 @@ export type ParsedDistributionSpec = { kind: 'sampler'; sampler: ScoreSampler } 
 function parseNumbers(spec: string, body: string, count: number): number[] {
   const parts = body.split(',').map((p) => p.trim());
   const values = parts.map(Number);
-  if (parts.length !== count || parts.some((p) => p === '') || values.some((v) => !M.isFiniteNumber(v))) {
+  if (parts.length !== count || parts.some((p) => p === '') || values.some((v) => !Number.isFinite(v))) {
     throw new RangeError(`distribution spec '${spec}' needs ${count} comma-separated number(s)`);
   }
   return values;
@@ -48,7 +47,7 @@ export function parseDistributionSpec(spec: string): ParsedDistributionSpec {
     case 'normal': {
       const [m, s] = parseNumbers(spec, body, 2);
       if (!(s >= 0)) throw new RangeError(`normal sd must be >= 0 in '${spec}'`);
-      return { kind: 'sampler', sampler: { description: spec, sample: (rng) => M.min(1, M.max(0, rng.normal(m, s))) } };
+      return { kind: 'sampler', sampler: { description: spec, sample: (rng) => Math.min(1, Math.max(0, rng.normal(m, s))) } };
     }
     case 'file': {
       const path = body.trim();
@@ -62,7 +61,7 @@ export function parseDistributionSpec(spec: string): ParsedDistributionSpec {
 
 /** Resamples (with replacement) from observed scores; non-finite values are dropped. */
 export function empiricalSampler(values: ArrayLike<number>, description = `empirical(n=${values.length})`): ScoreSampler {
-  const clean = Array.from(values).filter(M.isFiniteNumber);
+  const clean = Array.from(values).filter(Number.isFinite);
   if (clean.length === 0) throw new RangeError('empirical sampler needs at least one finite value');
   return { description, sample: (rng) => clean[rng.int(clean.length)] };
 }

@@ -8,7 +8,6 @@
  * uses a strict ">", which Ville's inequality does not need). Once rejected, a test stays rejected and ignores
  * further batches.
  */
-import * as M from '../fast-math';
 import type { LearnedWitnessState } from './learned-witness-test';
 import type { MeanDifferenceState } from './mean-difference-test';
 
@@ -63,7 +62,7 @@ export function cleanPairs(pairs: ReadonlyArray<ScorePair>): { flat: number[]; d
   let dropped = 0;
   for (const pair of pairs) {
     const [a, b] = pair;
-    if (M.isFiniteNumber(a) && M.isFiniteNumber(b)) flat.push(a, b);
+    if (Number.isFinite(a) && Number.isFinite(b)) flat.push(a, b);
     else dropped++;
   }
   return { flat, dropped };
@@ -79,7 +78,7 @@ export function validateAlpha(alpha: number): void {
 }
 
 export function validateEpsilon(epsilon: number): void {
-  if (!(epsilon >= 0) || !M.isFiniteNumber(epsilon)) throw new RangeError(`epsilon must be finite and >= 0, got ${epsilon}`);
+  if (!(epsilon >= 0) || !Number.isFinite(epsilon)) throw new RangeError(`epsilon must be finite and >= 0, got ${epsilon}`);
 }
 
 /** Bookkeeping shared by the tests: wealth, threshold, rejection, history. */

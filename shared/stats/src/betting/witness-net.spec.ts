@@ -96,6 +96,39 @@ describe('WitnessNet', () => {
     expect(Array.from(sut.grad).every(Number.isFinite)).toBe(true);
   });
 
+  it('reproduces, bit for bit, a training trajectory recorded with the per-sample loops it replaced (commit c04271b)', () => {
+    // The minibatch kernels skip exact zeros and tile registers but keep every sum's order, so nothing may change.
+    const rng = new Rng('golden-net');
+    const sut = new WitnessNet(32, rng);
+    const flat: number[] = [];
+    for (let i = 0; i < 120; i++) flat.push(rng.beta(2, 8), rng.beta(3, 6));
+    const idx = Array.from({ length: 120 }, (_, i) => i);
+    const losses: number[] = [];
+    for (let step = 0; step < 40; step++) {
+      rng.shuffle(idx);
+      losses.push(sut.lossAndGradient(flat, idx, 0, 50));
+      sut.adamUpdate(1e-3);
+    }
+    expect(losses.filter((_, i) => i % 8 === 0)).toEqual([
+      -0.025061878931749396, -0.0722087114139373, -0.09939945517109265, -0.13558526540735724, -0.17136480585817224,
+    ]);
+    expect(Array.from(sut.params).reduce((a, b) => a + b, 0)).toBe(68.71782056949297);
+    expect([sut.params[0], sut.params[500], sut.params[1280]]).toEqual([0.8349834893944816, -0.03985930830467582, -0.06077153442476943]);
+    expect(sut.sumLogPayoff(flat)).toBe(24.611452783460916);
+    expect([sut.forward(0), sut.forward(0.37), sut.forward(1)]).toEqual([1.3933195084651846, -0.8124891184533645, -1.3645668826766666]);
+  });
+
+  it('gives the same payoffs in one batch as one pair at a time, for odd widths too', () => {
+    for (const hidden of [1, 3, 5, 32]) {
+      const rng = new Rng(`width-${hidden}`);
+      const sut = new WitnessNet(hidden, rng);
+      const flat = pairs(rng, 300); // more than one forward chunk
+      let oneByOne = 0;
+      for (let i = 0; i < 300; i++) oneByOne += Math.log(1 + sut.phi(flat[2 * i]) - sut.phi(flat[2 * i + 1]));
+      expect(sut.sumLogPayoff(flat)).toBe(oneByOne);
+    }
+  });
+
   it('round-trips its state, Adam moments included', () => {
     const rng = new Rng(14);
     const sut = new WitnessNet(5, rng);

@@ -5,7 +5,6 @@
  * sentence BLEU to 'exp' smoothing with effective order (`sentence_bleu`). Scores on the 0–100 scale;
  * `sentenceBleu01` gives 0–1.
  */
-import * as M from '../fast-math';
 import { countItems, pyRstrip, pySplit } from './python-text';
 import { tokenize13a } from './tokenizer-13a';
 
@@ -37,7 +36,7 @@ const SMOOTH_DEFAULTS: Record<BleuSmoothMethod, number | undefined> = { none: un
 
 /** sacreBLEU's `my_log`: log(0) is a huge negative number instead of −∞. */
 function myLog(x: number): number {
-  return x === 0 ? -9999999999 : M.log(x);
+  return x === 0 ? -9999999999 : Math.log(x);
 }
 
 /** BLEU (0–100) from sufficient statistics (sacreBLEU's `BLEU.compute_bleu`). */
@@ -49,7 +48,7 @@ export function bleuFromStatistics(
   const maxOrder = options.maxNgramOrder ?? 4;
   const correct = [...correctIn];
   const total = [...totalIn];
-  const bp = sysLen < refLen ? (sysLen > 0 ? M.exp(1 - refLen / sysLen) : 0) : 1;
+  const bp = sysLen < refLen ? (sysLen > 0 ? Math.exp(1 - refLen / sysLen) : 0) : 1;
   const precisions = new Array<number>(maxOrder).fill(0);
   // Early stop if there are no matches (sacreBLEU issue #141).
   if (!correct.some((c) => c !== 0)) return { score: 0, counts: correct, totals: total, precisions, bp, sysLen, refLen };
@@ -75,7 +74,7 @@ export function bleuFromStatistics(
   }
   let logSum = 0;
   for (let i = 0; i < effOrder; i++) logSum += myLog(precisions[i]);
-  return { score: bp * M.exp(logSum / effOrder), counts: correct, totals: total, precisions, bp, sysLen, refLen };
+  return { score: bp * Math.exp(logSum / effOrder), counts: correct, totals: total, precisions, bp, sysLen, refLen };
 }
 
 function preprocess(sentence: string, options: BleuOptions): string[] {
@@ -100,14 +99,14 @@ export function bleuSegmentStatistics(hypothesis: string, references: readonly s
   for (const ref of refs) {
     const tokens = preprocess(ref, options);
     refLens.push(tokens.length);
-    for (const [g, c] of wordNgrams(tokens, maxOrder)) refNgrams.set(g, M.max(refNgrams.get(g) ?? 0, c));
+    for (const [g, c] of wordNgrams(tokens, maxOrder)) refNgrams.set(g, Math.max(refNgrams.get(g) ?? 0, c));
   }
   const hypTokens = preprocess(hypothesis, options);
   const hypLen = hypTokens.length;
   let closestDiff = -1;
   let closestLen = -1;
   for (const len of refLens) {
-    const diff = M.abs(hypLen - len);
+    const diff = Math.abs(hypLen - len);
     if (closestDiff === -1 || diff < closestDiff) {
       closestDiff = diff;
       closestLen = len;
@@ -121,7 +120,7 @@ export function bleuSegmentStatistics(hypothesis: string, references: readonly s
     const n = Number(g.slice(0, g.indexOf('\u0000'))) - 1;
     total[n] += c;
     const r = refNgrams.get(g);
-    if (r !== undefined) correct[n] += M.min(c, r);
+    if (r !== undefined) correct[n] += Math.min(c, r);
   }
   return [hypLen, closestLen, ...correct, ...total];
 }

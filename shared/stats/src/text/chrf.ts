@@ -4,7 +4,6 @@
  * "effective order": orders with no hypothesis or reference n-grams are left out of the averages). Scores are on
  * sacreBLEU's 0–100 scale; `sentenceChrf01` gives 0–1 (audit scores live in [0, 1]).
  */
-import * as M from '../fast-math';
 import { codePoints, countItems, pyRemoveWhitespace, pySplit } from './python-text';
 
 export interface ChrfOptions {
@@ -67,7 +66,7 @@ function matchStatistics(hyp: Array<Map<string, number>>, ref: Array<Map<string,
     for (const [gram, count] of hyp[i]) {
       hypCount += count;
       const r = ref[i].get(gram);
-      if (r !== undefined) match += M.min(count, r);
+      if (r !== undefined) match += Math.min(count, r);
     }
     let refCount = 0;
     for (const c of ref[i].values()) refCount += c;

@@ -1,0 +1,100 @@
+import { AssayError, Completion, GenerateResponse, SubjectRequest } from '@assay/contracts';
+import { RpcClient } from '@assay/messaging';
+import { modelServiceError } from './model-service-errors';
+
+export type GenerateRequestInput = SubjectRequest<'assay.generation.generate'>;
+
+/** Sampling settings of `completeEach`; `seed` is the caller's base seed, see derivedSeed. */
+export interface EachSampling {
+  maxNewTokens: number;
+  temperature: number;
+  topP?: number;
+  topK?: number;
+  seed: number;
+  returnHiddenStates?: boolean;
+}
+
+export interface CallOptions {
+  timeoutMs?: number;
+}
+
+/** Calls from inside durable jobs may wait long for a CPU batch; the job heartbeats meanwhile. */
+export const JOB_RPC_TIMEOUT_MS = 10 * 60_000;
+
+/**
+ * The one seed derivation of Assay's callers: the seed of the `index`-th of several seeded requests made from one base
+ * seed (VALID's sequential draws; an audit's prompts by their position in the visit order). A 32-bit value, distinct
+ * per index, the same on every run, so a resumed job regenerates exactly what it would have.
+ */
+export function derivedSeed(seed: number, index: number): number {
+  return (seed + Math.imul(index, 7919)) >>> 0;
+}
+
+/**
+ * The generation service over NATS (`assay.generation.generate`), typed and validated by the contract registry, with
+ * one error mapping (modelServiceError). `generate` is one request as given; `completeEach` is one completion for
+ * each of many prompts, cut to the batch cap.
+ */
+export class GenerationClient {
+  constructor(
+    private readonly rpc: RpcClient,
+    private readonly options: { maxBatch: number },
+  ) {}
+
+  async generate(request: GenerateRequestInput, options: CallOptions = {}): Promise<GenerateResponse> {
+    try {
+      return await this.rpc.call('assay.generation.generate', request, options);
+    } catch (error) {
+      throw modelServiceError('generation', request.model, error);
+    }
+  }
+
+  /**
+   * One completion per prompt, in order, in requests of at most the batch cap; a request's seed is
+   * derivedSeed(sampling.seed, position + index of its first prompt). With `isolateRefusals`, a refused request
+   * (BAD_REQUEST: e.g. one prompt longer than the context) is retried prompt by prompt and only the refused prompts
+   * come back null; when every prompt is refused the request itself is wrong and its error is thrown.
+   */
+  async completeEach(
+    model: string,
+    prompts: readonly string[],
+    position: number,
+    sampling: EachSampling,
+    options: CallOptions & { isolateRefusals?: boolean } = {},
+  ): Promise<Array<Completion | null>> {
+    const chunk = Math.max(1, this.options.maxBatch);
+    const refused: AssayError[] = [];
+    const out: Array<Completion | null> = [];
+    for (let from = 0; from < prompts.length; from += chunk) {
+      out.push(...(await this.completeChunk(model, prompts.slice(from, from + chunk), position + from, sampling, options, refused)));
+    }
+    if (refused.length > 0 && refused.length === prompts.length) throw refused[0];
+    return out;
+  }
+
+  private async completeChunk(
+    model: string,
+    prompts: string[],
+    position: number,
+    sampling: EachSampling,
+    options: CallOptions & { isolateRefusals?: boolean },
+    refused: AssayError[],
+  ): Promise<Array<Completion | null>> {
+    try {
+      const reply = await this.generate({ model, prompts, n: 1, ...sampling, seed: derivedSeed(sampling.seed, position) }, options);
+      const completions = new Array<Completion | null>(prompts.length).fill(null);
+      for (const completion of reply.completions) completions[completion.promptIndex] = completion;
+      return completions;
+    } catch (error) {
+      const failure = error as AssayError;
+      if (!options.isolateRefusals || failure.code !== 'BAD_REQUEST') throw error;
+      if (prompts.length === 1) {
+        refused.push(failure);
+        return [null];
+      }
+      const out: Array<Completion | null> = [];
+      for (let i = 0; i < prompts.length; i++) out.push(...(await this.completeChunk(model, [prompts[i]], position + i, sampling, options, refused)));
+      return out;
+    }
+  }
+}

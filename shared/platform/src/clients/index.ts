@@ -1,0 +1,3 @@
+export * from './generation.client';
+export * from './likelihood.client';
+export * from './model-service-errors';

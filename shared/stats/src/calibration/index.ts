@@ -1,0 +1,6 @@
+export * from './ece';
+export * from './scores';
+export * from './temperature';
+export * from './query-loss';
+export * from './mlp-probe';
+export * from './summary';

@@ -1,0 +1,3 @@
+export * from './water-filling';
+export * from './sarsa';
+export * from './toxicity-metrics';
