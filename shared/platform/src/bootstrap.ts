@@ -6,6 +6,7 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import { ServiceName } from '@assay/contracts';
 import { createLogger, PinoNestLogger } from '@assay/telemetry';
 import { AssayConfig, loadConfig } from './config';
+import { installHttpEdge } from './http-edge';
 import { SafeNatsDeserializer } from './nats-deserializer';
 import { setupOpenApi } from './openapi';
 
@@ -20,7 +21,7 @@ export function natsMicroserviceOptions(config: AssayConfig, service: ServiceNam
 }
 
 /**
- * The hybrid bootstrap every service uses: HTTP app, NATS microservice, OpenAPI at /docs, JSON logs,
+ * The hybrid bootstrap every service uses: HTTP app (no body parser up front: see JsonBodyInterceptor), NATS microservice, OpenAPI at /docs, JSON logs,
  * shutdown hooks (SIGTERM drains NATS and job workers before exit), then listen.
  */
 export async function createServiceApp(
@@ -33,7 +34,8 @@ export async function createServiceApp(
     logger: new PinoNestLogger(logger),
     bodyParser: false,
   });
-  app.useBodyParser('json', { limit: config.http.maxBody });
+  // JSON bodies are read after the API key check (JsonBodyInterceptor); Node's own refusals carry the envelope.
+  installHttpEdge(app.getHttpServer());
   app.connectMicroservice<MicroserviceOptions>(natsMicroserviceOptions(config, service), { inheritAppConfig: true });
   setupOpenApi(app, service);
   app.enableShutdownHooks();
