@@ -22,7 +22,7 @@ export function httpTwinOf(subject: string): string | undefined {
 export function replyTooLarge(subject: string, size: number, limit: number): AssayError {
   const http = httpTwinOf(subject);
   const ways = [
-    'ask for less per request (a smaller batch: fewer prompts, samples or tokens, or without hidden states)',
+    'ask for less per request (a smaller batch, shorter outputs, fewer optional fields such as hidden states)',
     http ? `send the same request to ${http} over HTTP, where replies have no size limit` : undefined,
     'or keep results this large in the object store and pass their keys',
   ].filter(Boolean);
