@@ -5,6 +5,7 @@ export { connectNats, maxPayload, natsConnectionOptions } from './connection';
 export { RpcClient, type RpcClientOptions, type RequestOptions } from './rpc-client';
 export { injectTraceHeaders, extractTraceContext, contextFromTraceparent, traceparentOf, messagingAttributes } from './tracing';
 export { encodeNestEvent, decodeNestEvent, assertFitsPayload } from './codec';
+export { replyTooLarge, httpTwinOf } from './reply-limit';
 export * from './jobs';
 export * from './nest';
 export { ensureNats, startNatsServer, findNatsServer, probeTcp, freePort, type LocalNats } from './local-nats-server';
