@@ -6,6 +6,7 @@ export { RpcClient, type RpcClientOptions, type RequestOptions } from './rpc-cli
 export { KEEPALIVE_HEADER, KEEPALIVE_REQUEST_HEADER, keepaliveInterval } from './keepalive';
 export { injectTraceHeaders, extractTraceContext, contextFromTraceparent, traceparentOf, messagingAttributes } from './tracing';
 export { encodeNestEvent, decodeNestEvent, assertFitsPayload } from './codec';
+export { replyTooLarge, httpTwinOf } from './reply-limit';
 export * from './jobs';
 export * from './nest';
 export { startNatsServer, findNatsServer, probeTcp, freePort, type LocalNats, type NatsServerOptions } from './local-nats-server';

@@ -10,6 +10,7 @@ import { AssayConfig, loadConfig } from './config';
 import { ContractCoverageService } from './contract-coverage.service';
 import { AssayErrorFilter } from './error.filter';
 import { HealthController } from './health.controller';
+import { JsonBodyInterceptor } from './json-body.interceptor';
 import { healthRpcController } from './health-rpc.controller';
 import { MetricsInterceptor } from './metrics.interceptor';
 import { MetricsService } from './metrics.service';
@@ -56,6 +57,7 @@ export class PlatformModule implements OnApplicationShutdown {
       },
       { provide: APP_FILTER, useClass: AssayErrorFilter },
       { provide: APP_GUARD, useClass: ApiKeyGuard },
+      { provide: APP_INTERCEPTOR, useClass: JsonBodyInterceptor },
       { provide: APP_INTERCEPTOR, useClass: NatsTraceInterceptor },
       { provide: APP_INTERCEPTOR, useClass: MetricsInterceptor },
     ];

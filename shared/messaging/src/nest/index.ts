@@ -1,3 +1,3 @@
 export { NatsTraceInterceptor } from './nats-trace.interceptor';
 export { natsServerOptions, serviceQueue } from './nats-server-options';
-export { KeepaliveNatsServer } from './keepalive-nats-server';
+export { AssayNatsServer } from './assay-nats-server';
