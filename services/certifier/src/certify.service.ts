@@ -26,14 +26,14 @@ export class CertifyService {
     if (request.T > this.config.certifier.maxT) {
       throw AssayError.badRequest(`T = ${request.T} exceeds the configured cap of ${this.config.certifier.maxT} (ASSAY_CERTIFIER_MAX_T)`);
     }
-    return withSpan('certify', { attributes: { [ATTR.genAiOperation]: 'certify', [ATTR.genAiRequestModel]: request.model, 'assay.guide': request.guide, 'assay.valid.k': request.k, 'assay.valid.T': request.T } }, async (span) => {
+    return withSpan('certify', { attributes: { [ATTR.assayOperation]: 'certify', [ATTR.genAiRequestModel]: request.model, 'assay.guide': request.guide, 'assay.valid.k': request.k, 'assay.valid.T': request.T } }, async (span) => {
       // The tokenizer check runs while L generates; only G's scoring needs its answer.
       const tokenizersMatch = this.pairs.tokenizersMatch(request.model, request.guide);
       tokenizersMatch.catch(() => undefined);
       const attempts = request.mode === 'batched' ? await this.drawBatched(request, tokenizersMatch) : await this.drawSequential(request, tokenizersMatch);
       const outcome = selectFirstAccepted(attempts, request.k, request.T);
       const response = this.toResponse(request, outcome, attempts, await tokenizersMatch);
-      span.addEvent(EVENTS.guardrailResult, { 'gen_ai.guardrail.result': response.status, 'assay.valid.attempts': response.attempts.length, 'assay.valid.log2_epsilon': response.certificate?.log2Epsilon ?? Number.NaN });
+      span.addEvent(EVENTS.guardrailResult, { [ATTR.guardrailResult]: response.status, 'assay.valid.attempts': response.attempts.length, 'assay.valid.log2_epsilon': response.certificate?.log2Epsilon ?? Number.NaN });
       return response;
     });
   }

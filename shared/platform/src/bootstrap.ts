@@ -12,7 +12,8 @@ import { setupOpenApi } from './openapi';
 
 /**
  * The NATS transport of a service: its queue group, credentials, the forgiving deserializer, and the hardened
- * reply path (AssayNatsServer: a reply over NATS's max_payload answers PAYLOAD_TOO_LARGE instead of killing the process).
+ * reply path (AssayNatsServer: a reply over NATS's max_payload answers PAYLOAD_TOO_LARGE instead of killing the
+ * process; keep-alives to callers that ask, so they notice at once when this process dies mid-request).
  */
 export function natsMicroserviceOptions(config: AssayConfig, service: ServiceName): MicroserviceOptions {
   const base = natsServerOptions({ servers: config.nats.servers, user: config.nats.user, pass: config.nats.pass, token: config.nats.token }, service);

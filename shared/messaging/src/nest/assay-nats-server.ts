@@ -1,10 +1,11 @@
 import type { NatsOptions } from '@nestjs/microservices';
 import { ServerNats } from '@nestjs/microservices';
 import type { NatsContext } from '@nestjs/microservices';
-import type { Msg, MsgHdrs, NatsConnection } from 'nats';
+import { Empty, type Msg, type MsgHdrs, type NatsConnection } from 'nats';
 import { headersSize } from '../codec';
 import { DEFAULT_MAX_PAYLOAD } from '../config';
 import { AssayError } from '../errors';
+import { keepaliveHeaders, requestedKeepalive } from '../keepalive';
 import { replyTooLarge } from '../reply-limit';
 
 /** What Nest's Server.send hands the publisher: one reply packet of a stream (see rpc-client.ts NestReply). */
@@ -18,6 +19,9 @@ interface ReplyPacket {
 type EncodedReply = { data: Uint8Array; headers?: MsgHdrs };
 type NatsServerOptions = Required<NatsOptions>['options'];
 
+/** A responder that never answers still stops beating after this long. */
+const MAX_KEEPALIVE_SPAN_MS = 30 * 60_000;
+
 /**
  * Nest's NATS server with the one reply path every Assay service uses, hardened so that no message can end the
  * process. Nest publishes replies with `msg.respond()` from a detached promise: a reply over the server's
@@ -29,29 +33,78 @@ type NatsServerOptions = Required<NatsOptions>['options'];
  *  - a publish that still fails (connection closed while draining) and anything thrown while handling a message
  *    are logged, never rethrown into the event loop.
  * The work behind a refused reply is done and discarded: the size of a reply is known only once it exists.
+ *
+ * It also sends keep-alives (keepalive.ts) to callers that ask for them: one as soon as the message arrives,
+ * before it is decoded, then one per interval until the last reply (or error) is published, so a caller whose
+ * responder is killed mid-request fails in about one liveness window instead of its full timeout.
  */
 export class AssayNatsServer extends ServerNats {
+  /** Stops the beat of a request, by reply subject (an inbox of its own per request). */
+  private readonly beating = new Map<string, () => void>();
+
   constructor(options: NatsServerOptions) {
     super(options);
   }
 
   override async handleMessage(channel: string, natsMsg: Msg): Promise<unknown> {
+    const stopBeat = this.keepAlive(natsMsg);
     try {
-      return await super.handleMessage(channel, natsMsg);
+      const result = await super.handleMessage(channel, natsMsg);
+      // Handled as an event (nothing will be published through getPublisher): nothing to keep alive.
+      if (natsMsg.reply && !this.answering.has(natsMsg.reply)) stopBeat();
+      return result;
     } catch (error) {
+      stopBeat();
       this.logger.error(`message on ${natsMsg.subject} failed outside its handler: ${(error as Error)?.stack ?? String(error)}`);
       if (natsMsg.reply) this.respondSafely(natsMsg, { err: AssayError.internal(`${natsMsg.subject}: the message could not be handled`).toEnvelope(), isDisposed: true });
       return undefined;
+    } finally {
+      if (natsMsg.reply) this.answering.delete(natsMsg.reply);
     }
   }
 
+  /** Requests whose answer goes through getPublisher: their last packet stops the beat. */
+  private readonly answering = new Set<string>();
+
   override getPublisher(natsMsg: Msg, id: string, ctx: NatsContext): (response: ReplyPacket) => void {
-    if (!natsMsg.reply) return () => undefined;
+    const reply = natsMsg.reply;
+    if (!reply) return () => undefined;
+    this.answering.add(reply);
     return (response: ReplyPacket) => {
       Object.assign(response, { id });
+      if (response.isDisposed || (response.err !== undefined && response.err !== null)) this.beating.get(reply)?.();
       this.onProcessingEndHook?.(this.transportId, ctx);
       this.respondSafely(natsMsg, response);
     };
+  }
+
+  override async close(): Promise<void> {
+    for (const stop of [...this.beating.values()]) stop();
+    await super.close();
+  }
+
+  /** Starts the keep-alives a request asked for (none when it did not); returns what stops them. */
+  private keepAlive(natsMsg: Msg): () => void {
+    const interval = requestedKeepalive(natsMsg.headers);
+    const reply = natsMsg.reply;
+    if (!interval || !reply) return () => undefined;
+    const beat = () => {
+      try {
+        natsMsg.respond(Empty, { headers: keepaliveHeaders() });
+      } catch {
+        // connection closing: the caller learns from the silence
+      }
+    };
+    const timer = setInterval(beat, interval);
+    const cap = setTimeout(() => stop(), MAX_KEEPALIVE_SPAN_MS);
+    const stop = () => {
+      clearInterval(timer);
+      clearTimeout(cap);
+      this.beating.delete(reply);
+    };
+    this.beating.set(reply, stop);
+    beat();
+    return stop;
   }
 
   /** Encodes, checks the size against the connected server's max_payload, and publishes; never throws. */
