@@ -92,6 +92,11 @@ describe('auditor service: audit jobs end to end', () => {
     const overHttp = await fetch(`${url}/v1/audits/${accepted.jobId}`, { headers });
     expect(await overHttp.json()).toMatchObject({ decision: 'shift-detected', samplesUsed: result.samplesUsed });
     expect(await harness.store.exists(`reports/audits/${accepted.jobId}/report.json`)).toBe(true);
+
+    // The attempt is timed and counted, in buckets that reach hours.
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    expect(metrics).toMatch(/assay_jobs_total\{queue="auditor\.audit",outcome="succeeded"\} [1-9]/);
+    expect(metrics).toMatch(/assay_job_duration_seconds_bucket\{le="3600",queue="auditor\.audit",outcome="succeeded"\} [1-9]/);
   });
 
   it('does not detect a shift between a model and itself sampled with other seeds, and spends the whole budget', async () => {

@@ -33,7 +33,7 @@ import {
  */
 const VALUE_SETS = ['defaults', 'gpu-pools', 'external', 'keda', 'hpa', 'gateway-edge'];
 const renderSet = (name: string, ...args: string[]) => render(['--name', 'rel', '--namespace', 'ml', ...(name === 'defaults' ? [] : valueSet(name)), ...args]);
-const SECRET_NAMES = ['ASSAY_API_KEYS', 'S3_ACCESS_KEY', 'S3_SECRET_KEY', 'NATS_USER', 'NATS_PASSWORD', 'NATS_TOKEN', 'PERSPECTIVE_API_KEY'];
+const SECRET_NAMES = ['ASSAY_API_KEYS', 'ASSAY_SIGNING_KEY', 'S3_ACCESS_KEY', 'S3_SECRET_KEY', 'NATS_USER', 'NATS_PASSWORD', 'NATS_TOKEN', 'PERSPECTIVE_API_KEY'];
 /** Set by the chart, read by the services once issue 14's role split and issue 16's replicas setting land. */
 const PENDING_ENV = ['ASSAY_ROLE', 'ASSAY_JOBS_REPLICAS'];
 const CHART_SERVICES = Object.keys(chartValues().services);
@@ -187,7 +187,7 @@ describeChart(`helm chart helm/assay${rendererPresent ? '' : ' (SKIPPED: helm-re
         expect(container(deployment).envFrom).toEqual([{ configMapRef: { name: 'rel-assay-config' } }]);
       }
       expect([...names].filter((n) => !KNOWN_ENV.has(n))).toEqual([]);
-      for (const needed of ['NATS_URL', 'S3_ENDPOINT', 'ASSAY_API_KEYS', 'S3_ACCESS_KEY', 'S3_SECRET_KEY', 'NATS_TOKEN', 'ASSAY_JOBS_REPLICAS']) expect(names).toContain(needed);
+      for (const needed of ['NATS_URL', 'S3_ENDPOINT', 'ASSAY_API_KEYS', 'ASSAY_SIGNING_KEY', 'S3_ACCESS_KEY', 'S3_SECRET_KEY', 'NATS_TOKEN', 'ASSAY_JOBS_REPLICAS']) expect(names).toContain(needed);
       expect(config.ASSAY_JOBS_REPLICAS).toBe('1');
     });
 
@@ -196,6 +196,8 @@ describeChart(`helm chart helm/assay${rendererPresent ? '' : ' (SKIPPED: helm-re
       const secretValues = Object.values(named(objects, 'Secret', 'rel-assay').data!).map((b64) => Buffer.from(b64, 'base64').toString('utf8'));
       for (const name of SECRET_NAMES) expect(config).not.toHaveProperty(name);
       expect(secretValues.length).toBeGreaterThanOrEqual(4);
+      // A generated artifact signing key, long enough for ASSAY_SIGNING_KEY's check.
+      expect(Buffer.from(named(objects, 'Secret', 'rel-assay').data!.ASSAY_SIGNING_KEY, 'base64').toString()).toMatch(/^[A-Za-z]{40}$/);
       for (const value of secretValues) {
         expect(value.length).toBeGreaterThanOrEqual(20);
         for (const configValue of Object.values(config)) expect(configValue).not.toContain(value);
@@ -315,12 +317,13 @@ describeChart(`helm chart helm/assay${rendererPresent ? '' : ' (SKIPPED: helm-re
       const refs = Object.fromEntries((container(named(objects, 'Deployment', 'rel-assay-auditor-worker')).env as EnvVar[]).filter((e) => e.valueFrom).map((e) => [e.name, e.valueFrom!.secretKeyRef]));
       expect(refs).toEqual({
         ASSAY_API_KEYS: { name: 'rel-assay', key: 'ASSAY_API_KEYS' },
+        ASSAY_SIGNING_KEY: { name: 'rel-assay', key: 'ASSAY_SIGNING_KEY' },
         S3_ACCESS_KEY: { name: 's3-creds', key: 'AWS_ACCESS_KEY_ID' },
         S3_SECRET_KEY: { name: 's3-creds', key: 'AWS_SECRET_ACCESS_KEY' },
         NATS_USER: { name: 'nats-creds', key: 'user' },
         NATS_PASSWORD: { name: 'nats-creds', key: 'password' },
       });
-      expect(Object.keys(named(objects, 'Secret', 'rel-assay').data!)).toEqual(['ASSAY_API_KEYS']);
+      expect(Object.keys(named(objects, 'Secret', 'rel-assay').data!)).toEqual(['ASSAY_API_KEYS', 'ASSAY_SIGNING_KEY']);
       for (const so of ofKind(objects, 'ScaledObject')) {
         for (const trigger of so.spec.triggers) expect(trigger.metadata.natsServerMonitoringEndpoint).toBe('nats-headless.messaging.svc.cluster.local:8222');
       }

@@ -62,6 +62,12 @@ describe('generation + likelihood services (real NATS, S3 server, onnxruntime)',
     const metrics = await (await fetch(`${url}/metrics`)).text();
     expect(metrics).toContain('assay_requests_total');
     expect(metrics).toContain('assay_model_loaded{model="tiny@1"} 1');
+    // Latency buckets reach the minutes a certification can take; Node's metrics keep their standard names.
+    expect(metrics).toMatch(/assay_request_duration_seconds_bucket\{le="600",transport="http",route="POST \/v1\/generate"\} [1-9]/);
+    for (const name of ['process_cpu_user_seconds_total', 'process_resident_memory_bytes', 'nodejs_eventloop_lag_seconds', 'nodejs_heap_size_used_bytes']) {
+      expect(metrics).toMatch(new RegExp(`^${name} `, 'm'));
+    }
+    expect(metrics).not.toContain('assay_process_');
     const docs = await fetch(`${url}/docs/openapi.json`);
     expect(((await docs.json()) as { paths: Record<string, unknown> }).paths['/v1/generate']).toBeDefined();
   });

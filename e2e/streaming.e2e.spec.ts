@@ -93,6 +93,8 @@ describe('POST /v1/generate/stream (SSE, real NATS + S3 server + onnxruntime)', 
       expect(mine.map(({ id, text, logprob, samplingLogprob }) => ({ id, text, logprob, samplingLogprob }))).toEqual(completion.tokens);
       if (completion.finishReason !== 'stop') expect(mine.map((t) => t.text).join('')).toBe(completion.text);
     }
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    expect(metrics).toMatch(/assay_time_to_first_token_seconds_count\{model="tiny@1"\} [1-9]/);
   });
 
   it('reports failures after validation as an `error` event with the envelope; bad bodies and missing keys stay HTTP errors', async () => {

@@ -55,6 +55,6 @@ describe('one certification is one trace across three services', () => {
     expect(generation.attributes['gen_ai.request.model']).toBe('large');
     expect(generation.attributes['gen_ai.usage.output_tokens']).toBeGreaterThan(0);
     const certify = inTrace.find((s) => s.name === 'certify')!;
-    expect(certify.events.map((e) => e.name)).toContain('gen_ai.guardrail.result');
+    expect(certify.events.map((e) => e.name)).toContain('assay.guardrail.result');
   });
 });

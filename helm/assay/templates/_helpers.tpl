@@ -118,7 +118,7 @@ NATS_URL S3_ENDPOINT S3_BUCKET S3_REGION ASSAY_HOST ASSAY_DATA_DIR ASSAY_ROLE AS
 
 {{/* Variables that only ever come from Secrets. */}}
 {{- define "assay.secretEnvNames" -}}
-ASSAY_API_KEYS S3_ACCESS_KEY S3_SECRET_KEY NATS_USER NATS_PASSWORD NATS_TOKEN PERSPECTIVE_API_KEY
+ASSAY_API_KEYS ASSAY_SIGNING_KEY S3_ACCESS_KEY S3_SECRET_KEY NATS_USER NATS_PASSWORD NATS_TOKEN PERSPECTIVE_API_KEY
 {{- end }}
 
 {{/* Fails rendering when a values map of env vars (dict "env" map "where" "config") sets a secret or managed name. */}}
@@ -127,7 +127,7 @@ ASSAY_API_KEYS S3_ACCESS_KEY S3_SECRET_KEY NATS_USER NATS_PASSWORD NATS_TOKEN PE
 {{- $managed := splitList " " (include "assay.managedEnv" .ctx) }}
 {{- range $name, $_ := .env }}
 {{- if has $name $secret }}
-{{- fail (printf "%s.%s: %s is a secret; set it through apiKeys, minio.auth, nats.auth or perspective (existingSecret or value), never in plain config" $.where $name $name) }}
+{{- fail (printf "%s.%s: %s is a secret; set it through apiKeys, signing, minio.auth, nats.auth or perspective (existingSecret or value), never in plain config" $.where $name $name) }}
 {{- end }}
 {{- if has $name $managed }}
 {{- fail (printf "%s.%s: %s is set by the chart; use the nats, minio, otel, perspective or services values instead" $.where $name $name) }}

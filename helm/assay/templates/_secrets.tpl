@@ -39,12 +39,15 @@ secretKeyRef:
 {{- $type }}
 {{- end }}
 
-{{/* env entries of every credential an Assay service reads (ASSAY_API_KEYS, S3, NATS, Perspective). */}}
+{{/* env entries of every credential an Assay service reads (ASSAY_API_KEYS, ASSAY_SIGNING_KEY, S3, NATS, Perspective). */}}
 {{- define "assay.secretEnv" -}}
 {{- $v := .Values -}}
 - name: ASSAY_API_KEYS
   valueFrom:
     {{- include "assay.secretKeyRef" (dict "ctx" . "existingSecret" $v.apiKeys.existingSecret "existingKey" $v.apiKeys.existingSecretKey "key" "ASSAY_API_KEYS") | nindent 4 }}
+- name: ASSAY_SIGNING_KEY
+  valueFrom:
+    {{- include "assay.secretKeyRef" (dict "ctx" . "existingSecret" $v.signing.existingSecret "existingKey" $v.signing.existingSecretKey "key" "ASSAY_SIGNING_KEY") | nindent 4 }}
 - name: S3_ACCESS_KEY
   valueFrom:
     {{- include "assay.secretKeyRef" (dict "ctx" . "existingSecret" $v.minio.auth.existingSecret "existingKey" $v.minio.auth.accessKeyKey "key" "S3_ACCESS_KEY") | nindent 4 }}
@@ -77,5 +80,5 @@ would draw anew each time): pods roll when a credential given in values changes.
 */}}
 {{- define "assay.secretChecksum" -}}
 {{- $v := .Values }}
-{{- dict "apiKeys" $v.apiKeys "nats" $v.nats.auth "minio" $v.minio.auth "perspective" $v.perspective | toJson | sha256sum }}
+{{- dict "apiKeys" $v.apiKeys "signing" $v.signing "nats" $v.nats.auth "minio" $v.minio.auth "perspective" $v.perspective | toJson | sha256sum }}
 {{- end }}

@@ -4,7 +4,6 @@ import { AssayError, AuditPrompt, AuditReport, AuditStartRequest } from '@assay/
 import { auditKeys } from './audit-report';
 import { normalizeInlinePrompts, parsePromptSet } from './prompt-set';
 
-const PRESIGN_SECONDS = 24 * 3600;
 
 /** The auditor's object-store I/O: prompt sets in; report documents (rendered elsewhere, see audit-report.ts) out. */
 @Injectable()
@@ -48,7 +47,7 @@ export class AuditStore {
   async presignedPlotUrl(jobId: string): Promise<string | undefined> {
     const key = auditKeys(jobId).plot;
     if (!(await this.store.exists(key))) return undefined;
-    return this.store.presignedGetUrl(key, PRESIGN_SECONDS);
+    return this.store.presignedGetUrl(key);
   }
 
   private async readOptional<T>(key: string, decode: (body: Buffer) => T): Promise<T | undefined> {

@@ -8,7 +8,7 @@ import { MetricFactory } from './metrics/metric-factory';
 import { TextClassifierClient } from './metrics/text-classifier.client';
 
 @Module({
-  imports: [PlatformModule.forRoot({ service: 'auditor' }), ModelHostModule, JobHostModule.forRoot()],
+  imports: [PlatformModule.forRoot({ service: 'auditor', requires: ['generation'] }), ModelHostModule, JobHostModule.forRoot()],
   controllers: [AuditController],
   providers: [AuditService, AuditJob, AuditStore, MetricFactory, TextClassifierClient],
 })

@@ -26,7 +26,7 @@ export class BenchmarkJob {
   @HandlesJob('certifier.benchmark')
   async benchmark(job: JobContext<CertifyBenchRequest>): Promise<CertifyBenchResult> {
     const request = job.payload;
-    const attributes = { [ATTR.jobId]: job.id, [ATTR.genAiOperation]: 'benchmark', [ATTR.genAiRequestModel]: request.model, 'assay.guide': request.guide };
+    const attributes = { [ATTR.jobId]: job.id, [ATTR.assayOperation]: 'benchmark', [ATTR.genAiRequestModel]: request.model, 'assay.guide': request.guide };
     return withSpan('certifier.benchmark', { attributes }, async (span) => {
       const stages = await JobStages.open(job);
       const refs = await stages.fixed('refs', () => this.scorer.resolve(request.model, request.guide));

@@ -16,7 +16,7 @@ import { ReportController } from './report.controller';
 import { ReportStore } from './report.store';
 
 @Module({
-  imports: [PlatformModule.forRoot({ service: 'certifier' }), JobHostModule.forRoot()],
+  imports: [PlatformModule.forRoot({ service: 'certifier', requires: ['generation', 'likelihood'] }), JobHostModule.forRoot()],
   controllers: [CertifyController, EvaluationController, BenchmarkController, ReportController],
   providers: [
     CertifyService,

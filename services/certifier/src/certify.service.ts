@@ -31,7 +31,7 @@ export class CertifyService {
     if (request.T > this.config.certifier.maxT) {
       throw AssayError.badRequest(`T = ${request.T} exceeds the configured cap of ${this.config.certifier.maxT} (ASSAY_CERTIFIER_MAX_T)`);
     }
-    return withSpan('certify', { attributes: { [ATTR.genAiOperation]: 'certify', [ATTR.genAiRequestModel]: request.model, 'assay.guide': request.guide, 'assay.valid.k': request.k, 'assay.valid.T': request.T } }, async (span) => {
+    return withSpan('certify', { attributes: { [ATTR.assayOperation]: 'certify', [ATTR.genAiRequestModel]: request.model, 'assay.guide': request.guide, 'assay.valid.k': request.k, 'assay.valid.T': request.T } }, async (span) => {
       // G's tokenizer and limits are looked up while L generates; L's are those of the version that generated
       // (both cached per name@version after the first call).
       const guide = this.facts.get(request.guide);
@@ -44,7 +44,7 @@ export class CertifyService {
       const verdict = judgeDraws(draws, request.k, request.T, { maxLog2Epsilon: request.maxLog2Epsilon });
       const response = this.toResponse(request, verdict, tokenizersMatch);
       span.addEvent(EVENTS.guardrailResult, {
-        'gen_ai.guardrail.result': response.status,
+        [ATTR.guardrailResult]: response.status,
         'assay.valid.attempts': response.attempts.length,
         ...(response.certificate ? { 'assay.valid.log2_epsilon': response.certificate.log2Epsilon, 'assay.valid.vacuous': response.certificate.vacuous } : {}),
       });

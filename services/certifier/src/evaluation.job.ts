@@ -26,7 +26,7 @@ export class EvaluationJob {
   @HandlesJob('certifier.evaluate')
   async evaluate(job: JobContext<CertifyEvalRequest>): Promise<CertifyEvalResult> {
     const request = job.payload;
-    const attributes = { [ATTR.jobId]: job.id, [ATTR.genAiOperation]: 'evaluate', [ATTR.genAiRequestModel]: request.model, 'assay.guide': request.guide };
+    const attributes = { [ATTR.jobId]: job.id, [ATTR.assayOperation]: 'evaluate', [ATTR.genAiRequestModel]: request.model, 'assay.guide': request.guide };
     return withSpan('certifier.evaluate', { attributes }, async (span) => {
       const stages = await JobStages.open(job);
       const refs = await stages.fixed('refs', () => this.scorer.resolve(request.model, request.guide));

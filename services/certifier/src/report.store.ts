@@ -9,7 +9,6 @@ export type ReportFamily = (typeof REPORT_FAMILIES)[keyof typeof REPORT_FAMILIES
 
 const CONTENT_TYPES: Record<string, string> = { html: 'text/html; charset=utf-8', svg: 'image/svg+xml', json: 'application/json' };
 const FILE_NAME = /^[a-z0-9][a-z0-9-]{0,63}\.(html|svg|json)$/;
-const PRESIGN_SECONDS = 7 * 24 * 3600;
 
 export interface StoredReport {
   reportKey: string;
@@ -29,7 +28,7 @@ export class ReportStore {
       await this.store.put(prefix + name, Buffer.from(content, 'utf8'), { contentType: type });
     }
     const reportKey = `${prefix}index.html`;
-    const reportUrl = await this.store.presignedGetUrl(reportKey, PRESIGN_SECONDS).catch(() => undefined);
+    const reportUrl = await this.store.presignedGetUrl(reportKey).catch(() => undefined);
     return { reportKey, reportPath: `/v1/reports/${jobId}/index.html`, ...(reportUrl ? { reportUrl } : {}) };
   }
 

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { AssayError, GenerateRequest, GenerateResponse, StreamTokenEvent } from '@assay/contracts';
 import { AssayConfig, ASSAY_CONFIG, HostedModel, MetricsService, ModelHostService } from '@assay/platform';
 import { GenerateRequest as EngineGenerateRequest, GenerateResult, StreamedToken } from '@assay/runtime';
-import { ATTR, GEN_AI_SYSTEM, withSpan } from '@assay/telemetry';
+import { ATTR, GEN_AI_PROVIDER, withSpan } from '@assay/telemetry';
 
 /** Conversations in a `messages` request: one, or a list of them. */
 function conversations(request: GenerateRequest): number {
@@ -38,7 +38,7 @@ export class GenerateService {
     this.checkCaps(request);
     const attributes = {
       [ATTR.genAiOperation]: 'text_completion',
-      [ATTR.genAiSystem]: GEN_AI_SYSTEM,
+      [ATTR.genAiProviderName]: GEN_AI_PROVIDER,
       [ATTR.genAiRequestModel]: request.model,
       [ATTR.genAiMaxTokens]: request.maxNewTokens,
       [ATTR.genAiTemperature]: request.temperature,

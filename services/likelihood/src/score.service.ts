@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AssayError, ScoreRequest, ScoreResponse } from '@assay/contracts';
 import { AssayConfig, ASSAY_CONFIG, MetricsService, ModelHostService } from '@assay/platform';
-import { ATTR, GEN_AI_SYSTEM, withSpan } from '@assay/telemetry';
+import { ATTR, GEN_AI_PROVIDER, withSpan } from '@assay/telemetry';
 
 /**
  * Log-probabilities of continuations given contexts. The boundary rule (context and continuation
@@ -19,7 +19,7 @@ export class ScoreService {
     if (request.items.length > this.config.runtime.maxBatch) {
       throw AssayError.badRequest(`${request.items.length} items exceed the batch cap of ${this.config.runtime.maxBatch} (ASSAY_MAX_BATCH)`);
     }
-    const attributes = { [ATTR.genAiOperation]: 'score', [ATTR.genAiSystem]: GEN_AI_SYSTEM, [ATTR.genAiRequestModel]: request.model };
+    const attributes = { [ATTR.genAiOperation]: 'score', [ATTR.genAiProviderName]: GEN_AI_PROVIDER, [ATTR.genAiRequestModel]: request.model };
     return withSpan(`score ${request.model}`, { attributes }, async (span) => {
       const model = await this.models.acquire(request.model);
       const result = await this.models.engine.score({ model: model.key, items: request.items });

@@ -1,15 +1,29 @@
 import * as fs from 'fs';
-import type { Server } from 'http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'http';
 import * as path from 'path';
 import { pipeline } from 'stream/promises';
 import { createHash } from 'crypto';
 import { Transform } from 'stream';
+import { verifySigV4 } from './sigv4';
 
 // s3rver ships no type declarations: these describe the small part we use.
+interface KoaContext {
+  method: string;
+  headers: Record<string, string | string[] | undefined>;
+  req: { url?: string };
+  status: number;
+  type: string;
+  body: unknown;
+}
+type KoaMiddleware = (ctx: KoaContext, next: () => Promise<void>) => Promise<void>;
 interface S3rverInstance {
   store: FilesystemStoreLike;
+  middleware: KoaMiddleware[];
   context: { store: FilesystemStoreLike };
   httpServer?: Server;
+  logger: { exceptions: { unhandle(): void }; close(): void };
+  callback(): (req: IncomingMessage, res: ServerResponse) => void;
+  listen(port: number, address: string): Promise<Server>;
   run(): Promise<{ port: number; address: string }>;
   close(): Promise<void>;
 }
@@ -60,6 +74,8 @@ export interface EmbeddedS3Options {
   secretKey: string;
   /** Buckets created before the server accepts requests. */
   buckets?: string[];
+  /** Refuse (403) every request without a valid SigV4 signature by accessKey/secretKey. Default true. */
+  verifySignatures?: boolean;
 }
 
 export interface EmbeddedS3 {
@@ -74,9 +90,12 @@ export interface EmbeddedS3 {
 /**
  * Runs s3rver in this process: the S3 server for local runs (`npm start`) and tests, where no MinIO
  * binary exists. Its limits: no multipart-upload listing, so uploads must fit in one PUT (set the
- * store's partSize above the largest object); no bucket notifications; SigV4 signatures are parsed
- * but not verified (any secret passes for a registered access key) and unsigned requests are
- * served. A development server: bind it to loopback, never expose it.
+ * store's partSize above the largest object); no bucket notifications. s3rver itself serves unsigned
+ * requests and never checks SigV4 signatures, so a gatekeeper in front of its routes verifies every
+ * request's signature (Authorization header or presigned query, sigv4.ts) against the one credential
+ * pair it is given and answers 403 otherwise: loopback binding alone would still let any local process
+ * (or a browser page making requests to localhost) read and replace models. Payload hashes are not
+ * re-checked here; the object store verifies every object's sha256 (and signature) when it is read.
  */
 export async function startEmbeddedS3(options: EmbeddedS3Options): Promise<EmbeddedS3> {
   const host = options.host ?? '127.0.0.1';
@@ -97,6 +116,8 @@ export async function startEmbeddedS3(options: EmbeddedS3Options): Promise<Embed
   });
   fixPutObjectDurability(server.store);
   urlEncodeListings(server.store);
+  if (options.verifySignatures ?? true) server.middleware.unshift(requireSigV4(new Map([[options.accessKey, options.secretKey]])));
+  rejectListenErrors(server);
 
   const { port } = await server.run();
   // Bound to every interface (e.g. in a container): local clients still reach it on loopback.
@@ -114,6 +135,38 @@ export async function startEmbeddedS3(options: EmbeddedS3Options): Promise<Embed
       http.closeAllConnections();
       await closed;
     },
+  };
+}
+
+/**
+ * s3rver's listen() reports a taken port as an unhandled 'error' event (the process dies) instead of
+ * rejecting run(); this one rejects, so a caller can pick another port.
+ */
+function rejectListenErrors(server: S3rverInstance): void {
+  server.listen = (port, address) =>
+    new Promise((resolve, reject) => {
+      const http = createServer();
+      const release = () => {
+        server.logger.exceptions.unhandle();
+        server.logger.close();
+      };
+      http.on('request', server.callback()).on('close', release);
+      http.once('error', (error) => {
+        release();
+        reject(error);
+      });
+      http.listen(port, address, () => resolve(http));
+    });
+}
+
+/** Koa middleware answering 403 (an S3 error document) to requests without a valid SigV4 signature. */
+function requireSigV4(secrets: ReadonlyMap<string, string>): KoaMiddleware {
+  return async (ctx, next) => {
+    const verdict = verifySigV4({ method: ctx.method, url: ctx.req.url ?? '/', headers: ctx.headers }, secrets);
+    if (verdict.ok) return next();
+    ctx.status = 403;
+    ctx.type = 'application/xml';
+    ctx.body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${verdict.code}</Code><Message>${verdict.message}</Message></Error>`;
   };
 }
 

@@ -28,6 +28,14 @@ export class IntegrityError extends ArtifactError {
   readonly kind = 'integrity' as const;
 }
 
+/**
+ * An artifact whose signature (ASSAY_SIGNING_KEY, see signing.ts) is missing or wrong: refused, never
+ * loaded. UNAVAILABLE: the artifact cannot be used until it is re-pushed or re-signed by the platform.
+ */
+export class UntrustedArtifactError extends IntegrityError {
+  static override readonly code: ErrorCode = 'UNAVAILABLE';
+}
+
 /** A key, prefix, name or version was rejected before any I/O. */
 export class InvalidKeyError extends ArtifactError {
   static override readonly code: ErrorCode = 'BAD_REQUEST';

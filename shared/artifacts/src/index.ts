@@ -1,4 +1,8 @@
-export { ArtifactError, ConflictError, IntegrityError, InvalidKeyError, NotFoundError, UnavailableError } from './errors';
+export { ArtifactError, ConflictError, IntegrityError, InvalidKeyError, NotFoundError, UnavailableError, UntrustedArtifactError } from './errors';
+export { ArtifactSigner, canonicalJson, signingKeyId, SIGNATURE_HEADER } from './signing';
+export type { ManifestSignature } from './signing';
+export { verifySigV4 } from './sigv4';
+export type { SignedRequest, SigV4Verdict } from './sigv4';
 export {
   MAX_KEY_BYTES,
   assertValidKey,

@@ -1,5 +1,6 @@
 import { z } from 'zod/v4';
 import { isValidName, keyProblem } from './keys';
+import { ManifestSignatureSchema } from './signing';
 
 /** Files every model version must have, besides one graph file (see {@link isModelGraphFile}). */
 export const REQUIRED_MODEL_FILES = ['config.json'] as const;
@@ -47,6 +48,8 @@ export const ModelManifestSchema = z.object({
   files: z.array(ModelFileSchema).min(1),
   provenance: ProvenanceSchema,
   metadata: z.record(z.string(), z.unknown()),
+  /** HMAC of everything else (signing.ts); required whenever the platform has a signing key. */
+  signature: ManifestSignatureSchema.optional(),
 });
 
 export type ModelFile = z.infer<typeof ModelFileSchema>;

@@ -5,7 +5,7 @@ import { Readable } from 'stream';
 import { AssayError, splitModelRef } from '@assay/contracts';
 import type { LocalArtifactCache } from './cache';
 import { ConflictError, IntegrityError, InvalidKeyError, NotFoundError } from './errors';
-import { sha256Hex } from './integrity';
+import { readAll, sha256Hex } from './integrity';
 import { assertValidName, keyProblem } from './keys';
 import {
   LATEST,
@@ -96,8 +96,29 @@ export class ModelRegistry {
       provenance,
       metadata: options.metadata ?? {},
     };
-    await this.store.putJson(manifestKey(name, version), manifest);
-    return manifest;
+    return this.publish(manifest);
+  }
+
+  /**
+   * Signs an existing version with the platform key (the migration of models pushed before signing, or
+   * under a retired key): every file is read, checked against the manifest's size and sha256 and written
+   * again signed, then the manifest is signed. Only for versions you trust as they are now: a wrongly signed
+   * manifest or object is refused, not re-signed. Returns the signed manifest.
+   */
+  async sign(name: string, version: string): Promise<ModelManifest> {
+    const signer = this.store.signer;
+    if (!signer) throw new InvalidKeyError('no signing key is configured (ASSAY_SIGNING_KEY)');
+    const resolved = await this.resolve(name, version);
+    const { manifest } = await this.readManifest(name, resolved, { allowUnsigned: true });
+    const prefix = versionPrefix(name, resolved);
+    for (const file of manifest.files) {
+      const { size, sha256 } = await this.store.resign(prefix + file.path);
+      if (size !== file.size || sha256 !== file.sha256) {
+        throw this.store.untrusted(prefix + file.path, `its size ${size} and sha256 ${sha256} differ from the manifest's (${file.size}, ${file.sha256})`);
+      }
+    }
+    const { signature: _old, ...unsigned } = manifest;
+    return this.publish(unsigned);
   }
 
   /** Every model with its newest version, by name. */
@@ -222,9 +243,16 @@ export class ModelRegistry {
     await this.cache.removePrefix(versionPrefix(name, resolved));
   }
 
-  private async readManifest(name: string, version: string): Promise<{ manifest: ModelManifest; raw: Buffer }> {
+  /** Writes the manifest, signed when the store has a signing key: the version exists from this moment. */
+  private async publish(manifest: ModelManifest): Promise<ModelManifest> {
+    const signed = this.store.signer ? { ...manifest, signature: this.store.signer.signManifest(manifest) } : manifest;
+    await this.store.putJson(manifestKey(manifest.name, manifest.version), signed);
+    return signed;
+  }
+
+  private async readManifest(name: string, version: string, options: { allowUnsigned?: boolean } = {}): Promise<{ manifest: ModelManifest; raw: Buffer }> {
     const key = manifestKey(name, version);
-    const raw = await this.store.getBuffer(key);
+    const raw = await readAll(await this.store.get(key, options));
     let json: unknown;
     try {
       json = JSON.parse(raw.toString('utf8'));
@@ -236,6 +264,8 @@ export class ModelRegistry {
     if (result.data.name !== name || result.data.version !== version) {
       throw new IntegrityError(`${key}: manifest names ${result.data.name}@${result.data.version}`);
     }
+    const problem = this.store.signer?.manifestProblem(result.data);
+    if (problem && !(options.allowUnsigned && !result.data.signature)) throw this.store.untrusted(key, problem);
     return { manifest: result.data, raw };
   }
 }

@@ -6,10 +6,11 @@ import * as os from 'os';
 import * as path from 'path';
 import { Readable } from 'stream';
 import { pipeline } from 'stream/promises';
-import { IntegrityError, InvalidKeyError, UnavailableError } from './errors';
+import { IntegrityError, InvalidKeyError, UnavailableError, UntrustedArtifactError } from './errors';
 import { HashingStream, VerifyingStream, isSha256Hex, readAll, sha256File, sha256Hex } from './integrity';
 import { assertValidKey, assertValidPrefix } from './keys';
 import { toArtifactError } from './store-errors';
+import { ArtifactSigner, SIGNATURE_HEADER } from './signing';
 import { SHA256_HEADER, USER_META_PREFIX, singleUse, userHeaders } from './upload';
 
 /** Largest object one S3 PUT may carry. */
@@ -31,6 +32,15 @@ export interface ObjectStoreConfig {
   tmpDir?: string;
   /** ping() gives up after this long. Default 3000 ms. */
   pingTimeoutMs?: number;
+  /**
+   * ASSAY_SIGNING_KEY (the first signs, all verify; signing.ts): every object written is signed, and an object
+   * read without a valid signature is refused (UntrustedArtifactError). None: objects are neither signed nor checked.
+   */
+  signingKeys?: string[];
+  /** Told about every refused object (a log line). */
+  onUntrusted?: (key: string, reason: string) => void;
+  /** Lifetime of presigned URLs when the caller names none (ASSAY_PRESIGN_TTL_S). Default 3600 s. */
+  presignTtlSec?: number;
 }
 
 export interface PutOptions {
@@ -54,7 +64,7 @@ export interface ObjectInfo {
   contentType: string;
   etag: string;
   lastModified: Date;
-  /** User metadata, keys lowercased, without the sha256 entry. */
+  /** User metadata, keys lowercased, without the sha256 and signature entries. */
   metadata: Record<string, string>;
 }
 
@@ -83,6 +93,10 @@ export interface ListResult {
  */
 export class ObjectStore {
   readonly bucket: string;
+  /** Signs and checks objects (and the registry's manifests); undefined when no signing key is configured. */
+  readonly signer?: ArtifactSigner;
+  private readonly onUntrusted?: (key: string, reason: string) => void;
+  private readonly presignTtlSec: number;
   private readonly client: Minio.Client;
   private readonly region: string;
   private readonly partSize: number;
@@ -100,6 +114,9 @@ export class ObjectStore {
     this.partSize = Math.min(config.partSize ?? MAX_SINGLE_PUT, MAX_SINGLE_PUT);
     this.tmpDir = config.tmpDir ?? os.tmpdir();
     this.pingTimeoutMs = config.pingTimeoutMs ?? 3000;
+    this.signer = ArtifactSigner.fromKeys(config.signingKeys);
+    this.onUntrusted = config.onUntrusted;
+    this.presignTtlSec = config.presignTtlSec ?? 3600;
     this.client = new Minio.Client({
       endPoint: url.hostname.replace(/^\[(.*)\]$/, '$1'),
       port: url.port ? Number(url.port) : useSSL ? 443 : 80,
@@ -186,8 +203,10 @@ export class ObjectStore {
   /**
    * Streams an object. The stream fails with IntegrityError, instead of ending, when the bytes
    * do not match the recorded size and sha256; consumers must treat data as valid only at 'end'.
+   * With a signing key, an object whose signature is missing or wrong is refused before any byte is read
+   * (UntrustedArtifactError); `allowUnsigned` lets the re-signing migration read unsigned ones.
    */
-  async get(key: string): Promise<Readable> {
+  async get(key: string, options: { allowUnsigned?: boolean } = {}): Promise<Readable> {
     assertValidKey(key);
     const res = await this.call(key, () =>
       this.client.makeRequestAsync({ method: 'GET', bucketName: this.bucket, objectName: key }, '', [200], this.region),
@@ -198,6 +217,14 @@ export class ObjectStore {
       throw new IntegrityError(`${key}: object has no valid sha256 metadata`);
     }
     const length = res.headers['content-length'];
+    if (this.signer) {
+      const signature = res.headers[SIGNATURE_HEADER];
+      const problem = this.signer.objectProblem(key, sha256, Number(length), typeof signature === 'string' ? signature : undefined);
+      if (problem && !(options.allowUnsigned && signature === undefined)) {
+        res.destroy();
+        throw this.untrusted(key, problem);
+      }
+    }
     const verifier = new VerifyingStream({ sha256, size: length === undefined ? undefined : Number(length) }, key);
     res.on('error', (err) => verifier.destroy(toArtifactError(err, key)));
     verifier.on('close', () => res.destroy());
@@ -296,8 +323,37 @@ export class ObjectStore {
     return objects.length;
   }
 
-  /** A URL anyone can GET for `expirySec` seconds (1 s to 7 days), e.g. for a browser download. */
-  async presignedGetUrl(key: string, expirySec: number): Promise<string> {
+  /**
+   * Signs an existing object with the configured key (the migration of artifacts written before signing, or
+   * under a retired key): its bytes are read and checked against their recorded sha256, then written again
+   * with the signature, content type and metadata. Only for objects you trust as they are now: a signature
+   * certifies whatever is there. A wrongly signed object is refused, not re-signed.
+   */
+  async resign(key: string): Promise<PutResult> {
+    if (!this.signer) throw new InvalidKeyError('no signing key is configured (ASSAY_SIGNING_KEY)');
+    const info = await this.stat(key);
+    const spool = path.join(this.tmpDir, `assay-resign-${randomBytes(8).toString('hex')}`);
+    try {
+      await pipeline(await this.get(key, { allowUnsigned: true }), fs.createWriteStream(spool, { mode: 0o600 }));
+      const headers = userHeaders({ contentType: info.contentType, metadata: info.metadata });
+      await this.upload(key, spool, info.size, info.sha256, headers);
+      return { key, size: info.size, sha256: info.sha256 };
+    } finally {
+      await fs.promises.rm(spool, { force: true });
+    }
+  }
+
+  /** Refuses an artifact: one call to onUntrusted (a log line), and the error for the caller. */
+  untrusted(key: string, problem: string): UntrustedArtifactError {
+    this.onUntrusted?.(key, problem);
+    return new UntrustedArtifactError(
+      `${key} is refused: ${problem} with the platform's key (ASSAY_SIGNING_KEY). It was written without the platform or changed since; ` +
+        `push it again, or if you trust it as it is, sign it (assay models sign)`,
+    );
+  }
+
+  /** A URL anyone can GET for `expirySec` seconds (1 s to 7 days; default ASSAY_PRESIGN_TTL_S), e.g. for a browser download. */
+  async presignedGetUrl(key: string, expirySec: number = this.presignTtlSec): Promise<string> {
     assertValidKey(key);
     if (!Number.isInteger(expirySec) || expirySec < 1 || expirySec > 604800) {
       throw new InvalidKeyError(`presigned URL expiry must be 1..604800 s, got ${expirySec}`);
@@ -313,6 +369,7 @@ export class ObjectStore {
     userHeaders: Record<string, string>,
   ): Promise<void> {
     const headers: Record<string, string> = { ...userHeaders, [SHA256_HEADER]: sha256 };
+    if (this.signer) headers[SIGNATURE_HEADER] = this.signer.signObject(key, sha256, size);
     await this.call(key, async () => {
       if (size > this.partSize) {
         // Multipart (real S3/MinIO only); minio-js buffers one part at a time in memory.
@@ -342,7 +399,7 @@ export class ObjectStore {
     if (!isSha256Hex(sha256)) throw new IntegrityError(`${key}: object has no valid sha256 metadata`);
     const metadata: Record<string, string> = {};
     for (const [name, value] of Object.entries(res.headers)) {
-      if (name.startsWith(USER_META_PREFIX) && name !== SHA256_HEADER && typeof value === 'string') {
+      if (name.startsWith(USER_META_PREFIX) && name !== SHA256_HEADER && name !== SIGNATURE_HEADER && typeof value === 'string') {
         metadata[name.slice(USER_META_PREFIX.length)] = value;
       }
     }

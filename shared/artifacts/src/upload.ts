@@ -1,5 +1,6 @@
 import { Readable } from 'stream';
 import { InvalidKeyError, UnavailableError } from './errors';
+import { SIGNATURE_META } from './signing';
 
 export const SHA256_HEADER = 'x-amz-meta-sha256';
 export const USER_META_PREFIX = 'x-amz-meta-';
@@ -13,8 +14,8 @@ export function userHeaders(options: { contentType?: string; metadata?: Record<s
   const headers: Record<string, string> = { 'Content-Type': options.contentType ?? 'application/octet-stream' };
   let bytes = 0;
   for (const [name, value] of Object.entries(options.metadata ?? {})) {
-    if (!META_KEY.test(name) || name === 'sha256') {
-      throw new InvalidKeyError(`metadata key ${JSON.stringify(name)} must match ${META_KEY.source} and not be sha256`);
+    if (!META_KEY.test(name) || name === 'sha256' || name === SIGNATURE_META) {
+      throw new InvalidKeyError(`metadata key ${JSON.stringify(name)} must match ${META_KEY.source} and not be sha256 or ${SIGNATURE_META}`);
     }
     if (typeof value !== 'string' || !META_VALUE.test(value)) {
       throw new InvalidKeyError(`metadata ${name} must be printable ASCII`);

@@ -3,6 +3,7 @@ import * as http from 'http';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
+import * as Minio from 'minio';
 import { ObjectStore, UnavailableError, startEmbeddedS3 } from '@assay/artifacts';
 
 const credentials = { accessKey: 'embedded-test', secretKey: 'embedded-secret' };
@@ -15,6 +16,8 @@ describe('startEmbeddedS3', () => {
   afterEach(() => fs.promises.rm(dir, { recursive: true, force: true }));
 
   const storeFor = (endpoint: string, bucket = 'data') => new ObjectStore({ endpoint, ...credentials, region: 'us-east-1', bucket });
+  const signerFor = (host: string, port: number) =>
+    new Minio.Client({ endPoint: host, port, useSSL: false, ...credentials, region: 'us-east-1', pathStyle: true });
 
   it('picks a free port, creates buckets, keeps data across restarts, frees the port on close', async () => {
     const first = await startEmbeddedS3({ directory: dir, ...credentials, buckets: ['data'] });
@@ -39,11 +42,12 @@ describe('startEmbeddedS3', () => {
     const s3 = await startEmbeddedS3({ directory: dir, ...credentials, buckets: ['data'] });
     try {
       await storeFor(s3.endpoint).put('a/b.txt', Buffer.from('by name'));
-      // As in docker-compose, where the endpoint is http://s3:<port>; s3rver's default vhost mode
-      // would read `s3` as the bucket. (s3rver also serves unsigned requests: it is a dev server.)
+      // As in docker-compose, where the endpoint is http://s3:<port>; s3rver's default vhost mode would read
+      // `s3` as the bucket. The URL is signed for that host name, as a client in the compose network signs it.
+      const url = new URL(await signerFor('s3', s3.port).presignedGetObject('data', 'a/b.txt', 60));
       const body = await new Promise<string>((resolve, reject) => {
         http
-          .get({ host: '127.0.0.1', port: s3.port, path: '/data/a/b.txt', headers: { host: `s3:${s3.port}` } }, (res) => {
+          .get({ host: '127.0.0.1', port: s3.port, path: url.pathname + url.search, headers: { host: `s3:${s3.port}` } }, (res) => {
             let text = '';
             res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
             res.on('end', () => resolve(`${res.statusCode} ${text}`));
@@ -53,6 +57,59 @@ describe('startEmbeddedS3', () => {
       expect(body).toBe('200 by name');
     } finally {
       await s3.close();
+    }
+  });
+
+  it('refuses anonymous and wrongly signed requests (403) and serves the platform\'s signed client and presigned URLs', async () => {
+    const s3 = await startEmbeddedS3({ directory: dir, ...credentials, buckets: ['data'] });
+    try {
+      const store = storeFor(s3.endpoint);
+      await store.put('models/m/1/model.onnx', Buffer.from('weights'));
+      const status = async (method: string, pathAndQuery: string, body?: string) =>
+        (await fetch(`${s3.endpoint}${pathAndQuery}`, { method, body })).status;
+      // Anonymous: read, list, write and delete are all refused, and nothing changed.
+      expect(await status('GET', '/data/models/m/1/model.onnx')).toBe(403);
+      expect(await status('GET', '/data?list-type=2&prefix=models/')).toBe(403);
+      expect(await status('GET', '/')).toBe(403);
+      expect(await status('PUT', '/data/models/m/1/model.onnx', 'swapped')).toBe(403);
+      expect(await status('DELETE', '/data/models/m/1/model.onnx')).toBe(403);
+      expect((await store.getBuffer('models/m/1/model.onnx')).toString()).toBe('weights');
+
+      // Signed with the right access key but the wrong secret: refused, over the client's own code paths.
+      const impostor = new ObjectStore({ endpoint: s3.endpoint, accessKey: credentials.accessKey, secretKey: 'guessed', region: 'us-east-1', bucket: 'data' });
+      await expect(impostor.getBuffer('models/m/1/model.onnx')).rejects.toThrow();
+      await expect(impostor.put('models/m/1/model.onnx', Buffer.from('swapped'))).rejects.toThrow();
+      await expect(impostor.list('models/')).rejects.toThrow();
+      expect((await store.getBuffer('models/m/1/model.onnx')).toString()).toBe('weights');
+
+      // Presigned: the store's URL works; the same URL with a garbage or stripped signature does not.
+      const presigned = await store.presignedGetUrl('models/m/1/model.onnx', 60);
+      expect(await (await fetch(presigned)).text()).toBe('weights');
+      const garbage = presigned.replace(/X-Amz-Signature=[0-9a-f]+/, `X-Amz-Signature=${'0'.repeat(64)}`);
+      expect((await fetch(garbage)).status).toBe(403);
+      const otherKey = presigned.replace('/models/m/1/model.onnx?', '/models/m/1/config.json?');
+      expect((await fetch(otherKey)).status).toBe(403);
+      const unsigned = presigned.split('?')[0];
+      expect((await fetch(unsigned)).status).toBe(403);
+      const body = await (await fetch(garbage)).text();
+      expect(body).toContain('<Code>SignatureDoesNotMatch</Code>');
+
+      // The signed client does everything it needs to.
+      expect((await store.list('models/', { recursive: true })).objects.map((o) => o.key)).toEqual(['models/m/1/model.onnx']);
+      await store.delete('models/m/1/model.onnx');
+      expect(await store.exists('models/m/1/model.onnx')).toBe(false);
+    } finally {
+      await s3.close();
+    }
+  });
+
+  it('rejects, instead of crashing the process, when its port is taken', async () => {
+    const first = await startEmbeddedS3({ directory: dir, ...credentials, buckets: ['data'] });
+    try {
+      await expect(startEmbeddedS3({ directory: path.join(dir, 'second'), ...credentials, port: first.port })).rejects.toThrow(/EADDRINUSE/);
+      await storeFor(first.endpoint).ping();
+    } finally {
+      await first.close();
     }
   });
 

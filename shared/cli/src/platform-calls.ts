@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { JobAccepted, Subject, SubjectReply, SubjectRequest } from '@assay/contracts';
 import { connectPlatform, objectStoreFromEnv } from './connect';
-import { fail } from './output';
+import { JobFailedError } from './output';
 import { watchJob } from './commands/jobs';
 
 /**
@@ -25,24 +25,21 @@ type SubmitSubject = { [S in Subject]: SubjectReply<S> extends JobAccepted ? S :
 
 /**
  * Submits a job request over NATS (typed and validated by the contract registry); a refusal (BAD_REQUEST,
- * NOT_FOUND, ...) ends the command with its code.
+ * NOT_FOUND, ...) ends the command with its code (main.ts reports it).
  */
-export async function submitJob<S extends SubmitSubject>(subject: S, request: SubjectRequest<S>, json: boolean): Promise<JobAccepted> {
+export async function submitJob<S extends SubmitSubject>(subject: S, request: SubjectRequest<S>): Promise<JobAccepted> {
   const clients = await connectPlatform();
   try {
     return (await clients.rpc.call(subject, request)) as JobAccepted;
-  } catch (error) {
-    const e = error as { code?: string; message: string };
-    return fail(e.message, json, e.code);
   } finally {
     await clients.close();
   }
 }
 
-/** Follows a job with a live progress bar (JSON events with --json) and returns its result, or fails with its error. */
+/** Follows a job with a live progress bar (JSON events with --json) and returns its result, or throws JobFailedError (exit 4). */
 export async function waitForResult<R>(jobId: string, json: boolean): Promise<R> {
   const record = await watchJob(jobId, json);
-  if (record.status !== 'succeeded') return fail(`job ${jobId} ${record.status}${record.error ? `: ${record.error.message}` : ''}`, json, record.error?.code ?? 'INTERNAL');
+  if (record.status !== 'succeeded') throw new JobFailedError(jobId, record.status, record.error);
   return record.result as R;
 }
 

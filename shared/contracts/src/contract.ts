@@ -87,7 +87,7 @@ export function jobStatusSchema<R extends z.ZodType>(result: R, id: string, desc
       attempts: z.number().int(),
       progress: z.object({ fraction: z.number(), message: z.string().optional(), metrics: z.record(z.string(), z.number()).optional() }),
       result: result.optional().meta({ description: 'Present once the job succeeded.' }),
-      error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }).optional(),
+      error: z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()).default({}) }).optional().meta({ description: 'The last error: the envelope {code, message, details}.' }),
       createdAt: z.string(),
       updatedAt: z.string(),
       startedAt: z.string().optional(),

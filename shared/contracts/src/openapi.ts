@@ -8,16 +8,25 @@ export const API_VERSION = '0.2.0';
 /** The local `assay up` default (ASSAY_PORT_BASE), used for the example server of each path. */
 const LOCAL_PORT_BASE = 8100;
 
-const ERROR_RESPONSES: Array<{ name: string; status: number; code: ErrorCode; description: string }> = [
+/** The error responses of every operation; `body`: only operations with a request body. */
+const ERROR_RESPONSES: Array<{ name: string; status: number; code: ErrorCode; description: string; body?: true }> = [
   { name: 'BadRequest', status: 400, code: 'BAD_REQUEST', description: 'BAD_REQUEST: the request (body or path) does not match its schema, or names something unusable.' },
-  { name: 'Unauthorized', status: 401, code: 'BAD_REQUEST', description: 'Missing or invalid API key (x-api-key or Authorization: Bearer).' },
+  { name: 'Unauthorized', status: 401, code: 'UNAUTHORIZED', description: 'UNAUTHORIZED: missing or invalid API key (x-api-key or Authorization: Bearer). Checked before the body is read.' },
   { name: 'NotFound', status: 404, code: 'NOT_FOUND', description: 'NOT_FOUND: an unknown model, object key or job.' },
-  { name: 'PayloadTooLarge', status: 413, code: 'PAYLOAD_TOO_LARGE', description: 'PAYLOAD_TOO_LARGE: over ASSAY_MAX_HTTP_BODY; put large inputs in the object store and send keys.' },
+  { name: 'PayloadTooLarge', status: 413, code: 'PAYLOAD_TOO_LARGE', description: 'PAYLOAD_TOO_LARGE: over ASSAY_MAX_HTTP_BODY; put large inputs in the object store and send keys.', body: true },
+  {
+    name: 'UnsupportedMediaType',
+    status: 415,
+    code: 'BAD_REQUEST',
+    description: 'BAD_REQUEST (HTTP 415): the body is not JSON in UTF-8, or its Content-Encoding is not identity, gzip, deflate or br.',
+    body: true,
+  },
   { name: 'Internal', status: 500, code: 'INTERNAL', description: 'INTERNAL: a bug or an unexpected failure (details stay in the logs).' },
   { name: 'Unavailable', status: 503, code: 'UNAVAILABLE', description: 'UNAVAILABLE: a dependency (NATS, object store, another service) is down or busy; retry.' },
   { name: 'Timeout', status: 504, code: 'TIMEOUT', description: 'TIMEOUT: a downstream call did not answer in time.' },
 ];
-for (const e of ERROR_RESPONSES) if (e.status !== 401 && HTTP_STATUS_BY_CODE[e.code] !== e.status) throw new Error(`openapi: ${e.code} is not HTTP ${e.status}`);
+// Each code has one HTTP status; 415 is the one more precise status a code (BAD_REQUEST) answers with.
+for (const e of ERROR_RESPONSES) if (e.status !== 415 && HTTP_STATUS_BY_CODE[e.code] !== e.status) throw new Error(`openapi: ${e.code} is not HTTP ${e.status}`);
 
 
 /** `{id}` names of a path, in order. */
@@ -28,7 +37,7 @@ export function pathParams(path: string): string[] {
 /**
  * The OpenAPI 3.1 document of the platform (or of some services), derived from the registry's routes: one
  * operation per route with its operationId, path parameters, request body, success response and the error
- * envelope for 400/401/404/413/500/503/504; every named zod schema is a reusable component.
+ * envelope for 400/401/404/500/503/504 (and 413/415 with a body); every named zod schema is a reusable component.
  */
 export function openApiDocument(services: readonly ServiceName[] = SERVICES) {
   const components = new SchemaComponents();
@@ -76,7 +85,7 @@ function operation(operationId: string, route: RouteContract & { service: Servic
   const content = Object.fromEntries(
     produces.map((type) => [type, { schema: type === 'application/json' || type === 'text/event-stream' ? (route.response ? components.ref(route.response, 'output') : {}) : { type: 'string' } }]),
   );
-  const errors = ERROR_RESPONSES.filter((e) => e.status !== 413 || route.body);
+  const errors = ERROR_RESPONSES.filter((e) => !e.body || route.body);
   return {
     operationId,
     tags: [route.service],

@@ -1,10 +1,5 @@
 export * from './gpt/gpt-weights';
 export * from './gpt/reference-forward';
-// Llama-family weights in the trainer's terms (config.json keys). Only names that the family exporter
-// (./onnx/decoder-families) does not also export; the rest are imported by path.
-export { decoderParamSpecs } from './gpt/decoder-weights';
-export type { DecoderConfigJson, NamedTensor } from './gpt/decoder-weights';
-export { decoderConfigFromJson } from './gpt/decoder-config-json';
 export * from './onnx/graph-builder';
 export * from './onnx/gpt-export';
 export * from './onnx/model-dir';

@@ -2,10 +2,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import type { DecoderConfigJson } from '../src/gpt/decoder-weights';
-import { headDim } from '../src/gpt/decoder-weights';
+import { DecoderConfig, resolveDecoderConfig } from '../src/onnx/decoder-families';
 import type { GptWeights } from '../src/gpt/gpt-weights';
-import { ADAPTERS_FILE, decoderExporterAvailable, forgeLm, importDecoderDir, readBaseModel, WEIGHTS_FILE } from '../src/pipelines';
+import { ADAPTERS_FILE, forgeLm, importDecoderDir, readBaseModel, WEIGHTS_FILE } from '../src/pipelines';
 import { trainBpeTokenizer } from '../src/tokenizer/bpe-trainer';
 import { decodeCheckpoint, DecoderModel, decoderLogits, gptLogits, LoraConfig } from '../src/train';
 import { SHAKESPEARE } from './train-corpus';
@@ -77,7 +76,7 @@ describe('forgeLm (assay forge lm)', () => {
     await expect(readBaseModel(tmp)).rejects.toThrow(/not a model directory/);
   });
 
-  (decoderExporterAvailable() ? describe : describe.skip)('llama (through the family exporter)', () => {
+  describe('llama (through the family exporter)', () => {
     const llamaDir = path.join(tmp, 'llama-base');
     let model: DecoderModel;
 
@@ -86,7 +85,10 @@ describe('forgeLm (assay forge lm)', () => {
       model = decodeCheckpoint<DecoderModel>(new Uint8Array(fs.readFileSync(path.join(llamaDir, WEIGHTS_FILE))));
     });
 
-    const kvOf = (c: DecoderConfigJson) => ({ heads: c.num_key_value_heads, headDim: headDim(c) });
+    const kvOf = (c: DecoderConfig) => {
+      const { kvHeads, headDim } = resolveDecoderConfig(c);
+      return { heads: kvHeads, headDim };
+    };
 
     it("writes config.json in the llama layout, and the exported ONNX logits equal the trainer's forward (≤ 1e-4)", async () => {
       const config = JSON.parse(fs.readFileSync(path.join(llamaDir, 'config.json'), 'utf8')) as Record<string, unknown>;

@@ -2,25 +2,24 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { DecoderConfigJson, randomDecoderWeights } from '../src/gpt/decoder-weights';
-import { decoderReferenceForward } from '../src/gpt/decoder-reference-forward';
+import { DecoderConfig, decoderReferenceForward, hfDecoderConfigJson } from '../src/onnx/decoder-families';
 import { importDecoderDir } from '../src/pipelines/import-decoder';
-import { decoderLogits, trainDecoder } from '../src/train';
+import { decoderLogits, initDecoderWeights, trainDecoder } from '../src/train';
 import { TorchStyleOptions, writeTorchStyleDecoder } from './torch-style-decoder';
 
-const config = (extra: Partial<DecoderConfigJson> = {}): DecoderConfigJson => ({
-  model_type: 'llama',
-  vocab_size: 37,
-  hidden_size: 32,
-  intermediate_size: 48,
-  num_hidden_layers: 2,
-  num_attention_heads: 4,
-  num_key_value_heads: 2,
-  rms_norm_eps: 1e-6,
-  rope_theta: 10000,
-  max_position_embeddings: 16,
-  tie_word_embeddings: false,
-  hidden_act: 'silu',
+const config = (extra: Partial<DecoderConfig> = {}): DecoderConfig => ({
+  family: 'llama',
+  vocabSize: 37,
+  hiddenSize: 32,
+  intermediateSize: 48,
+  layers: 2,
+  heads: 4,
+  kvHeads: 2,
+  rmsNormEps: 1e-6,
+  ropeTheta: 10000,
+  maxPositions: 16,
+  tieWordEmbeddings: false,
+  eosTokenId: 0,
   ...extra,
 });
 
@@ -45,26 +44,26 @@ const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
 };
 
 describe('importing llama-family weights from ONNX exports', () => {
-  const cases: [string, Partial<DecoderConfigJson>, TorchStyleOptions][] = [
+  const cases: [string, Partial<DecoderConfig>, TorchStyleOptions][] = [
     ['llama, torch/Optimum naming (anonymous [in, out] MatMul weights)', {}, { naming: 'anonymous' }],
     ['llama, Hugging Face names behind Transpose, float16, external data', {}, { naming: 'hf', float16: true, externalData: true }],
-    ['qwen2 (q/k/v biases), anonymous', { model_type: 'qwen2', num_key_value_heads: 4 }, { naming: 'anonymous' }],
-    ['gemma (tied head, 1 + w norms folded by the export), anonymous', { model_type: 'gemma', hidden_act: 'gelu_pytorch_tanh', tie_word_embeddings: true, head_dim: 8 }, { naming: 'anonymous' }],
+    ['qwen2 (q/k/v biases), anonymous', { family: 'qwen2', kvHeads: 4 }, { naming: 'anonymous' }],
+    ['gemma (tied head, 1 + w norms folded by the export), anonymous', { family: 'gemma', tieWordEmbeddings: true, headDim: 8 }, { naming: 'anonymous' }],
   ];
 
   it.each(cases)('%s: the imported weights give the file’s own logits (≤ 1e-4)', async (name, extra, options) => {
     const c = config(extra);
-    const weights = randomDecoderWeights(c, 3, { std: 0.2, randomizeAffine: true });
+    const weights = initDecoderWeights(c, 3, { std: 0.2, randomizeAffine: true });
     const dir = path.join(tmp, name.replace(/\W+/g, '-'));
     const file = writeTorchStyleDecoder(dir, c, weights, options);
     const fileLogits = await runFile(file);
     if (!options.float16) {
       // The file really is this model.
-      expect(maxAbsDiff(fileLogits, decoderReferenceForward(c, weights, ids).logits)).toBeLessThanOrEqual(1e-4);
+      expect(maxAbsDiff(fileLogits, decoderReferenceForward(weights, c, { inputIds: ids }).logits)).toBeLessThanOrEqual(1e-4);
     }
     const imported = importDecoderDir(dir);
     expect(imported.file).toBe('model.onnx');
-    expect(imported.config.model_type).toBe(c.model_type);
+    expect(imported.config.family).toBe(c.family);
     expect(Object.keys(imported.weights).sort()).toEqual(Object.keys(weights).sort());
     for (const [key, t] of Object.entries(weights)) {
       expect(imported.weights[key].shape).toEqual(t.shape);
@@ -77,7 +76,7 @@ describe('importing llama-family weights from ONNX exports', () => {
   it('fine-tunes an imported model with LoRA (the loss falls)', async () => {
     const c = config();
     const dir = path.join(tmp, 'tune');
-    writeTorchStyleDecoder(dir, c, randomDecoderWeights(c, 4), { naming: 'anonymous' });
+    writeTorchStyleDecoder(dir, c, initDecoderWeights(c, 4), { naming: 'anonymous' });
     const imported = importDecoderDir(dir);
     const examples = Array.from({ length: 60 }, (_, i) => Array.from({ length: 20 }, (_, j) => 2 + ((i + j * 3) % 7)));
     const common = { initialWeights: imported, examples, bosId: 0, eosId: 1, batchSize: 8, evalEvery: 30, seed: 1 };
@@ -89,12 +88,13 @@ describe('importing llama-family weights from ONNX exports', () => {
   it('says clearly what is wrong with a directory it cannot import', () => {
     const c = config();
     const dir = path.join(tmp, 'bad');
-    writeTorchStyleDecoder(dir, c, randomDecoderWeights(c, 5), { naming: 'hf', externalData: true });
-    fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ ...c, model_type: 'falcon' }));
+    writeTorchStyleDecoder(dir, c, initDecoderWeights(c, 5), { naming: 'hf', externalData: true });
+    const json = hfDecoderConfigJson(c);
+    fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ ...json, model_type: 'falcon' }));
     expect(() => importDecoderDir(dir)).toThrow(/model_type "falcon" is not supported/);
-    fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ ...c, num_hidden_layers: 3 }));
+    fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ ...json, num_hidden_layers: 3 }));
     expect(() => importDecoderDir(dir)).toThrow(/does not hold .*model\.layers\.2/);
-    fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(c));
+    fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(json));
     fs.truncateSync(path.join(dir, 'model.onnx_data'), 100);
     expect(() => importDecoderDir(dir)).toThrow(/truncated/);
     expect(() => importDecoderDir(path.join(tmp, 'nowhere'))).toThrow(/no config\.json/);

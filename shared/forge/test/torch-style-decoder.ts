@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { onnx } from 'onnx-proto';
-import { DecoderConfigJson, DecoderWeights, hasQkvBias, headDim, isGemma, ropeTables } from '../src/gpt/decoder-weights';
+import { toFloat16Bits } from '@assay/stats';
+import { DecoderConfig, DecoderWeights, hfDecoderConfigJson, resolveDecoderConfig } from '../src/onnx/decoder-families';
+import { ropeTables } from '../src/train/models/decoder-params';
 
 /**
  * A llama-family forward pass (input_ids → logits, no cache) written the way torch.onnx / Optimum exports look, so
@@ -17,19 +19,8 @@ export interface TorchStyleOptions {
   externalData?: boolean;
 }
 
-function toHalf(v: number): number {
-  const f = new Float32Array([v]);
-  const x = new Uint32Array(f.buffer)[0];
-  const sign = (x >>> 16) & 0x8000;
-  const exp = ((x >>> 23) & 0xff) - 127 + 15;
-  const mant = x & 0x7fffff;
-  if (exp <= 0) return sign | Math.round((mant | 0x800000) / 2 ** (14 - exp));
-  if (exp >= 31) return sign | 0x7c00;
-  const rounded = Math.round(mant / 8192);
-  return rounded === 1024 ? sign | ((exp + 1) << 10) : sign | (exp << 10) | rounded;
-}
-
-export function writeTorchStyleDecoder(dir: string, config: DecoderConfigJson, weights: DecoderWeights, options: TorchStyleOptions): string {
+export function writeTorchStyleDecoder(dir: string, config: DecoderConfig, weights: DecoderWeights, options: TorchStyleOptions): string {
+  const c = resolveDecoderConfig(config);
   const F = onnx.TensorProto.DataType.FLOAT;
   const nodes: onnx.INodeProto[] = [];
   const inits: onnx.ITensorProto[] = [];
@@ -58,7 +49,7 @@ export function writeTorchStyleDecoder(dir: string, config: DecoderConfigJson, w
     let raw: Uint8Array;
     let dataType = F;
     if (options.float16) {
-      raw = new Uint8Array(Uint16Array.from(data, toHalf).buffer);
+      raw = new Uint8Array(Uint16Array.from(data, toFloat16Bits).buffer);
       dataType = onnx.TensorProto.DataType.FLOAT16;
     } else raw = new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength));
     if (options.externalData) {
@@ -88,13 +79,13 @@ export function writeTorchStyleDecoder(dir: string, config: DecoderConfigJson, w
     const b = weight(options.naming === 'hf' ? `${module}.bias` : `onnx::Add_${counter++}`, w(`${module}.bias`), [outDim], s);
     return emit(`${s}Add`, 'Add', [b, y]);
   };
-  const gemma = isGemma(config);
+  const gemma = c.gemmaStyle;
   const rmsNorm = (x: string, module: string): string => {
     const s = scope(module);
     const gain = w(`${module}.weight`);
     const pow = emit(`${s}Pow`, 'Pow', [x, constF(Float32Array.of(2), [])]);
     const mean = emit(`${s}ReduceMean`, 'ReduceMean', [pow], [ints('axes', [-1]), int('keepdims', 1)]);
-    const inv = emit(`${s}Reciprocal`, 'Reciprocal', [emit(`${s}Sqrt`, 'Sqrt', [emit(`${s}Add`, 'Add', [mean, constF(Float32Array.of(config.rms_norm_eps), [])])])]);
+    const inv = emit(`${s}Reciprocal`, 'Reciprocal', [emit(`${s}Sqrt`, 'Sqrt', [emit(`${s}Add`, 'Add', [mean, constF(Float32Array.of(c.rmsNormEps), [])])])]);
     const normed = emit(`${s}Mul`, 'Mul', [x, inv]);
     // torch folds Gemma's (1 + w) into one constant when exporting anonymously.
     const stored = options.naming === 'hf' ? gain : gemma ? gain.map((v) => 1 + v) : gain;
@@ -103,11 +94,10 @@ export function writeTorchStyleDecoder(dir: string, config: DecoderConfigJson, w
     return emit(`${s}Mul_1`, 'Mul', [g, normed]);
   };
 
-  const c = config;
-  const D = c.hidden_size;
-  const H = c.num_attention_heads;
-  const K = c.num_key_value_heads;
-  const hd = headDim(c);
+  const D = c.hiddenSize;
+  const H = c.heads;
+  const K = c.kvHeads;
+  const hd = c.headDim;
   const S = 8;
   const { cos, sin } = ropeTables(c, S);
   const cosC = constF(cos, [S, hd]);
@@ -115,8 +105,8 @@ export function writeTorchStyleDecoder(dir: string, config: DecoderConfigJson, w
   const mask = new Float32Array(S * S);
   for (let i = 0; i < S; i++) for (let j = i + 1; j < S; j++) mask[i * S + j] = -1e9;
   const maskC = constF(mask, [S, S]);
-  const embedName = options.naming === 'hf' || c.tie_word_embeddings ? 'model.embed_tokens.weight' : `onnx::Gather_${counter++}`;
-  const embed = weight(embedName, w('model.embed_tokens.weight'), [c.vocab_size, D], '/model/embed_tokens/');
+  const embedName = options.naming === 'hf' || c.tieWordEmbeddings ? 'model.embed_tokens.weight' : `onnx::Gather_${counter++}`;
+  const embed = weight(embedName, w('model.embed_tokens.weight'), [c.vocabSize, D], '/model/embed_tokens/');
   let x = emit('/model/embed_tokens/Gather', 'Gather', [embed, 'input_ids']);
   if (gemma) x = emit('/model/Mul', 'Mul', [x, constF(Float32Array.of(Math.fround(Math.sqrt(D))), [])]);
   const rotate = (s: string, t: string): string => {
@@ -124,20 +114,20 @@ export function writeTorchStyleDecoder(dir: string, config: DecoderConfigJson, w
     const rot = emit(`${s}Concat`, 'Concat', [emit(`${s}Neg`, 'Neg', [b]), a], [int('axis', -1)]);
     return emit(`${s}Add_2`, 'Add', [emit(`${s}Mul_2`, 'Mul', [t, cosC]), emit(`${s}Mul_3`, 'Mul', [rot, sinC])]);
   };
-  for (let l = 0; l < c.num_hidden_layers; l++) {
+  for (let l = 0; l < c.layers; l++) {
     const p = `model.layers.${l}`;
     const s = scope(`${p}.self_attn`);
     const h = rmsNorm(x, `${p}.input_layernorm`);
     const heads = (t: string, n: number, tag: string): string =>
       emit(`${s}Transpose_${tag}`, 'Transpose', [emit(`${s}Reshape_${tag}`, 'Reshape', [t, constI([1, S, n, hd])])], [ints('perm', [0, 2, 1, 3])]);
-    const q = rotate(`${s}q/`, heads(linear(h, `${p}.self_attn.q_proj`, hasQkvBias(c)), H, 'q'));
+    const q = rotate(`${s}q/`, heads(linear(h, `${p}.self_attn.q_proj`, c.qkvBias), H, 'q'));
     const expand = (t: string, tag: string): string => {
       // repeat_kv: [1, K, S, hd] → [1, H, S, hd]
       const rep = emit(`${s}Expand_${tag}`, 'Expand', [emit(`${s}Unsqueeze_${tag}`, 'Unsqueeze', [t, constI([2])]), constI([1, K, H / K, S, hd])]);
       return emit(`${s}Reshape_rep_${tag}`, 'Reshape', [rep, constI([1, H, S, hd])]);
     };
-    const k = expand(rotate(`${s}k/`, heads(linear(h, `${p}.self_attn.k_proj`, hasQkvBias(c)), K, 'k')), 'k');
-    const v = expand(heads(linear(h, `${p}.self_attn.v_proj`, hasQkvBias(c)), K, 'v'), 'v');
+    const k = expand(rotate(`${s}k/`, heads(linear(h, `${p}.self_attn.k_proj`, c.qkvBias), K, 'k')), 'k');
+    const v = expand(heads(linear(h, `${p}.self_attn.v_proj`, c.qkvBias), K, 'v'), 'v');
     const scores = emit(`${s}Add_mask`, 'Add', [emit(`${s}Div`, 'Div', [emit(`${s}MatMul_qk`, 'MatMul', [q, emit(`${s}Transpose_kT`, 'Transpose', [k], [ints('perm', [0, 1, 3, 2])])]), constF(Float32Array.of(Math.sqrt(hd)), [])]), maskC]);
     const ctx = emit(`${s}MatMul_pv`, 'MatMul', [emit(`${s}Softmax`, 'Softmax', [scores], [int('axis', -1)]), v]);
     const merged = emit(`${s}Reshape_out`, 'Reshape', [emit(`${s}Transpose_out`, 'Transpose', [ctx], [ints('perm', [0, 2, 1, 3])]), constI([1, S, H * hd])]);
@@ -152,7 +142,7 @@ export function writeTorchStyleDecoder(dir: string, config: DecoderConfigJson, w
     x = emit(`/model/layers.${l}/Add_1`, 'Add', [x, linear(gated, `${p}.mlp.down_proj`)]);
   }
   const final = rmsNorm(x, 'model.norm');
-  const head = c.tie_word_embeddings
+  const head = c.tieWordEmbeddings
     ? emit('/lm_head/MatMul', 'MatMul', [final, emit('/lm_head/Transpose', 'Transpose', [embed], [ints('perm', [1, 0])])])
     : linear(final, 'lm_head');
   nodes.push({ name: '/Identity_logits', opType: 'Identity', input: [head], output: ['logits'] });
@@ -165,13 +155,13 @@ export function writeTorchStyleDecoder(dir: string, config: DecoderConfigJson, w
       node: nodes,
       initializer: inits,
       input: [{ name: 'input_ids', type: { tensorType: { elemType: onnx.TensorProto.DataType.INT64, shape: { dim: [{ dimValue: 1 }, { dimValue: S }] } } } }],
-      output: [{ name: 'logits', type: { tensorType: { elemType: F, shape: { dim: [{ dimValue: 1 }, { dimValue: S }, { dimValue: c.vocab_size }] } } } }],
+      output: [{ name: 'logits', type: { tensorType: { elemType: F, shape: { dim: [{ dimValue: 1 }, { dimValue: S }, { dimValue: c.vocabSize }] } } } }],
     },
   };
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, 'model.onnx');
   fs.writeFileSync(file, onnx.ModelProto.encode(onnx.ModelProto.create(model)).finish());
   if (options.externalData) fs.writeFileSync(path.join(dir, 'model.onnx_data'), Buffer.concat(external));
-  fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ ...config, architectures: ['LlamaForCausalLM'] }));
+  fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(hfDecoderConfigJson(config)));
   return file;
 }

@@ -1,5 +1,4 @@
-import { DecoderConfigJson, randomDecoderWeights } from '../src/gpt/decoder-weights';
-import { decoderReferenceForward } from '../src/gpt/decoder-reference-forward';
+import { DecoderConfig, decoderReferenceForward } from '../src/onnx/decoder-families';
 import {
   decodeCheckpoint,
   DecoderModel,
@@ -8,6 +7,7 @@ import {
   decoderLogits,
   encodeCheckpoint,
   gptLogits,
+  initDecoderWeights,
   trainDecoder,
   TrainDecoderOptions,
   trainGpt,
@@ -21,46 +21,46 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return max;
 }
 
-const tinyLlama = (vocab: number, extra: Partial<DecoderConfigJson> = {}): DecoderConfigJson => ({
-  model_type: 'llama',
-  vocab_size: vocab,
-  hidden_size: 32,
-  intermediate_size: 64,
-  num_hidden_layers: 2,
-  num_attention_heads: 4,
-  num_key_value_heads: 2,
-  rms_norm_eps: 1e-6,
-  rope_theta: 10000,
-  max_position_embeddings: 32,
-  tie_word_embeddings: false,
-  hidden_act: 'silu',
+const tinyLlama = (vocab: number, extra: Partial<DecoderConfig> = {}): DecoderConfig => ({
+  family: 'llama',
+  vocabSize: vocab,
+  hiddenSize: 32,
+  intermediateSize: 64,
+  layers: 2,
+  heads: 4,
+  kvHeads: 2,
+  rmsNormEps: 1e-6,
+  ropeTheta: 10000,
+  maxPositions: 32,
+  tieWordEmbeddings: false,
+  eosTokenId: 0,
   ...extra,
 });
 
 const ids = [Array.from({ length: 12 }, (_, i) => (i * 7 + 3) % 41), Array.from({ length: 12 }, (_, i) => (i * i + 1) % 41)];
 
 describe('llama-family training graph (onnxruntime)', () => {
-  const variants: [string, Partial<DecoderConfigJson>][] = [
+  const variants: [string, Partial<DecoderConfig>][] = [
     ['llama, grouped-query attention, untied head', {}],
-    ['qwen2: q/k/v biases, tied embeddings', { model_type: 'qwen2', attention_bias: true, tie_word_embeddings: true, rope_theta: 1e6 }],
-    ['gemma: √D embeddings, (1 + w) norms, GELU gate, head_dim ≠ D/H, one kv head', { model_type: 'gemma', hidden_act: 'gelu_pytorch_tanh', head_dim: 16, num_key_value_heads: 1, tie_word_embeddings: true }],
-    ['mistral: full multi-head, sliding window of 5', { model_type: 'mistral', num_key_value_heads: 4, sliding_window: 5 }],
-    ['llama: q/k/v/o biases, llama3 rope scaling', { attention_bias: true, rope_scaling: { rope_type: 'llama3', factor: 8, low_freq_factor: 1, high_freq_factor: 4, original_max_position_embeddings: 8 } }],
-    ['qwen3: per-head q/k RMSNorm', { model_type: 'qwen3', head_dim: 16 }],
-    ['phi3: fused qkv and gate|up, partial rotary 0.5', { model_type: 'phi3', partial_rotary_factor: 0.5 }],
+    ['qwen2: q/k/v biases, tied embeddings', { family: 'qwen2', attentionBias: true, tieWordEmbeddings: true, ropeTheta: 1e6 }],
+    ['gemma: √D embeddings, (1 + w) norms, GELU gate, head_dim ≠ D/H, one kv head', { family: 'gemma', headDim: 16, kvHeads: 1, tieWordEmbeddings: true }],
+    ['mistral: full multi-head, sliding window of 5', { family: 'mistral', kvHeads: 4, slidingWindow: 5 }],
+    ['llama: q/k/v/o biases, llama3 rope scaling', { attentionBias: true, ropeScaling: { rope_type: 'llama3', factor: 8, low_freq_factor: 1, high_freq_factor: 4, original_max_position_embeddings: 8 } }],
+    ['qwen3: per-head q/k RMSNorm', { family: 'qwen3', headDim: 16 }],
+    ['phi3: fused qkv and gate|up, partial rotary 0.5', { family: 'phi3', partialRotaryFactor: 0.5 }],
   ];
 
   it.each(variants)('matches the reference forward pass on random weights: %s (≤ 1e-4)', async (_name, extra) => {
     const config = tinyLlama(41, extra);
-    const weights = randomDecoderWeights(config, 5, { std: 0.2, randomizeAffine: true });
-    const ref = decoderReferenceForward(config, weights, ids);
+    const weights = initDecoderWeights(config, 5, { std: 0.2, randomizeAffine: true });
+    const ref = decoderReferenceForward(weights, config, { inputIds: ids });
     expect(maxAbsDiff(await decoderLogits({ config, weights }, ids), ref.logits)).toBeLessThanOrEqual(1e-4);
   });
 
   describe('on tiny Shakespeare', () => {
     const corpus = charCorpus(30_000);
     const options = (extra: Partial<TrainDecoderOptions> = {}): TrainDecoderOptions => ({
-      model: tinyLlama(corpus.vocabSize, { max_position_embeddings: 24 }),
+      model: tinyLlama(corpus.vocabSize, { maxPositions: 24 }),
       examples: corpus.examples,
       bosId: corpus.bosId,
       eosId: corpus.eosId,
@@ -79,7 +79,7 @@ describe('llama-family training graph (onnxruntime)', () => {
       expect(report.family).toBe('llama');
       expect(report.backend).toBe('onnxruntime');
       expect(report.valLoss!).toBeLessThan(Math.log(corpus.vocabSize) - 1);
-      expect((report.shape as DecoderConfigJson).num_key_value_heads).toBe(2);
+      expect((report.shape as DecoderConfig).kvHeads).toBe(2);
       expect(Object.keys(weights.weights)).toContain('model.layers.1.self_attn.k_proj.weight');
       expect(weights.weights['model.layers.1.self_attn.k_proj.weight'].shape).toEqual([16, 32]);
     });

@@ -1,4 +1,4 @@
-import type { DecoderConfigJson } from '../src/gpt/decoder-weights';
+import type { DecoderConfig } from '../src/onnx/decoder-families';
 import { DecoderTrainer, LmBatch, SeededRng, trainDecoder } from '../src/train';
 
 /**
@@ -11,9 +11,9 @@ const V = 24;
 const L = 10;
 const YES = 3;
 const NO = 4;
-const config: DecoderConfigJson = {
-  model_type: 'llama', vocab_size: V, hidden_size: 32, intermediate_size: 64, num_hidden_layers: 2, num_attention_heads: 4,
-  num_key_value_heads: 2, rms_norm_eps: 1e-6, rope_theta: 10000, max_position_embeddings: 16, tie_word_embeddings: true, hidden_act: 'silu',
+const config: DecoderConfig = {
+  family: 'llama', vocabSize: V, hiddenSize: 32, intermediateSize: 64, layers: 2, heads: 4,
+  kvHeads: 2, rmsNormEps: 1e-6, ropeTheta: 10000, maxPositions: 16, tieWordEmbeddings: true, eosTokenId: 0,
 };
 
 /** Queries labelled by whether their last token is below 14 (learnable by a small adapter); gold sequences are arbitrary text. */

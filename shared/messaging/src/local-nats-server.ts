@@ -31,7 +31,17 @@ export function freePort(): Promise<number> {
 export interface LocalNats {
   url: string;
   started: boolean;
-  stop(): Promise<void>;
+  /** SIGTERM, then SIGKILL after `graceMs` (default 5 s). */
+  stop(graceMs?: number): Promise<void>;
+  /** The nats-server process, when this process started it. */
+  pid?: number;
+}
+
+export interface NatsServerOptions {
+  /** Clients must log in with these (user/password authorization); anonymous clients are refused. */
+  auth?: { user: string; password: string };
+  /** Own process group, so a terminal's Ctrl-C reaches only the parent, which stops the server last. */
+  detached?: boolean;
 }
 
 export function findNatsServer(): string | undefined {
@@ -41,34 +51,23 @@ export function findNatsServer(): string | undefined {
 }
 
 /**
- * Uses the NATS at `url` when it answers; otherwise starts `nats-server -js` from PATH on a free port,
- * with JetStream state under `dataDir`, so jobs survive a restart of the local platform.
+ * Starts `nats-server` with JetStream on a free loopback port; local runs and test harnesses get a server of
+ * their own. The settings (and credentials, when given) go in a config file (mode 0600) beside the store,
+ * never on the command line where other local users could read them.
  */
-export async function ensureNats(url: string, dataDir: string, log: (line: string) => void): Promise<LocalNats> {
-  const first = new URL(url.split(',')[0].replace(/^nats:/, 'http:'));
-  if (await probeTcp(first.hostname, Number(first.port || 4222))) {
-    return { url, started: false, stop: async () => undefined };
-  }
-  const bin = findNatsServer();
-  if (!bin) {
-    throw new Error(
-      `no NATS server answers at ${url} and nats-server is not installed.\n` +
-        `  Install it (Debian/Ubuntu: sudo apt-get install -y nats-server; macOS: brew install nats-server)\n` +
-        `  or point NATS_URL at a running server with JetStream enabled.`,
-    );
-  }
-  const server = await startNatsServer(bin, path.join(dataDir, 'nats'), log);
-  log(`started nats-server (JetStream) on ${server.url}, state in ${path.join(dataDir, 'nats')}`);
-  return server;
-}
-
-/** Starts `nats-server -js` on a free loopback port; local runs and test harnesses get a server of their own. */
-export async function startNatsServer(bin: string, storeDir: string, log: (line: string) => void = () => undefined): Promise<LocalNats> {
+export async function startNatsServer(
+  bin: string,
+  storeDir: string,
+  log: (line: string) => void = () => undefined,
+  options: NatsServerOptions = {},
+): Promise<LocalNats> {
   const port = await freePort();
   fs.mkdirSync(storeDir, { recursive: true });
-  const child: ChildProcess = spawn(bin, ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', storeDir], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const configFile = path.join(storeDir, 'nats-server.conf');
+  const lines = [`listen: "127.0.0.1:${port}"`, `jetstream { store_dir: ${JSON.stringify(storeDir)} }`];
+  if (options.auth) lines.push(`authorization { user: ${JSON.stringify(options.auth.user)}, password: ${JSON.stringify(options.auth.password)} }`);
+  fs.writeFileSync(configFile, `${lines.join('\n')}\n`, { mode: 0o600 });
+  const child: ChildProcess = spawn(bin, ['-c', configFile], { stdio: ['ignore', 'ignore', 'pipe'], detached: options.detached ?? false });
   child.stderr?.on('data', (chunk: Buffer) => {
     const text = chunk.toString();
     if (/\[(ERR|FTL)\]/.test(text)) log(`nats-server: ${text.trim()}`);
@@ -80,10 +79,15 @@ export async function startNatsServer(bin: string, storeDir: string, log: (line:
   return {
     url: `nats://127.0.0.1:${port}`,
     started: true,
-    stop: () =>
+    pid: child.pid,
+    stop: (graceMs = 5000) =>
       new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+        child.once('exit', () => {
+          clearTimeout(timer);
+          resolve();
+        });
         child.kill('SIGTERM');
       }),
   };

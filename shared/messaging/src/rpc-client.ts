@@ -6,11 +6,18 @@ import { assertFitsPayload, decodeJson, encodeJson, encodeNestEvent } from './co
 import { DEFAULT_REQUEST_TIMEOUT_MS } from './config';
 import { maxPayload } from './connection';
 import { AssayError, isErrorEnvelope } from './errors';
+import { isKeepalive, KEEPALIVE_REQUEST_HEADER, keepaliveInterval } from './keepalive';
 import { injectTraceHeaders, messagingAttributes, recordSpanError, tracer } from './tracing';
 
 export interface RpcClientOptions {
   /** Used when a request names no timeout; every request has one. */
   defaultTimeoutMs?: number;
+  /**
+   * Ask responders for keep-alives (keepalive.ts) and fail a request as UNAVAILABLE when nothing (reply or
+   * keep-alive) arrived for this long: a responder that died mid-request is noticed in about this time, not
+   * at the timeout. For Assay services only (they send keep-alives); 0 or unset: off.
+   */
+  livenessMs?: number;
 }
 
 export interface RequestOptions {
@@ -38,12 +45,14 @@ const NEST_NO_HANDLER = 'There is no matching message handler defined in the rem
  */
 export class RpcClient {
   private readonly defaultTimeoutMs: number;
+  private readonly livenessMs: number;
 
   constructor(
     private readonly nc: NatsConnection,
     options: RpcClientOptions = {},
   ) {
     this.defaultTimeoutMs = options.defaultTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    this.livenessMs = options.livenessMs ?? 0;
   }
 
   /**
@@ -81,6 +90,7 @@ export class RpcClient {
       try {
         const body = encodeJson({ pattern: subject, data, id });
         const headers = injectTraceHeaders(spanContext);
+        if (this.livenessMs > 0) headers.set(KEEPALIVE_REQUEST_HEADER, String(keepaliveInterval(this.livenessMs)));
         assertFitsPayload(subject, body, headers, maxPayload(this.nc));
         span.setAttribute('messaging.message.body.size', body.length);
         return (await this.exchange(subject, id, body, headers, timeoutMs)) as T;
@@ -120,16 +130,35 @@ export class RpcClient {
       let settled = false;
       let subscription: Subscription | undefined;
       let timer: NodeJS.Timeout | undefined;
+      let silence: NodeJS.Timeout | undefined;
       const finish = (error: AssayError | undefined, value?: unknown) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
+        clearTimeout(silence);
         subscription?.unsubscribe();
         if (error) reject(error);
         else resolve(value);
       };
+      // Restarted by every message from the responder; fires when it has been silent for the liveness window.
+      const expectLife = () => {
+        if (this.livenessMs <= 0) return;
+        clearTimeout(silence);
+        silence = setTimeout(
+          () =>
+            finish(
+              new AssayError('UNAVAILABLE', `the responder to ${subject} went silent (no reply or keep-alive for ${this.livenessMs} ms): it stopped or died`, {
+                subject,
+                livenessMs: this.livenessMs,
+              }),
+            ),
+          this.livenessMs,
+        );
+      };
       const onReply = (err: Error | null, msg: Msg) => {
         if (err) return finish(new AssayError('UNAVAILABLE', `request to ${subject} failed: ${err.message}`));
+        expectLife();
+        if (isKeepalive(msg.headers)) return;
         // No subscriber on the subject: the server answers with a 503 status message and no payload.
         if (msg.headers?.code === 503) return finish(new AssayError('UNAVAILABLE', `no service is listening on ${subject}`));
         if (msg.data.length === 0) return finish(new AssayError('INTERNAL', `empty reply from ${subject}`));
@@ -152,6 +181,7 @@ export class RpcClient {
       try {
         subscription = this.nc.subscribe(inbox, { callback: onReply });
         this.nc.publish(subject, body, { reply: inbox, headers });
+        expectLife();
       } catch (error) {
         finish(new AssayError('UNAVAILABLE', `request to ${subject} failed: ${(error as Error).message}`));
       }

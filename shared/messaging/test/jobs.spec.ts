@@ -155,8 +155,9 @@ describe('durable jobs on JetStream', () => {
     });
     const { jobId } = await jobs.submit('bad.input', { n: 1 });
     const error = await rejection(jobs.result(jobId, { waitMs: 5_000 }));
-    expect(error.toEnvelope()).toEqual({ code: 'BAD_REQUEST', message: 'n must be even' });
-    expect(await jobs.status(jobId)).toMatchObject({ status: 'failed', attempts: 1 });
+    expect(error.toEnvelope()).toEqual({ code: 'BAD_REQUEST', message: 'n must be even', details: {} });
+    // The record keeps the whole envelope, details included (an object, possibly empty).
+    expect(await jobs.status(jobId)).toMatchObject({ status: 'failed', attempts: 1, error: { code: 'BAD_REQUEST', message: 'n must be even', details: {} } });
     await sleep(300);
     expect(calls).toBe(1);
   });

@@ -1,26 +1,28 @@
 import { INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { MicroserviceOptions } from '@nestjs/microservices';
-import { natsServerOptions } from '@assay/messaging';
+import { AssayNatsServer, natsServerOptions } from '@assay/messaging';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { ServiceName } from '@assay/contracts';
 import { createLogger, PinoNestLogger } from '@assay/telemetry';
 import { AssayConfig, loadConfig } from './config';
+import { installHttpEdge } from './http-edge';
 import { SafeNatsDeserializer } from './nats-deserializer';
 import { setupOpenApi } from './openapi';
 
-/** NATS transport options of a service: its queue group, credentials and the forgiving deserializer. */
+/**
+ * The NATS transport of a service: its queue group, credentials, the forgiving deserializer, and the hardened
+ * reply path (AssayNatsServer: a reply over NATS's max_payload answers PAYLOAD_TOO_LARGE instead of killing the
+ * process; keep-alives to callers that ask, so they notice at once when this process dies mid-request).
+ */
 export function natsMicroserviceOptions(config: AssayConfig, service: ServiceName): MicroserviceOptions {
   const base = natsServerOptions({ servers: config.nats.servers, user: config.nats.user, pass: config.nats.pass, token: config.nats.token }, service);
-  return {
-    ...base,
-    // In-flight requests get 2 s to finish after unsubscribing; hostile input gets an envelope, not a crash.
-    options: { ...base.options, deserializer: new SafeNatsDeserializer(config.nats.maxMessageBytes), gracePeriod: 2000 },
-  };
+  // In-flight requests get 2 s to finish after unsubscribing; hostile input gets an envelope, not a crash.
+  return { strategy: new AssayNatsServer({ ...base.options, deserializer: new SafeNatsDeserializer(config.nats.maxMessageBytes), gracePeriod: 2000 }) };
 }
 
 /**
- * The hybrid bootstrap every service uses: HTTP app, NATS microservice, OpenAPI at /docs, JSON logs,
+ * The hybrid bootstrap every service uses: HTTP app (no body parser up front: see JsonBodyInterceptor), NATS microservice, OpenAPI at /docs, JSON logs,
  * shutdown hooks (SIGTERM drains NATS and job workers before exit), then listen.
  */
 export async function createServiceApp(
@@ -33,7 +35,8 @@ export async function createServiceApp(
     logger: new PinoNestLogger(logger),
     bodyParser: false,
   });
-  app.useBodyParser('json', { limit: config.http.maxBody });
+  // JSON bodies are read after the API key check (JsonBodyInterceptor); Node's own refusals carry the envelope.
+  installHttpEdge(app.getHttpServer());
   app.connectMicroservice<MicroserviceOptions>(natsMicroserviceOptions(config, service), { inheritAppConfig: true });
   setupOpenApi(app, service);
   app.enableShutdownHooks();

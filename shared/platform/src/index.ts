@@ -2,6 +2,8 @@ export * from './config';
 export * from './tokens';
 export * from './nats-deserializer';
 export * from './error.filter';
+export * from './json-body.interceptor';
+export * from './http-edge';
 export * from './api-key.guard';
 export * from './metrics.service';
 export * from './metrics.interceptor';

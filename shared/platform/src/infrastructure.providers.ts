@@ -1,11 +1,12 @@
 import { Inject, Injectable, OnApplicationShutdown, Provider } from '@nestjs/common';
 import type { NatsConnection } from 'nats';
+import type { Logger } from 'pino';
 import { LocalArtifactCache, ModelRegistry, ObjectStore } from '@assay/artifacts';
 import { AssayJobsClient, connectNats, RpcClient } from '@assay/messaging';
 import { GenerationClient, LikelihoodClient } from './clients';
 import type { AssayConfig } from './config';
 import { ReadinessService } from './readiness.service';
-import { ASSAY_CONFIG, NATS_CONNECTION } from './tokens';
+import { ASSAY_CONFIG, ASSAY_LOGGER, NATS_CONNECTION } from './tokens';
 
 /** Closes the NATS connection last, after Nest has drained the microservice and job workers. */
 @Injectable()
@@ -37,7 +38,7 @@ export const infrastructureProviders: Provider[] = [
   {
     provide: RpcClient,
     inject: [NATS_CONNECTION, ASSAY_CONFIG],
-    useFactory: (nc: NatsConnection, config: AssayConfig) => new RpcClient(nc, { defaultTimeoutMs: config.nats.rpcTimeoutMs }),
+    useFactory: (nc: NatsConnection, config: AssayConfig) => new RpcClient(nc, { defaultTimeoutMs: config.nats.rpcTimeoutMs, livenessMs: config.nats.rpcLivenessMs }),
   },
   {
     provide: AssayJobsClient,
@@ -56,9 +57,10 @@ export const infrastructureProviders: Provider[] = [
   },
   {
     provide: ObjectStore,
-    inject: [ASSAY_CONFIG, ReadinessService],
-    useFactory: async (config: AssayConfig, readiness: ReadinessService) => {
-      const store = new ObjectStore(config.objectStore);
+    inject: [ASSAY_CONFIG, ReadinessService, ASSAY_LOGGER],
+    useFactory: async (config: AssayConfig, readiness: ReadinessService, logger: Logger) => {
+      const store = new ObjectStore({ ...config.objectStore, onUntrusted: (key, reason) => logger.warn({ key, reason }, 'artifact refused: bad or missing signature') });
+      if (!store.signer) logger.warn('ASSAY_SIGNING_KEY is unset: artifacts are written unsigned and read unchecked (anyone who can write the bucket can swap a model)');
       readiness.register('object-store', async () => {
         await store.ping();
         return true;

@@ -80,7 +80,7 @@ export class JobHostService implements OnApplicationBootstrap, BeforeApplication
         error: (message: string, ...context: unknown[]) => this.logger.error({ context }, message),
       },
     });
-    for (const queue of queues) worker.register(queue, handlers.get(queue)![0] as never);
+    for (const queue of queues) worker.register(queue, this.metered(queue, handlers.get(queue)![0]) as never);
     await worker.start();
     this.worker = worker;
     this.readiness.register('job-worker', async () => (this.worker ? true : 'stopped'));
@@ -98,6 +98,25 @@ export class JobHostService implements OnApplicationBootstrap, BeforeApplication
     const worker = this.worker;
     this.worker = undefined;
     await worker?.stop();
+  }
+
+  /** Times each attempt and counts its outcome; an attempt whose signal fired (shutdown, cancel) was interrupted. */
+  private metered(queue: string, handler: Handler): Handler {
+    return async (job) => {
+      const stop = this.metrics.jobDuration.startTimer({ queue });
+      let outcome = 'failed';
+      try {
+        const result = await handler(job);
+        outcome = 'succeeded';
+        return result;
+      } catch (error) {
+        if (job.signal.aborted) outcome = 'interrupted';
+        throw error;
+      } finally {
+        stop({ outcome });
+        this.metrics.jobs.inc({ queue, outcome });
+      }
+    };
   }
 
   private discoverHandlers(): Map<string, Handler[]> {

@@ -4,6 +4,7 @@ import { ModelRegistry } from '@assay/artifacts';
 import { splitModelRef } from '@assay/contracts';
 import { EngineClient, LocalEngine, ModelInfo } from '@assay/runtime';
 import type { AssayConfig } from './config';
+import { meteredEngine } from './metered-engine';
 import { MetricsService } from './metrics.service';
 import { ReadinessService } from './readiness.service';
 import { ASSAY_CONFIG, ASSAY_LOGGER } from './tokens';
@@ -33,10 +34,11 @@ export class ModelHostService implements OnApplicationBootstrap, OnApplicationSh
     @Inject(ASSAY_CONFIG) private readonly config: AssayConfig,
     @Inject(ASSAY_LOGGER) private readonly logger: Logger,
   ) {
-    this.engine = new LocalEngine({
+    const engine = new LocalEngine({
       config: config.runtime.engine,
       logger: { info: (o, m) => logger.info(o, m), warn: (o, m) => logger.warn(o, m) },
     });
+    this.engine = meteredEngine(engine, metrics);
   }
 
   onApplicationBootstrap() {

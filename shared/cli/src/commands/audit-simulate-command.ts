@@ -6,7 +6,7 @@ import { Command } from 'commander';
 import { SingleBar } from 'cli-progress';
 import fs from 'node:fs';
 import { parseDistributionSpec, SimulatedTestKind } from '@assay/stats';
-import { fail, print } from '../output';
+import { asUsageError, print, usage } from '../output';
 import { defaultWorkers, runAuditSimulation, SamplerSource } from './audit-simulate';
 
 /** This command's options over its parent's (see auditCommand). */
@@ -83,6 +83,15 @@ interface SimulateOptions {
   json?: boolean;
 }
 
+/** A distribution spec or score file the user gave that does not parse is a usage error (exit 2). */
+function usageOf<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    throw asUsageError(error);
+  }
+}
+
 export function simulateCommand(): Command {
   return new Command('simulate')
     .description('Monte Carlo rejection rate and samples to reject of the audit test on simulated scores (no services)')
@@ -102,17 +111,17 @@ export function simulateCommand(): Command {
       const json = Boolean(o.json);
       const progress = progressReporter(json);
       try {
-        if (!o.reference || !o.candidate) throw new Error('--reference and --candidate distributions are required (see assay audit simulate --help)');
+        if (!o.reference || !o.candidate) usage('--reference and --candidate distributions are required (see assay audit simulate --help)');
         const test = o.test ?? 'witness';
-        if (!['witness', 'mean-difference', 'naive-t'].includes(test)) throw new Error(`--test must be witness, mean-difference or naive-t, got ${test}`);
-        if (o.workers !== undefined && !(Number.isInteger(o.workers) && o.workers >= 1)) throw new Error(`--workers must be an integer >= 1, got ${o.workers}`);
+        if (!['witness', 'mean-difference', 'naive-t'].includes(test)) usage(`--test must be witness, mean-difference or naive-t, got ${test}`);
+        if (o.workers !== undefined && !(Number.isInteger(o.workers) && o.workers >= 1)) usage(`--workers must be an integer >= 1, got ${o.workers}`);
         // The other tests take microseconds per run: starting threads would cost more than it saves.
         const workers = test === 'witness' ? (o.workers ?? defaultWorkers()) : 1;
         const started = performance.now();
         const result = await runAuditSimulation(
           {
-            reference: samplerSourceFor(o.reference),
-            candidate: samplerSourceFor(o.candidate),
+            reference: usageOf(() => samplerSourceFor(o.reference!)),
+            candidate: usageOf(() => samplerSourceFor(o.candidate!)),
             epsilon: o.epsilon ?? 0,
             alpha: o.alpha ?? 0.05,
             runs: o.runs,
@@ -131,7 +140,7 @@ export function simulateCommand(): Command {
         );
       } catch (error) {
         progress.stop();
-        fail((error as Error).message, json);
+        throw error;
       }
     });
 }

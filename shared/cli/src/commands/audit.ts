@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import fs from 'node:fs';
 import { AuditReport, AuditStartInput, JobAccepted, MetricInput } from '@assay/contracts';
 import { connectPlatform } from '../connect';
-import { fail, print } from '../output';
+import { asUsageError, EXIT, print, usage } from '../output';
 import { uploadIfLocal } from '../platform-calls';
 import { simulateCommand, withParentOptions } from './audit-simulate-command';
 import { watchJob } from './jobs';
@@ -93,7 +93,7 @@ export function parseMetricSpec(spec: string, options: { lexiconMode?: string; r
 
 async function startAudit(o: StartOptions): Promise<void> {
   const json = Boolean(o.json);
-  if (!o.reference || !o.candidate || !o.prompts) fail('--reference, --candidate and --prompts are required (see assay audit --help)', json);
+  if (!o.reference || !o.candidate || !o.prompts) usage('--reference, --candidate and --prompts are required (see assay audit --help)');
   let request: AuditStartInput;
   try {
     const [reference, candidate] = (o.seeds ?? '1000,2000').split(',').map((s) => Number(s.trim()));
@@ -114,23 +114,19 @@ async function startAudit(o: StartOptions): Promise<void> {
       seeds: { reference, candidate },
     };
   } catch (error) {
-    fail((error as Error).message, json);
+    throw asUsageError(error);
   }
   const clients = await connectPlatform();
   let accepted: JobAccepted;
   try {
     accepted = await clients.rpc.call('assay.auditor.start', request);
-  } catch (error) {
+  } finally {
     await clients.close();
-    const e = error as { code?: string; message: string };
-    fail(e.message, json, e.code);
   }
   if (!o.wait) {
-    await clients.close();
     print(accepted, json, (a: JobAccepted) => `audit ${a.jobId} ${a.status}\n  follow: assay jobs watch ${a.jobId}\n  report: assay audit show ${a.jobId}`);
     return;
   }
-  await clients.close();
   await watchJob(accepted.jobId, false);
   await showAudit(accepted.jobId, json);
 }
@@ -140,10 +136,7 @@ async function showAudit(id: string, json: boolean): Promise<void> {
   try {
     const report = await clients.rpc.call('assay.auditor.get', { id });
     print(report, json, humanReport);
-    if (report.decision === 'failed') process.exitCode = 1;
-  } catch (error) {
-    const e = error as { code?: string; message: string };
-    fail(e.message, json, e.code);
+    if (report.decision === 'failed') process.exitCode = EXIT.jobFailed;
   } finally {
     await clients.close();
   }

@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { CertifyBenchResult, CertifyEvalResult, CertifyResponse, SubjectRequest } from '@assay/contracts';
 import { loadConfig } from '@assay/platform';
 import { connectPlatform } from '../connect';
-import { fail, print } from '../output';
+import { asUsageError, InvalidArgumentError, print, usage } from '../output';
 import { submitJob, uploadIfLocal, waitForResult } from '../platform-calls';
 
 const LOG10_2 = Math.log10(2);
@@ -10,12 +10,12 @@ const LOG10_2 = Math.log10(2);
 /** A finite number, negative ones included (`--k -2`). */
 const number = (value: string) => {
   const n = Number(value);
-  if (!Number.isFinite(n)) throw new Error(`expected a number, got "${value}"`);
+  if (!Number.isFinite(n)) throw new InvalidArgumentError(`expected a number, got "${value}"`);
   return n;
 };
 const int = (value: string) => {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`expected a non-negative integer, got "${value}"`);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`expected a non-negative integer, got "${value}"`);
   return n;
 };
 const numbers = (value: string) => value.split(',').map((v) => number(v.trim()));
@@ -73,7 +73,7 @@ export function certifyCommand(): Command {
     .option('--json', 'the full CertifyResponse')
     .action(async (prompt: string, o: { model: string; guide: string; k: number; T?: number; mode?: string; maxNewTokens?: number; temperature?: number; seed?: number; maxLog2Epsilon?: number; json?: boolean }) => {
       const json = Boolean(o.json);
-      if (o.mode && o.mode !== 'batched' && o.mode !== 'sequential') return fail(`--mode must be batched or sequential, got ${o.mode}`, json);
+      if (o.mode && o.mode !== 'batched' && o.mode !== 'sequential') usage(`--mode must be batched or sequential, got ${o.mode}`);
       const clients = await connectPlatform();
       try {
         const response = await clients.rpc.call('assay.certifier.certify', {
@@ -89,9 +89,6 @@ export function certifyCommand(): Command {
           maxLog2Epsilon: o.maxLog2Epsilon,
         });
         print(response, json, renderCertified);
-      } catch (error) {
-        const e = error as { code?: string; message: string };
-        fail(e.message, json, e.code);
       } finally {
         await clients.close();
       }
@@ -157,9 +154,9 @@ export function certifyEvalCommand(): Command {
           maxResponseTokens: o.maxResponseTokens,
         };
       } catch (error) {
-        return fail((error as Error).message, json);
+        throw asUsageError(error);
       }
-      const accepted = await submitJob('assay.certifier.evaluate', request, json);
+      const accepted = await submitJob('assay.certifier.evaluate', request);
       const result = await waitForResult<CertifyEvalResult>(accepted.jobId, json);
       const withUrl = { ...result, reportHttpUrl: `${certifierUrl()}${result.reportPath}` };
       print(withUrl, json, (r: typeof withUrl) =>
@@ -217,9 +214,9 @@ export function certifyBenchCommand(): Command {
           maxItems: o.maxItems,
         };
       } catch (error) {
-        return fail((error as Error).message, json);
+        throw asUsageError(error);
       }
-      const accepted = await submitJob('assay.certifier.benchmark', request, json);
+      const accepted = await submitJob('assay.certifier.benchmark', request);
       const result = await waitForResult<CertifyBenchResult>(accepted.jobId, json);
       print(result, json, (r: CertifyBenchResult) =>
         [

@@ -7,7 +7,7 @@ import { CertifyEvalResult, CertifyResponse } from '@assay/contracts';
 import { DEMO_RECIPE, DemoPair, DomainPairRecipe, ForgeProgress, forgeDemoPair, formatPrompt } from '@assay/forge';
 import { loadConfig } from '@assay/platform';
 import { CliClients, connectPlatform, objectStoreFromEnv } from '../connect';
-import { fail, print } from '../output';
+import { InvalidArgumentError, print, usage } from '../output';
 import { renderCertified } from './certify';
 import { waitForResult } from '../platform-calls';
 
@@ -43,7 +43,7 @@ interface DemoOutcome {
 
 const int = (value: string) => {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`expected a non-negative integer, got "${value}"`);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`expected a non-negative integer, got "${value}"`);
   return n;
 };
 
@@ -87,21 +87,15 @@ export function demoCommand(): Command {
     .option('--keep', 'keep the forged model directories (printed) instead of deleting them')
     .option('--json', 'one JSON object')
     .action(async (o: DemoOptions) => {
-      if (!(o.targetFrr > 0 && o.targetFrr < 1)) return fail('--target-frr must lie in (0, 1)', Boolean(o.json));
-      if (o.T < 1) return fail('--T must be at least 1', Boolean(o.json));
-      if (o.steps < 10) return fail('--steps must be at least 10', Boolean(o.json));
+      if (!(o.targetFrr > 0 && o.targetFrr < 1)) usage('--target-frr must lie in (0, 1)');
+      if (o.T < 1) usage('--T must be at least 1');
+      if (o.steps < 10) usage('--steps must be at least 10');
       const json = Boolean(o.json);
       const started = Date.now();
       const log = (line: string) => !json && console.log(line);
       // Reach the platform before minutes of training, not after.
-      let registry;
-      let clients;
-      try {
-        registry = objectStoreFromEnv().registry;
-        clients = await connectPlatform();
-      } catch (error) {
-        return fail((error as Error).message, json, 'UNAVAILABLE');
-      }
+      const registry = objectStoreFromEnv().registry;
+      const clients = await connectPlatform();
       const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'assay-demo-'));
       try {
         log(`1/4 forging L and G in ${outDir}`);
@@ -186,9 +180,6 @@ export function demoCommand(): Command {
             `\ndone in ${r.seconds.toFixed(0)} s. Try: assay certify --model ${r.models.large} --guide ${r.models.guide} --k ${r.k.toFixed(3)} --T ${r.T} $'${formatPrompt('How is asthma treated?').replace(/\n/g, '\\n')}'`,
           ].join('\n'),
         );
-      } catch (error) {
-        const e = error as { code?: string; message: string };
-        fail(e.message, json, e.code ?? 'INTERNAL');
       } finally {
         await clients.close();
         if (!o.keep) fs.rmSync(outDir, { recursive: true, force: true });

@@ -3,11 +3,11 @@ import { SingleBar } from 'cli-progress';
 import fs from 'node:fs';
 import path from 'node:path';
 import { forgeLm, readCorpusFiles, trainBpeTokenizer, TokenizerJson, tokenizerVocabSize, writeTokenizerDir } from '@assay/forge';
-import { print } from '../output';
+import { InvalidArgumentError, print, usage } from '../output';
 
 const int = (value: string) => {
   const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`expected a positive integer, got "${value}"`);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`expected a positive integer, got "${value}"`);
   return n;
 };
 
@@ -77,10 +77,10 @@ export function forgeCommand(): Command {
     .requiredOption('--out <dir>', 'output model directory')
     .option('--json', 'one JSON object (no progress bar)')
     .action(async (o: ForgeLmCliOptions) => {
-      if (o.arch !== 'gpt2' && o.arch !== 'llama') throw new Error(`--arch must be gpt2 or llama, got "${o.arch}"`);
-      if ((o.loraAlpha !== undefined || o.loraTargets !== undefined) && o.loraRank === undefined) throw new Error('--lora-alpha and --lora-targets need --lora-rank');
-      if (o.loraRank !== undefined && !o.base) throw new Error('LoRA adapters are trained on a base model: give --base');
-      if (!o.tokenizer && !o.base) throw new Error('give --tokenizer (or --base, whose tokenizer is used)');
+      if (o.arch !== 'gpt2' && o.arch !== 'llama') usage(`--arch must be gpt2 or llama, got "${o.arch}"`);
+      if ((o.loraAlpha !== undefined || o.loraTargets !== undefined) && o.loraRank === undefined) usage('--lora-alpha and --lora-targets need --lora-rank');
+      if (o.loraRank !== undefined && !o.base) usage('LoRA adapters are trained on a base model: give --base');
+      if (!o.tokenizer && !o.base) usage('give --tokenizer (or --base, whose tokenizer is used)');
       const lora =
         o.loraRank === undefined
           ? undefined

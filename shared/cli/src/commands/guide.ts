@@ -1,11 +1,11 @@
 import { Command } from 'commander';
 import { GuideTrainResult, JobAccepted } from '@assay/contracts';
-import { fail, print } from '../output';
+import { asUsageError, InvalidArgumentError, print } from '../output';
 import { submitJob, uploadIfLocal, waitForResult } from '../platform-calls';
 
 const int = (value: string) => {
   const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`expected a positive integer, got "${value}"`);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`expected a positive integer, got "${value}"`);
   return n;
 };
 
@@ -54,7 +54,7 @@ export function guideCommand(): Command {
       try {
         data = await uploadIfLocal(o.data, 'guides');
       } catch (error) {
-        return fail((error as Error).message, json);
+        throw asUsageError(error);
       }
       // Unset options stay unset: the service's schema holds the defaults.
       const request = {
@@ -72,7 +72,7 @@ export function guideCommand(): Command {
         learningRate: o.lr,
         seed: o.seed,
       };
-      const accepted = await submitJob('assay.guide-training.train', request, json);
+      const accepted = await submitJob('assay.guide-training.train', request);
       if (!o.wait) {
         print({ ...accepted, data }, json, (a: JobAccepted) => `guide training ${a.jobId} ${a.status}\n  follow: assay jobs watch ${a.jobId}`);
         return;

@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { SingleBar } from 'cli-progress';
 import { isTerminal, JobRecord } from '@assay/messaging';
 import { connectPlatform } from '../connect';
-import { print } from '../output';
+import { EXIT, print } from '../output';
 
 function summary(job: JobRecord): string {
   const pct = `${Math.round((job.progress?.fraction ?? 0) * 100)}%`.padStart(4);
@@ -71,7 +71,8 @@ export function jobsCommand(): Command {
     .action(async (id: string, options: { json?: boolean }) => {
       const job = await watchJob(id, Boolean(options.json));
       print(job, Boolean(options.json), summary);
-      if (job.status !== 'succeeded') process.exitCode = 1;
+      // The record, error included, is the last line; the exit code says the job did not succeed.
+      if (job.status !== 'succeeded') process.exitCode = EXIT.jobFailed;
     });
   return jobs;
 }

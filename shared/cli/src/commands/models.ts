@@ -6,7 +6,7 @@ import { print } from '../output';
 
 /** `assay models ...`: the model registry in the object store (models/<name>/<version>/). */
 export function modelsCommand(): Command {
-  const models = new Command('models').description('the model registry: push, list, show; prepare an export for the heads');
+  const models = new Command('models').description('the model registry: push, list, show, sign; prepare an export for the heads');
   models
     .command('push <dir>')
     .description('upload a model directory as a new version: Optimum layout (model.onnx, config.json, tokenizer.json, ...) or transformers.js layout (onnx/model*.onnx)')
@@ -38,6 +38,36 @@ export function modelsCommand(): Command {
       const { registry } = objectStoreFromEnv();
       const [base, atVersion] = name.split('@');
       print(await registry.show(base, o.version ?? atVersion), Boolean(o.json));
+    });
+  models
+    .command('sign [name]')
+    .description('sign models pushed before the platform had a signing key (or under a retired key) with ASSAY_SIGNING_KEY; only for versions you trust as they are')
+    .option('--version <version>', 'one version (default: every version; also name@version)')
+    .option('--prefix <prefix>', 'also sign every other object under this prefix (e.g. reports/), checked against its recorded sha256')
+    .option('--json', 'one JSON object')
+    .action(async (name: string | undefined, o: { version?: string; prefix?: string; json?: boolean }) => {
+      const { registry, store } = objectStoreFromEnv();
+      const [base, atVersion] = (name ?? '').split('@');
+      const names = base ? [base] : (await registry.list()).map((m) => m.name);
+      const signed: string[] = [];
+      for (const model of names) {
+        const version = o.version ?? atVersion;
+        for (const v of version ? [version] : await registry.versions(model)) {
+          const manifest = await registry.sign(model, v);
+          signed.push(`${manifest.name}@${manifest.version}`);
+        }
+      }
+      const objects: string[] = [];
+      if (o.prefix !== undefined) {
+        for (const { key } of (await store.list(o.prefix, { recursive: true })).objects) {
+          if (key.startsWith('models/')) continue; // models are signed with their manifests above
+          await store.resign(key);
+          objects.push(key);
+        }
+      }
+      print({ models: signed, objects, keyId: store.signer?.keyId }, Boolean(o.json), (r) =>
+        [`signed ${r.models.length} model version(s)${r.models.length ? ': ' + r.models.join(', ') : ''}`, ...(o.prefix !== undefined ? [`signed ${r.objects.length} object(s) under ${o.prefix || '(the whole bucket)'}`] : [])].join('\n'),
+      );
     });
   models
     .command('prepare <dir>')

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { loadConfig } from '@assay/platform';
 import { availableServices } from '../local-stack/services';
-import { print } from '../output';
+import { EXIT, print } from '../output';
 
 /** `assay status`: liveness and readiness of every service, from their /readyz. */
 export function statusCommand(): Command {
@@ -31,6 +31,8 @@ export function statusCommand(): Command {
           })
           .join('\n'),
       );
-      if (!allReady) process.exitCode = 1;
+      // No service answers: the platform is unreachable (3); some not ready: an error (1).
+      if (rows.every((r) => r.status === 'down')) process.exitCode = EXIT.unreachable;
+      else if (!allReady) process.exitCode = EXIT.error;
     });
 }

@@ -14,18 +14,18 @@ export function availableServices(): ServiceName[] {
   return SERVICES.filter((service) => fs.existsSync(serviceEntry(service)));
 }
 
-export interface RunningService {
-  service: ServiceName;
-  child: ChildProcess;
-}
-
-/** Starts one service as a child process running its compiled entry point. */
-export function startService(service: ServiceName, env: NodeJS.ProcessEnv, onLine: (service: string, line: string) => void): RunningService {
+/**
+ * Starts one service as a child process running its compiled entry point. It gets a process group of its own,
+ * so a terminal's Ctrl-C reaches only `assay up`, which stops the services before the NATS and S3 servers they
+ * need; and it shuts itself down if `assay up` goes away (bin/orphan-guard.js, preloaded).
+ */
+export function startService(service: ServiceName, env: NodeJS.ProcessEnv, onLine: (service: string, line: string) => void): ChildProcess {
   const child = fork(serviceEntry(service), [], {
     cwd: REPO_ROOT,
     env,
-    execArgv: [],
+    execArgv: ['-r', path.join(REPO_ROOT, 'shared', 'cli', 'bin', 'orphan-guard.js')],
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    detached: true,
   });
   for (const stream of [child.stdout, child.stderr]) {
     let buffer = '';
@@ -36,18 +36,19 @@ export function startService(service: ServiceName, env: NodeJS.ProcessEnv, onLin
       for (const line of lines) if (line.trim()) onLine(service, line);
     });
   }
-  return { service, child };
+  return child;
 }
 
-export function stopService(running: RunningService, graceMs = 10_000): Promise<void> {
+/** SIGTERM, then SIGKILL once `graceMs` has passed; resolves when the process is gone. */
+export function stopChild(child: ChildProcess | undefined, graceMs: number): Promise<void> {
   return new Promise((resolve) => {
-    if (running.child.exitCode !== null || running.child.signalCode !== null) return resolve();
-    const timer = setTimeout(() => running.child.kill('SIGKILL'), graceMs);
-    running.child.once('exit', () => {
+    if (!child || child.exitCode !== null || child.signalCode !== null) return resolve();
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    child.once('exit', () => {
       clearTimeout(timer);
       resolve();
     });
-    running.child.kill('SIGTERM');
+    child.kill('SIGTERM');
   });
 }
 

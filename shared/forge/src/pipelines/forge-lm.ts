@@ -1,14 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
-import type { DecoderConfigJson } from '../gpt/decoder-weights';
+import type { DecoderConfig } from '../onnx/decoder-families';
 import { specialTokenId, tokenizerVocabSize, END_OF_TEXT, PAD_TOKEN } from '../tokenizer/tokenizer-json';
 import { TokenizerJson } from '../tokenizer/tokenizer-json';
 import type { DecoderModel } from '../train/model-family';
 import { defaultLoraTargets, LoraConfig } from '../train/models/lora';
 import { trainDecoder, trainGpt } from '../train/lm-trainers';
 import type { LmTrainingReport, TrainGptOptions, TrainProgress } from '../train/train-types';
-import { requireDecoderExporter } from './decoder-export';
 import { readBaseModel, writeDecoderDir, writeLmDir } from './lm-dir';
 
 /** A fresh model's size, for either architecture. */
@@ -68,23 +67,22 @@ export function readCorpusFiles(files: string[]): string[] {
 }
 
 /** A fresh llama config of the forge's small sizes (tied embeddings, as small Llama-style models do). */
-export function forgeLlamaConfig(spec: ForgeModelSpec, vocabSize: number, special: { bos: number; eos: number; pad: number }): DecoderConfigJson {
+export function forgeLlamaConfig(spec: ForgeModelSpec, vocabSize: number, special: { bos: number; eos: number; pad: number }): DecoderConfig {
   return {
-    model_type: 'llama',
-    vocab_size: vocabSize,
-    hidden_size: spec.dim,
-    intermediate_size: spec.intermediate ?? Math.max(16, Math.round((8 * spec.dim) / 3 / 16) * 16),
-    num_hidden_layers: spec.layers,
-    num_attention_heads: spec.heads,
-    num_key_value_heads: spec.kvHeads ?? spec.heads,
-    rms_norm_eps: 1e-6,
-    rope_theta: 10000,
-    max_position_embeddings: spec.contextLength,
-    tie_word_embeddings: true,
-    hidden_act: 'silu',
-    bos_token_id: special.bos,
-    eos_token_id: special.eos,
-    pad_token_id: special.pad,
+    family: 'llama',
+    vocabSize,
+    hiddenSize: spec.dim,
+    intermediateSize: spec.intermediate ?? Math.max(16, Math.round((8 * spec.dim) / 3 / 16) * 16),
+    layers: spec.layers,
+    heads: spec.heads,
+    kvHeads: spec.kvHeads ?? spec.heads,
+    rmsNormEps: 1e-6,
+    ropeTheta: 10000,
+    maxPositions: spec.contextLength,
+    tieWordEmbeddings: true,
+    bosTokenId: special.bos,
+    eosTokenId: special.eos,
+    padTokenId: special.pad,
   };
 }
 
@@ -119,17 +117,16 @@ export async function forgeLm(options: ForgeLmOptions): Promise<ForgeLmResult> {
     await writeLmDir(result.weights, tokenizer, dir, { bosTokenId: eos, eosTokenId: eos, padTokenId: pad, report: result.report, adapters: result.adapters && lora ? { lora, weights: result.adapters } : undefined });
     return { dir, report: result.report, family };
   }
-  // Fail before training, not after it.
-  requireDecoderExporter();
   let model: DecoderModel | undefined = base?.family === 'llama' ? base.model : undefined;
-  let config: DecoderConfigJson;
+  let config: DecoderConfig;
   if (model) config = model.config;
   else {
     const eos = specialTokenId(tokenizer, END_OF_TEXT);
     config = forgeLlamaConfig(options.model!, tokenizerVocabSize(tokenizer), { bos: eos, eos, pad: specialTokenId(tokenizer, PAD_TOKEN) });
   }
-  const bos = config.bos_token_id ?? config.eos_token_id;
-  const eos = config.eos_token_id ?? config.bos_token_id;
+  const firstEos = Array.isArray(config.eosTokenId) ? config.eosTokenId[0] : config.eosTokenId;
+  const bos = config.bosTokenId ?? firstEos;
+  const eos = firstEos ?? config.bosTokenId;
   if (bos === undefined || eos === undefined) throw new Error('the base config.json names neither bos_token_id nor eos_token_id');
   const result = await trainDecoder({ ...common, model: model ? undefined : config, initialWeights: model, bosId: bos, eosId: eos });
   model = result.weights;

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { decoderConfigFromJson } from '../gpt/decoder-config-json';
+import { decoderConfigFromHf } from '../onnx/decoder-families';
 import type { DecoderModel } from '../train/model-family';
 import { decoderWeightsFromOnnx, readOnnxModel } from './onnx-weights';
 
@@ -22,7 +22,7 @@ export interface ImportedDecoder extends DecoderModel {
 export function importDecoderDir(dir: string, options: { file?: string } = {}): ImportedDecoder {
   const configFile = path.join(dir, 'config.json');
   if (!fs.existsSync(configFile)) throw new Error(`${dir} has no config.json`);
-  const config = decoderConfigFromJson(JSON.parse(fs.readFileSync(configFile, 'utf8')) as Record<string, unknown>);
+  const config = decoderConfigFromHf(JSON.parse(fs.readFileSync(configFile, 'utf8')) as Record<string, unknown>);
   const file = options.file ?? GRAPH_CANDIDATES.find((f) => fs.existsSync(path.join(dir, f)));
   if (!file || !fs.existsSync(path.join(dir, file))) throw new Error(`${dir} has no ONNX graph (looked for ${options.file ?? GRAPH_CANDIDATES.join(', ')})`);
   const graphPath = path.join(dir, file);

@@ -3,4 +3,3 @@ export * from './forge-lm';
 export { importDecoderDir } from './import-decoder';
 export type { ImportedDecoder } from './import-decoder';
 export { decoderWeightsFromOnnx, readOnnxModel } from './onnx-weights';
-export { decoderExporterAvailable, exportDecoderModelDir, requireDecoderExporter } from './decoder-export';

@@ -1,12 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { GptWeights } from '../gpt/gpt-weights';
+import { exportDecoder } from '../onnx/decoder-families';
 import { exportGptModelDir } from '../onnx/model-dir';
 import { TokenizerJson } from '../tokenizer/tokenizer-json';
 import { decodeCheckpoint, encodeCheckpoint } from '../train/checkpoint-codec';
 import type { DecoderModel } from '../train/model-family';
 import type { LoraConfig } from '../train/models/lora';
-import { exportDecoderModelDir } from './decoder-export';
 import { importDecoderDir } from './import-decoder';
 
 /** Beside model.onnx: the trained parameters, so a registered model can be fine-tuned later. */
@@ -38,11 +38,11 @@ export async function writeLmDir(weights: GptWeights, tokenizer: TokenizerJson, 
 }
 
 /**
- * Writes a trained llama-family model: the family export (config.json keys, Optimum layout), weights.bin (the
+ * Writes a trained llama-family model: the family export (config.json, Optimum layout), weights.bin (the
  * DecoderModel, for later fine-tuning), training-report.json, and the LoRA adapters when there were any.
  */
 export async function writeDecoderDir(model: DecoderModel, tokenizer: TokenizerJson, dir: string, meta: Pick<LmDirMeta, 'report' | 'assay' | 'adapters'>): Promise<string> {
-  await exportDecoderModelDir(model, tokenizer, dir, { assay: meta.assay });
+  await exportDecoder(model.weights, model.config, dir, { tokenizer, assay: meta.assay });
   await fs.promises.writeFile(path.join(dir, WEIGHTS_FILE), encodeCheckpoint(model));
   if (meta.report !== undefined) await fs.promises.writeFile(path.join(dir, TRAINING_REPORT_FILE), JSON.stringify(meta.report, null, 2));
   if (meta.adapters) await fs.promises.writeFile(path.join(dir, ADAPTERS_FILE), encodeCheckpoint(meta.adapters));
@@ -52,7 +52,7 @@ export async function writeDecoderDir(model: DecoderModel, tokenizer: TokenizerJ
 /** The parameters of a GPT-2 model directory written by writeLmDir (for fine-tuning). */
 export async function readLmWeights(dir: string): Promise<GptWeights> {
   const base = await readBaseModel(dir);
-  if (base.family !== 'gpt2') throw new Error(`${dir} holds a ${base.model.config.model_type} model, not a GPT-2`);
+  if (base.family !== 'gpt2') throw new Error(`${dir} holds a ${base.model.config.family} model, not a GPT-2`);
   return base.weights;
 }
 

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { onnx } from 'onnx-proto';
-import { DecoderConfigJson, decoderParamSpecs, DecoderWeights, isGemma } from '../gpt/decoder-weights';
+import { float16ToFloat32 } from '@assay/stats';
+import { DecoderConfig, decoderWeightShapes, DecoderWeights, resolveDecoderConfig } from '../onnx/decoder-families';
 
 /*
  * Reads a llama-family decoder's weights back out of an ONNX export, into the Hugging Face state dict the trainer
@@ -15,15 +16,6 @@ import { DecoderConfigJson, decoderParamSpecs, DecoderWeights, isGemma } from '.
  */
 
 const T = onnx.TensorProto.DataType;
-
-function float16ToFloat32(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const frac = h & 0x3ff;
-  if (exp === 0) return sign * 2 ** -14 * (frac / 1024);
-  if (exp === 31) return frac ? NaN : sign * Infinity;
-  return sign * 2 ** (exp - 15) * (1 + frac / 1024);
-}
 
 interface Use {
   node: onnx.INodeProto;
@@ -105,8 +97,9 @@ class OnnxWeightSource {
       if (raw.length) for (let i = 0; i < n; i++) out[i] = view.getFloat32(i * 4, true);
       else out.set(init.floatData ?? []);
     } else if (init.dataType === T.FLOAT16 || init.dataType === T.BFLOAT16) {
-      const bits = raw.length ? Array.from({ length: n }, (_, i) => view.getUint16(i * 2, true)) : (init.int32Data ?? []);
-      for (let i = 0; i < n; i++) out[i] = init.dataType === T.FLOAT16 ? float16ToFloat32(bits[i]) : new Float32Array(new Uint32Array([bits[i] << 16]).buffer)[0];
+      const bits = raw.length ? Uint16Array.from({ length: n }, (_, i) => view.getUint16(i * 2, true)) : Uint16Array.from(init.int32Data ?? []);
+      if (init.dataType === T.FLOAT16) out.set(float16ToFloat32(bits));
+      else for (let i = 0; i < n; i++) out[i] = new Float32Array(new Uint32Array([bits[i] << 16]).buffer)[0];
     } else if (init.dataType === T.INT8 || init.dataType === T.UINT8) {
       const values = raw.length ? raw : Uint8Array.from(init.int32Data ?? []);
       for (let i = 0; i < n; i++) out[i] = init.dataType === T.INT8 ? (values[i] << 24) >> 24 : values[i];
@@ -206,21 +199,22 @@ function plainTensor(src: OnnxWeightSource, name: string, shape: number[], unitO
 }
 
 /** The decoder's state dict from a decoded ONNX model (`dir` holds any external data file). */
-export function decoderWeightsFromOnnx(model: onnx.IModelProto, config: DecoderConfigJson, dir: string): DecoderWeights {
+export function decoderWeightsFromOnnx(model: onnx.IModelProto, config: DecoderConfig, dir: string): DecoderWeights {
+  const c = resolveDecoderConfig(config);
   const src = new OnnxWeightSource(model, dir);
   const weights: DecoderWeights = {};
   const missing: string[] = [];
-  for (const spec of decoderParamSpecs(config)) {
-    const isLinear = spec.shape.length === 2 && spec.name !== 'model.embed_tokens.weight';
-    const data = isLinear ? linearWeight(src, spec.name, spec.shape) : plainTensor(src, spec.name, spec.shape, isGemma(config) && spec.name.endsWith('norm.weight'));
+  for (const [name, shape] of decoderWeightShapes(c)) {
+    const isLinear = shape.length === 2 && name !== 'model.embed_tokens.weight';
+    const data = isLinear ? linearWeight(src, name, shape) : plainTensor(src, name, shape, c.gemmaStyle && name.endsWith('norm.weight'));
     if (!data) {
-      missing.push(spec.name);
+      missing.push(name);
       continue;
     }
-    weights[spec.name] = { shape: spec.shape, data };
+    weights[name] = { shape, data };
   }
   if (missing.length) {
-    throw new Error(`the ONNX graph does not hold ${missing.length} weight(s) of this ${config.model_type} config.json, e.g. ${missing.slice(0, 3).join(', ')}`);
+    throw new Error(`the ONNX graph does not hold ${missing.length} weight(s) of this ${c.family} config.json, e.g. ${missing.slice(0, 3).join(', ')}`);
   }
   return weights;
 }

@@ -24,6 +24,8 @@ export type { OrtEngineOptions } from './engine/ort-engine';
 export type { LmBatch, LmEngine, LogitsLoss, ParamValues, StepResult } from './engine/engine-types';
 export { Gpt2Architecture } from './models/gpt2-graph';
 export { DecoderArchitecture } from './models/decoder-graph';
+export { decoderParamSpecs, initDecoderWeights } from './models/decoder-params';
+export type { InitDecoderOptions } from './models/decoder-params';
 export type { LmArchitecture, ParamSpec, LinearModule } from './models/architecture';
 export { defaultLoraTargets, initLoraAdapters, loraModules, loraParamSpecs, loraScale, mergeLora } from './models/lora';
 export type { LoraConfig } from './models/lora';

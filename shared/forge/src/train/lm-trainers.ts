@@ -1,4 +1,4 @@
-import type { DecoderConfigJson } from '../gpt/decoder-weights';
+import type { DecoderConfig } from '../onnx/decoder-families';
 import type { GptShape, GptWeights } from '../gpt/gpt-weights';
 import { DECODER_FAMILY, DecoderModel, GPT2_FAMILY } from './model-family';
 import { LmTrainer } from './trainer';
@@ -14,10 +14,10 @@ export const GptTrainer = {
   },
 };
 
-/** Trains llama-family models ({@link DecoderModel}: config.json keys + Hugging Face-named weights). */
-export type DecoderTrainer = LmTrainer<DecoderModel, DecoderConfigJson>;
+/** Trains llama-family models ({@link DecoderModel}: the family exporter's DecoderConfig + Hugging Face-named weights). */
+export type DecoderTrainer = LmTrainer<DecoderModel, DecoderConfig>;
 export const DecoderTrainer = {
-  async create(options: TrainLmOptions<DecoderModel, DecoderConfigJson>): Promise<DecoderTrainer> {
+  async create(options: TrainLmOptions<DecoderModel, DecoderConfig>): Promise<DecoderTrainer> {
     if (options.engine === 'tfjs') throw new Error('the tfjs engine trains GPT-2 models only');
     return LmTrainer.create(DECODER_FAMILY, options);
   },
@@ -37,6 +37,6 @@ export async function trainGpt(options: TrainLmOptions<GptWeights, GptModelSpec>
 }
 
 /** Trains (or fine-tunes, or resumes) a llama-family model. */
-export async function trainDecoder(options: TrainLmOptions<DecoderModel, DecoderConfigJson>): Promise<TrainLmResult<DecoderModel, DecoderConfigJson>> {
-  return runAndDispose(await DecoderTrainer.create(options)) as Promise<TrainLmResult<DecoderModel, DecoderConfigJson>>;
+export async function trainDecoder(options: TrainLmOptions<DecoderModel, DecoderConfig>): Promise<TrainLmResult<DecoderModel, DecoderConfig>> {
+  return runAndDispose(await DecoderTrainer.create(options)) as Promise<TrainLmResult<DecoderModel, DecoderConfig>>;
 }

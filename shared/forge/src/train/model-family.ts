@@ -1,8 +1,9 @@
-import { checkDecoderConfig, checkDecoderWeights, DecoderConfigJson, DecoderWeights, randomDecoderWeights } from '../gpt/decoder-weights';
+import { checkDecoderWeights, DecoderConfig, DecoderWeights, resolveDecoderConfig, ResolvedDecoderConfig } from '../onnx/decoder-families';
 import { flattenGptWeights, GptShape, GptWeights, gptWeightsFromFlat } from '../gpt/gpt-weights';
 import { randomGptWeights } from '../gpt/reference-forward';
 import type { LmArchitecture } from './models/architecture';
 import { DecoderArchitecture } from './models/decoder-graph';
+import { initDecoderWeights } from './models/decoder-params';
 import { Gpt2Architecture } from './models/gpt2-graph';
 import type { GptModelSpec } from './train-types';
 
@@ -18,8 +19,8 @@ export interface ModelFamily<W, S> {
   /** Throws when `spec` describes another architecture than `weights`. */
   checkSpec(spec: S, weights: W): void;
   architecture(weights: W): LmArchitecture;
-  /** The architecture description the training report carries (GptShape or config.json keys). */
-  describe(weights: W): GptShape | DecoderConfigJson;
+  /** The architecture description the training report carries (GptShape or DecoderConfig). */
+  describe(weights: W): GptShape | DecoderConfig;
   sameArchitecture(a: W, b: W): boolean;
   flatten(weights: W): Map<string, Float32Array>;
   /** Weights of `like`'s architecture holding `flat` (copied). */
@@ -42,32 +43,38 @@ export const GPT2_FAMILY: ModelFamily<GptWeights, GptModelSpec> = {
   unflatten: (like, flat) => gptWeightsFromFlat(like.shape, flat),
 };
 
-/** Llama-family weights with their config (what the decoder trainer takes and returns). */
+/** Llama-family weights with their config (what the decoder trainer takes and returns, and the exporter writes). */
 export interface DecoderModel {
-  config: DecoderConfigJson;
+  config: DecoderConfig;
   weights: DecoderWeights;
 }
 
-const ARCH_KEYS: (keyof DecoderConfigJson)[] = [
-  'model_type', 'vocab_size', 'hidden_size', 'intermediate_size', 'num_hidden_layers', 'num_attention_heads', 'num_key_value_heads',
-  'head_dim', 'rms_norm_eps', 'rope_theta', 'max_position_embeddings', 'tie_word_embeddings', 'hidden_act', 'attention_bias',
+const ARCH_KEYS: (keyof ResolvedDecoderConfig)[] = [
+  'family', 'vocabSize', 'hiddenSize', 'intermediateSize', 'layers', 'heads', 'kvHeads', 'headDim', 'rmsNormEps', 'ropeTheta', 'maxPositions', 'tieWordEmbeddings', 'attentionBias',
 ];
 
-export const DECODER_FAMILY: ModelFamily<DecoderModel, DecoderConfigJson> = {
+/** The architecture keys on which two configs differ (defaults resolved). */
+function architectureDiff(a: DecoderConfig, b: DecoderConfig): string[] {
+  const [ra, rb] = [resolveDecoderConfig(a), resolveDecoderConfig(b)];
+  return ARCH_KEYS.filter((k) => ra[k] !== rb[k]);
+}
+
+export const DECODER_FAMILY: ModelFamily<DecoderModel, DecoderConfig> = {
   family: 'llama',
   checkpointFormat: 'assay-decoder-trainer/1',
-  init: (config, seed) => ({ config: { ...config }, weights: randomDecoderWeights(config, seed) }),
+  init: (config, seed) => ({ config: { ...config }, weights: initDecoderWeights(config, seed) }),
   checkSpec: (config, model) => {
-    const differs = ARCH_KEYS.filter((k) => (config[k] ?? null) !== (model.config[k] ?? null));
+    const differs = architectureDiff(config, model.config);
     if (differs.length) throw new Error(`options.model does not match the config of initialWeights (${differs.join(', ')})`);
   },
   architecture: (model) => {
-    checkDecoderConfig(model.config);
-    checkDecoderWeights(model.config, model.weights);
+    checkDecoderWeights(model.weights, model.config);
+    // The exporter tolerates a tied model's lm_head.weight; the trainer would not know what to do with it.
+    if (resolveDecoderConfig(model.config).tieWordEmbeddings && model.weights['lm_head.weight']) throw new Error('weights have lm_head.weight, but the config ties the LM head to the embeddings');
     return new DecoderArchitecture(model.config);
   },
   describe: (model) => ({ ...model.config }),
-  sameArchitecture: (a, b) => ARCH_KEYS.every((k) => (a.config[k] ?? null) === (b.config[k] ?? null)),
+  sameArchitecture: (a, b) => architectureDiff(a.config, b.config).length === 0,
   flatten: (model) => new Map(Object.entries(model.weights).map(([k, t]) => [k, t.data])),
   unflatten: (like, flat) => ({
     config: { ...like.config },

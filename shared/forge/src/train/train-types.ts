@@ -1,4 +1,4 @@
-import type { DecoderConfigJson } from '../gpt/decoder-weights';
+import type { DecoderConfig } from '../onnx/decoder-families';
 import type { GptShape, GptWeights } from '../gpt/gpt-weights';
 import type { AdamWState } from './adamw';
 import type { LmBatch, LogitsLoss } from './engine/engine-types';
@@ -90,7 +90,7 @@ export type DecoderTrainerCheckpoint = TrainerCheckpoint<DecoderModel>;
 
 export type StopReason = 'max-steps' | 'early-stopping' | 'aborted';
 
-export interface LmTrainingReport<Shape = GptShape | DecoderConfigJson> {
+export interface LmTrainingReport<Shape = GptShape | DecoderConfig> {
   /** Mean training loss over the last (up to 20) steps. */
   trainLoss: number;
   /** Validation loss of the returned weights; null without validation data. */
@@ -114,7 +114,7 @@ export interface LmTrainingReport<Shape = GptShape | DecoderConfigJson> {
   flopsPerToken: number;
   modelGflopsPerSec: number;
   family: 'gpt2' | 'llama';
-  /** GptShape for GPT-2, config.json keys for the llama family. */
+  /** GptShape for GPT-2, DecoderConfig for the llama family. */
   shape: Shape;
   lora: LoraConfig | null;
   trainTokens: number;
@@ -176,7 +176,7 @@ export interface TrainLmOptions<W, S> extends Partial<TrainHyperparameters> {
   signal?: AbortSignal;
 }
 
-export interface TrainLmResult<W, Shape = GptShape | DecoderConfigJson> {
+export interface TrainLmResult<W, Shape = GptShape | DecoderConfig> {
   /** Trained weights, LoRA adapters merged in. */
   weights: W;
   report: LmTrainingReport<Shape>;
@@ -186,5 +186,5 @@ export interface TrainLmResult<W, Shape = GptShape | DecoderConfigJson> {
 
 export type TrainGptOptions = TrainLmOptions<GptWeights, GptModelSpec>;
 export type TrainGptResult = TrainLmResult<GptWeights, GptShape>;
-export type TrainDecoderOptions = TrainLmOptions<DecoderModel, DecoderConfigJson>;
-export type TrainDecoderResult = TrainLmResult<DecoderModel, DecoderConfigJson>;
+export type TrainDecoderOptions = TrainLmOptions<DecoderModel, DecoderConfig>;
+export type TrainDecoderResult = TrainLmResult<DecoderModel, DecoderConfig>;

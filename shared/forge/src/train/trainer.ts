@@ -1,5 +1,5 @@
 import type { GptShape } from '../gpt/gpt-weights';
-import type { DecoderConfigJson } from '../gpt/decoder-weights';
+import type { DecoderConfig } from '../onnx/decoder-families';
 import type { LmBatch, LmEngine } from './engine/engine-types';
 import { Float32AdamW } from './float32-adamw';
 import { resolveHyperparameters } from './hyperparameters';
@@ -226,7 +226,7 @@ export class LmTrainer<W, S> {
     return this.hp.patience !== null && this.evalsSinceImprovement >= this.hp.patience;
   }
 
-  report(stopReason: StopReason = 'max-steps', valLoss: number | null = this.lastValLoss): LmTrainingReport<GptShape | DecoderConfigJson> {
+  report(stopReason: StopReason = 'max-steps', valLoss: number | null = this.lastValLoss): LmTrainingReport<GptShape | DecoderConfig> {
     const running = this.runStartedMs === null ? 0 : (Date.now() - this.runStartedMs) / 1000;
     const wallTimeSec = this.elapsedBeforeSec + running;
     const mean = this.recentLosses.reduce((a, b) => a + b, 0) / Math.max(1, this.recentLosses.length);

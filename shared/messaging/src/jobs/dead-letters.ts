@@ -88,6 +88,7 @@ export class DeadLetters {
       error: {
         code: 'TIMEOUT',
         message: `job ${jobId} was not finished in any of ${deliveries} deliveries (no ack within ${config.ackWaitMs} ms: worker killed or its event loop blocked)`,
+        details: { deliveries, ackWaitMs: config.ackWaitMs },
       },
     });
     await this.jsm.streams.deleteMessage(this.names.stream, seq, false);

@@ -1,5 +1,6 @@
 import type { KV, KvEntry, QueuedIterator } from 'nats';
 import { decodeJson, encodeJson } from '../codec';
+import { errorDetails } from '@assay/contracts';
 import { AssayError } from '../errors';
 import type { JobRecord, JobStatus } from './types';
 
@@ -88,7 +89,7 @@ export class JobRecords {
     watch = await this.kv.watch({ key: '>', initializedFn: stop });
     if (initialized) watch.stop();
     for await (const entry of watch) {
-      if (entry.operation === 'PUT') byId.set(entry.key, decodeJson<JobRecord>(entry.value));
+      if (entry.operation === 'PUT') byId.set(entry.key, decodeRecord(entry.value));
       else byId.delete(entry.key);
     }
     const records = [...byId.values()].filter(
@@ -112,5 +113,12 @@ export class JobRecords {
 }
 
 function toStored(entry: KvEntry): StoredRecord {
-  return { record: decodeJson<JobRecord>(entry.value), revision: entry.revision };
+  return { record: decodeRecord(entry.value), revision: entry.revision };
+}
+
+/** A stored record; an error written before `details` was always set gets `details: {}` like every envelope. */
+function decodeRecord(bytes: Uint8Array): JobRecord {
+  const record = decodeJson<JobRecord>(bytes);
+  if (record.error) record.error = { ...record.error, details: errorDetails(record.error.details) };
+  return record;
 }

@@ -26,7 +26,7 @@ describe('job record transitions', () => {
   });
 
   it('stores one result, once', () => {
-    const running = startAttempt(endAttempt(startAttempt(queued, 'w', T0)!, 1, 'queued', { code: 'INTERNAL', message: 'x' }, T0)!, 'w', T1)!;
+    const running = startAttempt(endAttempt(startAttempt(queued, 'w', T0)!, 1, 'queued', { code: 'INTERNAL', message: 'x', details: {} }, T0)!, 'w', T1)!;
     const done = succeed(running, 2, { ok: true }, T1)!;
     expect(done).toMatchObject({ status: 'succeeded', result: { ok: true }, finishedAt: T1, progress: { fraction: 1 } });
     expect(done).not.toHaveProperty('error');
@@ -37,7 +37,7 @@ describe('job record transitions', () => {
 
   it('ends attempts as retry, failure or dead letter', () => {
     const running = startAttempt(queued, 'w', T0)!;
-    const error = { code: 'INTERNAL' as const, message: 'boom' };
+    const error = { code: 'INTERNAL' as const, message: 'boom', details: {} };
     expect(endAttempt(running, 1, 'queued', error, T1)).toMatchObject({ status: 'queued', error });
     expect(endAttempt(running, 1, 'queued', error, T1)).not.toHaveProperty('finishedAt');
     expect(endAttempt(running, 1, 'dead', error, T1)).toMatchObject({ status: 'dead', finishedAt: T1 });

@@ -90,6 +90,15 @@ export function resolveDecoderConfig(config: DecoderConfig): ResolvedDecoderConf
   if (rotaryDim <= 0) throw new Error(`decoder config: partialRotaryFactor ${partialRotaryFactor} leaves no rotary dimensions`);
   const qwen = family === 'qwen2' || family === 'qwen3';
   const gemmaStyle = family === 'gemma';
+  const rmsNormEps = config.rmsNormEps ?? (gemmaStyle || qwen ? 1e-6 : 1e-5);
+  const ropeTheta = config.ropeTheta ?? (qwen ? 1_000_000 : 10_000);
+  if (!(rmsNormEps > 0) || !(ropeTheta > 0)) throw new Error(`decoder config: rmsNormEps and ropeTheta must be positive, got ${rmsNormEps} and ${ropeTheta}`);
+  const slidingWindow = config.slidingWindow ?? null;
+  if (slidingWindow !== null && !(Number.isInteger(slidingWindow) && slidingWindow > 0)) throw new Error(`decoder config: slidingWindow must be a positive integer or null, got ${slidingWindow}`);
+  const ropeScaling = config.ropeScaling ?? null;
+  if (ropeScaling && ropeScaling.rope_type !== 'linear' && ropeScaling.rope_type !== 'llama3') {
+    throw new Error(`decoder config: rope_scaling type ${JSON.stringify((ropeScaling as { rope_type: unknown }).rope_type)} is not supported`);
+  }
   return {
     family,
     vocabSize: positive(config.vocabSize, 'vocabSize'),
@@ -100,13 +109,13 @@ export function resolveDecoderConfig(config: DecoderConfig): ResolvedDecoderConf
     kvHeads,
     headDim,
     maxPositions: positive(config.maxPositions, 'maxPositions'),
-    rmsNormEps: config.rmsNormEps ?? (gemmaStyle || qwen ? 1e-6 : 1e-5),
-    ropeTheta: config.ropeTheta ?? (qwen ? 1_000_000 : 10_000),
-    ropeScaling: config.ropeScaling ?? null,
+    rmsNormEps,
+    ropeTheta,
+    ropeScaling,
     partialRotaryFactor,
     tieWordEmbeddings: gemmaStyle ? true : (config.tieWordEmbeddings ?? false),
     attentionBias: config.attentionBias ?? false,
-    slidingWindow: config.slidingWindow ?? null,
+    slidingWindow,
     bosTokenId: config.bosTokenId,
     eosTokenId: config.eosTokenId,
     padTokenId: config.padTokenId,
@@ -188,35 +197,86 @@ export function hfDecoderConfigJson(input: DecoderConfig, extra: Record<string, 
   return { ...common, ...specific[c.family], ...extra };
 }
 
+/** transformers' defaults for the keys a config.json may omit, per family (configuration_<family>.py). */
+const HF_DEFAULTS: Record<DecoderFamily, { rmsNormEps: number; maxPositions: number; tieWordEmbeddings: boolean; headDim?: number; slidingWindow?: number }> = {
+  llama: { rmsNormEps: 1e-6, maxPositions: 2048, tieWordEmbeddings: false },
+  mistral: { rmsNormEps: 1e-6, maxPositions: 4096 * 32, tieWordEmbeddings: false, slidingWindow: 4096 },
+  qwen2: { rmsNormEps: 1e-6, maxPositions: 32768, tieWordEmbeddings: false },
+  qwen3: { rmsNormEps: 1e-6, maxPositions: 32768, tieWordEmbeddings: false, headDim: 128 },
+  phi3: { rmsNormEps: 1e-5, maxPositions: 4096, tieWordEmbeddings: false },
+  gemma: { rmsNormEps: 1e-6, maxPositions: 8192, tieWordEmbeddings: true, headDim: 256 },
+};
+const HF_ROPE_THETA = 10000;
+
 function num(json: Record<string, unknown>, key: string): number | undefined {
   const v = json[key];
   return typeof v === 'number' ? v : undefined;
 }
 
-/** Reads a family's HF `config.json` back (the inverse of {@link hfDecoderConfigJson}, for any real export too). */
+function positiveKey(json: Record<string, unknown>, key: string): number {
+  const v = json[key];
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new Error(`config.json ${key} must be a positive integer, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+const firstId = (v: unknown): number | undefined => (typeof v === 'number' ? v : Array.isArray(v) && typeof v[0] === 'number' ? v[0] : undefined);
+
+/** `rope_scaling` as written by any transformers version (`type` or `rope_type`; llama3 keys defaulted). */
+function ropeScalingFromHf(value: unknown): RopeScaling | null {
+  if (!value || typeof value !== 'object') return null;
+  const s = value as Record<string, unknown>;
+  const type = s.rope_type ?? s.type ?? 'default';
+  const factor = s.factor as number;
+  if (type === 'default') return null;
+  if (type === 'linear') return { rope_type: 'linear', factor };
+  if (type === 'llama3') {
+    const key = (k: string, fallback: number) => (typeof s[k] === 'number' ? (s[k] as number) : fallback);
+    return { rope_type: 'llama3', factor, low_freq_factor: key('low_freq_factor', 1), high_freq_factor: key('high_freq_factor', 4), original_max_position_embeddings: key('original_max_position_embeddings', 8192) };
+  }
+  throw new Error(`config.json rope_scaling type ${String(type)} is not supported (supported: default, linear, llama3)`);
+}
+
+/**
+ * Reads a family's HF `config.json` (the inverse of {@link hfDecoderConfigJson}, and any real Optimum or
+ * transformers.js export), with transformers' defaults for omitted keys. Throws naming the key it cannot use: an
+ * unsupported model_type, activation or rope scaling, a missing size.
+ */
 export function decoderConfigFromHf(json: Record<string, unknown>): DecoderConfig {
   const family = json.model_type as DecoderFamily;
-  if (!DECODER_FAMILIES.includes(family)) throw new Error(`config.json model_type ${JSON.stringify(json.model_type)} is not one of ${DECODER_FAMILIES.join(', ')}`);
+  if (!DECODER_FAMILIES.includes(family)) throw new Error(`config.json model_type ${JSON.stringify(json.model_type)} is not supported (supported: ${DECODER_FAMILIES.join(', ')})`);
+  const defaults = HF_DEFAULTS[family];
+  // Gemma's MLP is always tanh-GELU (whatever hidden_act says); the others gate with SiLU.
+  const act = json.hidden_act ?? 'silu';
+  if (family !== 'gemma' && act !== 'silu') throw new Error(`config.json hidden_act ${String(act)} is not supported for ${family} (silu only)`);
+  const heads = positiveKey(json, 'num_attention_heads');
+  const kvHeads = json.num_key_value_heads === undefined || json.num_key_value_heads === null ? heads : positiveKey(json, 'num_key_value_heads');
+  if (heads % kvHeads !== 0) throw new Error(`config.json num_key_value_heads (${kvHeads}) must divide num_attention_heads (${heads})`);
+  // Mistral and Phi-3 use a window whenever one is given (an omitted key is the family's default); Qwen2/3 only
+  // with use_sliding_window.
+  const usesWindow = family === 'mistral' || family === 'phi3' || json.use_sliding_window === true;
+  const window = json.sliding_window === undefined ? defaults.slidingWindow : (json.sliding_window as number | null);
   const eos = json.eos_token_id;
-  return {
+  const config: DecoderConfig = {
     family,
-    vocabSize: num(json, 'vocab_size')!,
-    hiddenSize: num(json, 'hidden_size')!,
-    intermediateSize: num(json, 'intermediate_size')!,
-    layers: num(json, 'num_hidden_layers')!,
-    heads: num(json, 'num_attention_heads')!,
-    kvHeads: num(json, 'num_key_value_heads'),
-    headDim: num(json, 'head_dim'),
-    maxPositions: num(json, 'max_position_embeddings')!,
-    rmsNormEps: num(json, 'rms_norm_eps'),
-    ropeTheta: num(json, 'rope_theta'),
-    ropeScaling: (json.rope_scaling as RopeScaling | null | undefined) ?? null,
+    vocabSize: positiveKey(json, 'vocab_size'),
+    hiddenSize: positiveKey(json, 'hidden_size'),
+    intermediateSize: positiveKey(json, 'intermediate_size'),
+    layers: positiveKey(json, 'num_hidden_layers'),
+    heads,
+    kvHeads,
+    headDim: num(json, 'head_dim') ?? defaults.headDim,
+    maxPositions: num(json, 'max_position_embeddings') ?? defaults.maxPositions,
+    rmsNormEps: num(json, 'rms_norm_eps') ?? defaults.rmsNormEps,
+    ropeTheta: num(json, 'rope_theta') ?? HF_ROPE_THETA,
+    ropeScaling: ropeScalingFromHf(json.rope_scaling),
     partialRotaryFactor: num(json, 'partial_rotary_factor'),
-    tieWordEmbeddings: typeof json.tie_word_embeddings === 'boolean' ? json.tie_word_embeddings : undefined,
+    tieWordEmbeddings: typeof json.tie_word_embeddings === 'boolean' ? json.tie_word_embeddings : defaults.tieWordEmbeddings,
     attentionBias: typeof json.attention_bias === 'boolean' ? json.attention_bias : undefined,
-    slidingWindow: family === 'mistral' || family === 'phi3' ? (num(json, 'sliding_window') ?? null) : null,
-    bosTokenId: num(json, 'bos_token_id'),
+    slidingWindow: usesWindow ? (window ?? null) : null,
+    bosTokenId: firstId(json.bos_token_id),
     eosTokenId: Array.isArray(eos) ? (eos as number[]) : (eos as number),
     padTokenId: num(json, 'pad_token_id'),
   };
+  resolveDecoderConfig(config);
+  return config;
 }

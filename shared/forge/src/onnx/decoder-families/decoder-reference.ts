@@ -1,4 +1,4 @@
-import { positionIdsFromMask } from '../../gpt/reference-forward';
+import { geluNew, positionIdsFromMask } from '../../gpt/reference-forward';
 import { DecoderConfig, resolveDecoderConfig, ResolvedDecoderConfig, ropeInverseFrequencies } from './decoder-config';
 import { checkDecoderWeights, DecoderWeights } from './decoder-weights';
 
@@ -58,8 +58,6 @@ function rmsNorm(x: Vec, gain: Float32Array, eps: number, gemmaStyle: boolean, o
 }
 
 const SILU = (v: number) => v / (1 + Math.exp(-v));
-const GELU_C = Math.sqrt(2 / Math.PI);
-const GELU_TANH = (v: number) => 0.5 * v * (1 + Math.tanh(GELU_C * (v + 0.044715 * v * v * v)));
 
 /** Rotates the first rotaryDim dims of each head in place: (x1, x2) → (x1·cos − x2·sin, x2·cos + x1·sin). */
 function rotate(x: Vec, heads: number, c: ResolvedDecoderConfig, invFreq: Float64Array, position: number): void {
@@ -121,7 +119,7 @@ function mlp(x: Vec, weights: DecoderWeights, c: ResolvedDecoderConfig, l: numbe
     gate = linear(x, tensor(weights, `${p}.gate_proj.weight`), I);
     up = linear(x, tensor(weights, `${p}.up_proj.weight`), I);
   }
-  const act = c.gemmaStyle ? GELU_TANH : SILU;
+  const act = c.gemmaStyle ? geluNew : SILU;
   const hidden = gate.map((g, i) => act(g) * up[i]);
   return linear(hidden, tensor(weights, `${p}.down_proj.weight`), c.hiddenSize);
 }
