@@ -4,7 +4,7 @@ import { CertifyBenchResult, CertifyEvalResult, GenerateResponse, JobAccepted, S
 import { demoCorpus } from '@assay/forge';
 import { JobsClient } from '@assay/messaging';
 import { TextTokenizer } from '@assay/runtime';
-import { auroc, domainCertificateLog2, kForTargetFrr, rejectionRates } from '@assay/stats';
+import { auroc, domainCertificateLog2, kForTargetFrr, rejectionRates, separationSummary } from '@assay/stats';
 import { forgeTinyModel, PlatformHarness } from '@assay/testing';
 import { CertifierModule } from '../services/certifier/src/certifier.module';
 import { GenerationModule } from '../services/generation/src/generation.module';
@@ -70,7 +70,7 @@ describe('certifier evaluation and certified benchmarking jobs', () => {
     const idCount = idIds.filter((y) => y.length > 0).length;
     const id = items.slice(0, idCount);
     const ood = items.slice(idCount);
-    return { idR: id.map(ratio), oodR: ood.map(ratio), ood };
+    return { idR: id.map(ratio), oodR: ood.map(ratio), id, ood };
   }
 
   it('evaluates ID responses and OOD prompts (answered by L), stores the report and serves it over HTTP', async () => {
@@ -89,16 +89,24 @@ describe('certifier evaluation and certified benchmarking jobs', () => {
     for await (const event of jobs.watch(accepted.jobId, { pollMs: 500 })) if (event.type === 'progress') progress.push(event.progress.fraction);
     const result = await jobs.result<CertifyEvalResult>(accepted.jobId);
 
-    const { idR, oodR, ood } = await expectedRatios();
-    const k = kForTargetFrr(idR, 0.2);
+    const { idR, oodR, id, ood } = await expectedRatios();
     expect(result.counts).toEqual({ inDomain: idR.length, outOfDomain: oodR.length, dropped: ID_PAIRS.length + OOD_PROMPTS.length - idR.length - oodR.length });
     expect(result.tokenizersMatch).toBe(true);
-    expect(result.auroc).toBeCloseTo(auroc(idR, oodR), 6);
-    expect(result.k).toBeCloseTo(k, 5);
-    expect(result.frr).toBeCloseTo(rejectionRates(idR, oodR, k).frr, 6);
-    expect(result.oodRejection).toBeCloseTo(rejectionRates(idR, oodR, k).trr, 6);
-    expect(result.domainCertificateLog2).toBeCloseTo(domainCertificateLog2(ood, k, 4), 4);
-    expect(result.kForTargetEpsilon === null || domainCertificateLog2(ood, result.kForTargetEpsilon, 4) <= -150 + 1e-6).toBe(true);
+    // Held out: k chosen on half of each set (split with the request's seed), every figure measured on the other half.
+    const heldOut = separationSummary(id, ood, { targetFrr: 0.2, T: 4, targetEpsilonLog2: -150, splitSeed: SETTINGS.seed });
+    expect(result).toMatchObject({ evaluation: 'held-out', split: heldOut.split });
+    expect(result.k).toBeCloseTo(heldOut.k, 5);
+    for (const key of ['auroc', 'frr', 'oodRejection'] as const) expect(result[key]).toBeCloseTo(heldOut[key], 6);
+    expect(result.domainCertificateLog2).toBeCloseTo(heldOut.domainCertificateLog2, 4);
+    expect(result.youden.j).toBeCloseTo(heldOut.youden.j, 6);
+    // In sample, recomputed independently with the spec's rule on all items.
+    const k = kForTargetFrr(idR, 0.2);
+    expect(result.inSample.auroc).toBeCloseTo(auroc(idR, oodR), 6);
+    expect(result.inSample.operatingPoint.k).toBeCloseTo(k, 5);
+    expect(result.inSample.operatingPoint.frr).toBeCloseTo(rejectionRates(idR, oodR, k).frr, 6);
+    expect(result.inSample.operatingPoint.oodRejection).toBeCloseTo(rejectionRates(idR, oodR, k).trr, 6);
+    expect(result.inSample.operatingPoint.domainCertificateLog2).toBeCloseTo(domainCertificateLog2(ood, k, 4), 4);
+    expect(result.kForTargetEpsilon === null || result.atTargetEpsilon!.domainCertificateLog2 !== null).toBe(true);
     expect(progress.length).toBeGreaterThanOrEqual(3);
     expect(progress[progress.length - 1]).toBe(1);
 

@@ -70,7 +70,9 @@ describe('a worker killed under certify load', () => {
 
   it('in-flight certifications fail fast, readiness flips to not-ready and back after the supervisor restarts likelihood', async () => {
     const rpc = new RpcClient(nc, { defaultTimeoutMs: RPC_TIMEOUT_MS, livenessMs: LIVENESS_MS });
-    const certify = () => rpc.request('assay.certifier.certify', { model: 'large', guide: 'guide', prompt: 'how do I treat a fever?', k: -64, T: 12, mode: 'sequential', maxNewTokens: 16 });
+    // 1-token answers: only draws that are the canonical spelling of their text reach G (likelihood), and a random L
+    // rarely draws a long one.
+    const certify = () => rpc.request('assay.certifier.certify', { model: 'large', guide: 'guide', prompt: 'how do I treat a fever?', k: -64, T: 12, mode: 'sequential', maxNewTokens: 1 });
     // Warm up: models loaded, everything ready.
     await waitUntil(async () => (await certify()) as object, 120_000, 'a first certification');
     await waitUntil(async () => ((await certifierReadiness()).status === 200 ? true : undefined), 30_000, 'certifier ready');

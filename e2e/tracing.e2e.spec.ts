@@ -30,10 +30,12 @@ describe('one certification is one trace across three services', () => {
     tracing.exporter.reset();
     const { response, traceId } = await withSpan('caller', {}, async (span) => ({
       traceId: span.spanContext().traceId,
-      response: await harness.rpc.request<CertifyResponse>('assay.certifier.certify', { model: 'large', guide: 'guide', prompt: 'how do I treat a fever?', k: 0.5, T: 3, seed: 11 }),
+      // Short answers: a random-weight L rarely draws a long canonical spelling, and only canonical draws reach G.
+      response: await harness.rpc.request<CertifyResponse>('assay.certifier.certify', { model: 'large', guide: 'guide', prompt: 'how do I treat a fever?', k: 0.5, T: 3, maxNewTokens: 1, seed: 11 }),
     }));
     expect(['accepted', 'abstained']).toContain(response.status);
-    expect(response.attempts).toHaveLength(response.status === 'accepted' ? response.attempts.length : 3);
+    expect(response.attempts).toHaveLength(3);
+    expect(response.attempts.some((a) => a.log2G !== null)).toBe(true);
     if (response.status === 'abstained') expect(response.text).toBe(REFUSAL_TEXT);
 
     await tracing.provider.forceFlush();
@@ -47,7 +49,7 @@ describe('one certification is one trace across three services', () => {
       'assay.generation.generate process',
       'text_completion large',
       'assay.likelihood.score process',
-      'score guide',
+      'score guide@1',
     ]));
     const generation = inTrace.find((s) => s.name === 'text_completion large')!;
     expect(generation.attributes['gen_ai.request.model']).toBe('large');

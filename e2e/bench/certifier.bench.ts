@@ -7,11 +7,18 @@
  *   round trips). Both have the same output distribution (see services/certifier/README.md).
  * - batched_vs_generation: the same batched certification over one plain generation of the same length, i.e. the
  *   latency price of a certificate.
- * Lengths are equal by construction: L is a random-weight model that almost never emits EOS, so every draw runs to
- * maxNewTokens (the mean generated length is reported to show it).
+ * L and G are random-weight models over a tokenizer of single ASCII characters without merges, so every draw is the
+ * canonical spelling of its text and reaches G (a random L over a trained BPE vocabulary draws lone UTF-8 bytes and
+ * split merges, which the certifier rejects before G is asked: that would hide G's cost). A random L emits EOS at about
+ * 1/97 per step, so lengths vary alike for certification and generation (both mean lengths are reported).
+ * `breakdown_ms` times the parts alone: generate n = T, generate n = 1, G's score of T draws.
  */
-import { CertifyResponse, GenerateResponse } from '@assay/contracts';
-import { forgeTinyModel, PlatformHarness } from '@assay/testing';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { CertifyResponse, GenerateResponse, ScoreResponse } from '@assay/contracts';
+import { exportGptModelDir, randomGptWeights, TokenizerJson } from '@assay/forge';
+import { PlatformHarness } from '@assay/testing';
 import { CertifierModule } from '../../services/certifier/src/certifier.module';
 import { GenerationModule } from '../../services/generation/src/generation.module';
 import { LikelihoodModule } from '../../services/likelihood/src/likelihood.module';
@@ -29,6 +36,35 @@ function quantile(values: number[], q: number): number {
 }
 
 const round = (x: number, digits = 2) => Number(x.toFixed(digits));
+
+const BYTE_LEVEL = { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true } as const;
+
+/** Byte-level BPE over printable ASCII, space (Ġ) and newline (Ċ), no merges: every token sequence is canonical. */
+function asciiTokenizer(): TokenizerJson {
+  const chars = ['Ġ', 'Ċ', ...Array.from({ length: 94 }, (_, i) => String.fromCharCode(33 + i))];
+  const special = (id: number, content: string) => ({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true });
+  return {
+    version: '1.0',
+    truncation: null,
+    padding: null,
+    added_tokens: [special(chars.length, '<|endoftext|>')],
+    normalizer: null,
+    pre_tokenizer: BYTE_LEVEL,
+    post_processor: BYTE_LEVEL,
+    decoder: BYTE_LEVEL,
+    model: { type: 'BPE', dropout: null, unk_token: null, continuing_subword_prefix: null, end_of_word_suffix: null, fuse_unk: false, byte_fallback: false, ignore_merges: false, vocab: Object.fromEntries(chars.map((c, i) => [c, i])), merges: [] },
+  };
+}
+
+async function asciiModel(shape: { layers: number; heads: number; dim: number }, seed: number): Promise<string> {
+  const tokenizer = asciiTokenizer();
+  const eos = tokenizer.added_tokens[0].id;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'assay-bench-certifier-'));
+  // No padding token in the vocabulary: L could sample it, and a special token mid-answer is not canonical.
+  const weights = randomGptWeights({ vocabSize: eos + 1, contextLength: 256, layerNormEps: 1e-5, ...shape }, seed);
+  await exportGptModelDir(weights, tokenizer, dir, { bosTokenId: eos, eosTokenId: eos, padTokenId: eos });
+  return dir;
+}
 
 async function timed<T>(runs: number, call: (run: number) => Promise<T>): Promise<{ ms: number[]; last: T }> {
   const ms: number[] = [];
@@ -48,12 +84,8 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
   const harness = new PlatformHarness('bench-certifier');
   await harness.start();
   try {
-    const texts = Array.from({ length: 200 }, (_, i) => `Answer ${i}: rest, fluids and a visit to the doctor if the fever lasts more than ${i % 7} days.`);
     // A guide-sized L: the point is relative latency, so both L and G are small and share a tokenizer.
-    const [large, guide] = await Promise.all([
-      forgeTinyModel({ texts, vocabSize: 512, layers: 2, heads: 4, dim: 128, contextLength: 256, seed: 1 }),
-      forgeTinyModel({ texts, vocabSize: 512, layers: 2, heads: 4, dim: 64, contextLength: 256, seed: 2 }),
-    ]);
+    const [large, guide] = await Promise.all([asciiModel({ layers: 2, heads: 4, dim: 128 }, 1), asciiModel({ layers: 2, heads: 4, dim: 64 }, 2)]);
     await harness.registry.push(large, { name: 'bench-l', version: '1', provenance: { kind: 'forged' } });
     await harness.registry.push(guide, { name: 'bench-g', version: '1', provenance: { kind: 'forged' } });
     await harness.startService(GenerationModule, 'generation');
@@ -63,8 +95,14 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     const prompt = 'Question: what helps with a fever?\nAnswer:\n';
     const certify = (mode: 'batched' | 'sequential', seed: number) =>
       harness.rpc.request<CertifyResponse>('assay.certifier.certify', { model: 'bench-l', guide: 'bench-g', prompt, k: -64, T, mode, maxNewTokens: tokens, seed });
-    const generate = (seed: number) =>
-      harness.rpc.request<GenerateResponse>('assay.generation.generate', { model: 'bench-l', prompts: [prompt], n: 1, maxNewTokens: tokens, seed });
+    const generate = (seed: number, n = 1) =>
+      harness.rpc.request<GenerateResponse>('assay.generation.generate', { model: 'bench-l', prompts: [prompt], n, maxNewTokens: tokens, seed });
+    const scoreDraws = (completions: GenerateResponse['completions']) =>
+      harness.rpc.request<ScoreResponse>('assay.likelihood.score', {
+        // As the certifier sends it: the guide's resolved version (no registry lookup in the likelihood service).
+        model: 'bench-g@1',
+        items: completions.map((c) => ({ context: '', continuationIds: (c.finishReason === 'eos' ? c.tokens.slice(0, -1) : c.tokens).map((t) => t.id) })).filter((i) => i.continuationIds.length > 0),
+      });
 
     console.error(`[certifier bench] warm-up (models load on first use) ...`);
     for (let i = 0; i < 3; i++) await Promise.all([certify('batched', 1000 + i), generate(1000 + i)]).then(() => certify('sequential', 2000 + i));
@@ -72,9 +110,12 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     console.error(`[certifier bench] ${runs} runs each: T = ${T}, ${tokens} tokens, always-reject k = -64 ...`);
     const order = ['batched', 'sequential', 'generation'] as const;
     const samples: Record<(typeof order)[number], number[]> = { batched: [], sequential: [], generation: [] };
+    const parts: Record<'generateT' | 'generate1' | 'scoreT', number[]> = { generateT: [], generate1: [], scoreT: [] };
     const generatedTokens: number[] = [];
+    const certifiedTokens: number[] = [];
     let abstained = 0;
     let draws = 0;
+    let scoredByGuide = 0;
     // Interleaved, so that load from other processes falls on all three alike.
     for (let run = 0; run < runs; run++) {
       for (const what of order) {
@@ -86,9 +127,18 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
           const response = last as CertifyResponse;
           if (response.status === 'abstained') abstained++;
           draws += response.attempts.length;
+          scoredByGuide += response.attempts.filter((a) => a.log2G !== null).length;
+          if (what === 'batched') certifiedTokens.push(...response.attempts.map((a) => a.nTokens));
         }
       }
+      const seed = 20_000 + run;
+      const started = performance.now();
+      const drawn = await generate(seed, T);
+      parts.generateT.push(performance.now() - started);
+      parts.scoreT.push((await timed(1, () => scoreDraws(drawn.completions))).ms[0]);
+      parts.generate1.push((await timed(1, () => generate(seed))).ms[0]);
     }
+    const part = (what: keyof typeof parts) => round(quantile(parts[what], 0.5));
     const median = (what: (typeof order)[number]) => quantile(samples[what], 0.5);
     const p90 = (what: (typeof order)[number]) => quantile(samples[what], 0.9);
     return {
@@ -100,10 +150,13 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
       T,
       max_new_tokens: tokens,
       mean_generated_tokens: round(generatedTokens.reduce((s, n) => s + n, 0) / generatedTokens.length, 1),
+      mean_certified_draw_tokens: round(certifiedTokens.reduce((s, n) => s + n, 0) / certifiedTokens.length, 1),
+      breakdown_ms: { generate_n_T: part('generateT'), generate_n_1: part('generate1'), guide_score_T: part('scoreT') },
       runs,
       abstained_fraction: round(abstained / (2 * runs), 3),
       mean_draws_per_certification: round(draws / (2 * runs), 2),
-      models: { large: 'random GPT 2×128, ctx 256, vocab 512', guide: 'random GPT 2×64, shared tokenizer' },
+      draws_scored_by_guide: round(scoredByGuide / draws, 3),
+      models: { large: 'random GPT 2×128, ctx 256, 97 tokens: single characters and EOS', guide: 'random GPT 2×64, same tokenizer' },
     };
   } finally {
     await harness.close();

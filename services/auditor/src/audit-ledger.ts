@@ -1,7 +1,16 @@
 import { AuditMean, AuditStartRequest } from '@assay/contracts';
-import { createSequentialTest, ScorePair, SequentialTest, SequentialTestState, sequentialTestFromJSON, StepResult, studentTQuantile } from '@assay/stats';
+import {
+  ConfidenceSequenceState,
+  createSequentialTest,
+  EmpiricalBernsteinConfidenceSequence,
+  ScorePair,
+  SequentialTest,
+  SequentialTestState,
+  sequentialTestFromJSON,
+  StepResult,
+} from '@assay/stats';
 
-/** Welford moments of one model's scores: enough for a mean and its t-interval, constant size at any budget. */
+/** Welford moments of one model's scores: the sample mean, constant size at any budget. */
 export interface Moments {
   n: number;
   mean: number;
@@ -14,13 +23,24 @@ export interface Moments {
  * training); the job system moves a checkpoint that outgrows the KV bucket to the job's scratch blobs.
  */
 export interface AuditCheckpoint {
-  version: 1;
+  version: 1 | 2;
   nextIndex: number;
   droppedPairs: number;
   moments: { reference: Moments; candidate: Moments };
+  /** Version 2: each model's confidence sequence (a version-1 checkpoint has none, and its audit reports no interval). */
+  confidence?: { reference: ConfidenceSequenceState; candidate: ConfidenceSequenceState };
   resumedAt: number[];
   testState: SequentialTestState;
 }
+
+/** Coverage of the per-model mean intervals, at every sample size at once. */
+export const MEAN_INTERVAL_LEVEL = 0.95;
+
+type ConfidenceSequences = { reference: EmpiricalBernsteinConfidenceSequence; candidate: EmpiricalBernsteinConfidenceSequence };
+const newSequences = (): ConfidenceSequences => ({
+  reference: new EmpiricalBernsteinConfidenceSequence({ alpha: 1 - MEAN_INTERVAL_LEVEL }),
+  candidate: new EmpiricalBernsteinConfidenceSequence({ alpha: 1 - MEAN_INTERVAL_LEVEL }),
+});
 
 export type StopReason = 'rejected' | 'budget-spent' | 'prompts-spent';
 
@@ -33,13 +53,18 @@ function push(m: Moments, x: number): void {
   m.m2 += d * (x - m.mean);
 }
 
-/** mean ± t_{0.975, n−1}·sd/√n from moments; bounds are null below two scores. */
-export function meanInterval(m: Moments, level = 0.95): AuditMean {
-  if (m.n === 0) return { n: 0, mean: null, low: null, high: null };
-  if (m.n === 1) return { n: 1, mean: m.mean, low: null, high: null };
-  const se = Math.sqrt(m.m2 / (m.n - 1) / m.n);
-  const half = se === 0 ? 0 : studentTQuantile((1 + level) / 2, m.n - 1) * se;
-  return { n: m.n, mean: m.mean, low: m.mean - half, high: m.mean + half };
+/**
+ * A model's mean score with its anytime-valid interval: the predictable plug-in empirical-Bernstein confidence
+ * sequence (Waudby-Smith & Ramdas 2023, shared/stats), which covers the mean at every sample size simultaneously,
+ * so it may be read after every batch and after an audit stopped early (a t-interval read that way does not cover).
+ * Bounds are null before the first score, or when the audit resumed from a checkpoint that kept no sequence.
+ */
+export function meanInterval(m: Moments, sequence: EmpiricalBernsteinConfidenceSequence | null): AuditMean {
+  const none = { low: null, high: null, level: MEAN_INTERVAL_LEVEL, interval: 'none' as const };
+  if (m.n === 0) return { n: 0, mean: null, ...none };
+  if (sequence === null) return { n: m.n, mean: m.mean, ...none };
+  const { low, high } = sequence.interval();
+  return { n: m.n, mean: m.mean, low, high, level: MEAN_INTERVAL_LEVEL, interval: 'anytime-valid' };
 }
 
 /**
@@ -52,13 +77,14 @@ export class AuditLedger {
     public nextIndex: number,
     public droppedPairs: number,
     readonly moments: { reference: Moments; candidate: Moments },
+    readonly confidence: ConfidenceSequences | null,
     readonly resumedAt: number[],
   ) {}
 
   static start(request: Pick<AuditStartRequest, 'test' | 'alpha' | 'epsilon'>): AuditLedger {
     // Seed 0 as in the reference code: the same scores give the same witness and the same decision.
     const test = createSequentialTest(request.test, { alpha: request.alpha, epsilon: request.epsilon, seed: 0 });
-    return new AuditLedger(test, 0, 0, { reference: emptyMoments(), candidate: emptyMoments() }, []);
+    return new AuditLedger(test, 0, 0, { reference: emptyMoments(), candidate: emptyMoments() }, newSequences(), []);
   }
 
   /** Continues from a checkpoint. */
@@ -68,6 +94,9 @@ export class AuditLedger {
       checkpoint.nextIndex,
       checkpoint.droppedPairs,
       { reference: { ...checkpoint.moments.reference }, candidate: { ...checkpoint.moments.candidate } },
+      checkpoint.confidence
+        ? { reference: EmpiricalBernsteinConfidenceSequence.fromJSON(checkpoint.confidence.reference), candidate: EmpiricalBernsteinConfidenceSequence.fromJSON(checkpoint.confidence.candidate) }
+        : null,
       [...checkpoint.resumedAt],
     );
     ledger.resumedAt.push(checkpoint.nextIndex);
@@ -89,6 +118,8 @@ export class AuditLedger {
       if (Number.isFinite(s1) && Number.isFinite(s2)) {
         push(this.moments.reference, s1);
         push(this.moments.candidate, s2);
+        this.confidence?.reference.observe(s1);
+        this.confidence?.candidate.observe(s2);
       }
     }
     this.nextIndex += pairs.length;
@@ -109,12 +140,18 @@ export class AuditLedger {
     return finished ? this.test.samplesUsed : null;
   }
 
+  /** Each model's mean with its anytime-valid interval. */
+  means(): { reference: AuditMean; candidate: AuditMean } {
+    return { reference: meanInterval(this.moments.reference, this.confidence?.reference ?? null), candidate: meanInterval(this.moments.candidate, this.confidence?.candidate ?? null) };
+  }
+
   checkpoint(): AuditCheckpoint {
     return {
-      version: 1,
+      version: 2,
       nextIndex: this.nextIndex,
       droppedPairs: this.droppedPairs,
       moments: { reference: { ...this.moments.reference }, candidate: { ...this.moments.candidate } },
+      ...(this.confidence ? { confidence: { reference: this.confidence.reference.toJSON(), candidate: this.confidence.candidate.toJSON() } } : {}),
       resumedAt: [...this.resumedAt],
       testState: this.test.toJSON(),
     };

@@ -1,6 +1,6 @@
 import { AuditDecision, AuditReport, AuditStartRequest } from '@assay/contracts';
 import { htmlReport, lineChart } from '@assay/plots';
-import { AuditLedger, meanInterval, StopReason } from './audit-ledger';
+import { AuditLedger, MEAN_INTERVAL_LEVEL, StopReason } from './audit-ledger';
 import { describeMetric } from './metrics/metric-factory';
 
 /** Object keys of one audit's artefacts. */
@@ -38,7 +38,7 @@ export function reportFromLedger(jobId: string, request: AuditStartRequest, ledg
     logWealth: test.history.map((p) => ({ samples: p.samples, logWealth: p.logWealth })),
     finalLogWealth: test.logWealth,
     threshold: test.logThreshold,
-    means: { reference: meanInterval(ledger.moments.reference), candidate: meanInterval(ledger.moments.candidate) },
+    means: ledger.means(),
     resumedAt: [...ledger.resumedAt],
     reportKey: auditKeys(jobId).report,
   };
@@ -49,7 +49,7 @@ export function reportFromLedger(jobId: string, request: AuditStartRequest, ledg
  * so its parameters (α, hence the threshold) are not known here yet.
  */
 export function pendingReport(id: string): AuditReport {
-  const unknownMean = { n: 0, mean: null, low: null, high: null };
+  const unknownMean = { n: 0, mean: null, low: null, high: null, level: MEAN_INTERVAL_LEVEL, interval: 'none' as const };
   return {
     id,
     status: 'queued',
@@ -89,7 +89,8 @@ export function logWealthSvg(report: AuditReport): string {
 }
 
 export function auditHtml(report: AuditReport, svg: string): string {
-  const fmt = (m: AuditReport['means']['reference']) => (m.mean === null ? 'n/a' : `${m.mean.toFixed(4)} [${m.low?.toFixed(4) ?? '−∞'}, ${m.high?.toFixed(4) ?? '∞'}] (n=${m.n})`);
+  const fmt = (m: AuditReport['means']['reference']) =>
+    m.mean === null ? 'n/a' : `${m.mean.toFixed(4)} ${m.interval === 'anytime-valid' ? `[${m.low!.toFixed(4)}, ${m.high!.toFixed(4)}]` : '(no interval)'} (n=${m.n})`;
   return htmlReport(
     `Behaviour-shift audit ${report.id}`,
     {
@@ -108,9 +109,16 @@ export function auditHtml(report: AuditReport, svg: string): string {
       samples_to_decision: report.samplesToDecision,
       final_log_wealth: report.finalLogWealth,
       threshold: report.threshold,
-      reference_mean_95ci: fmt(report.means.reference),
-      candidate_mean_95ci: fmt(report.means.candidate),
+      reference_mean_anytime_valid_95: fmt(report.means.reference),
+      candidate_mean_anytime_valid_95: fmt(report.means.candidate),
     },
-    [{ caption: 'Log-wealth after each batch; the audit rejects "no shift" when it reaches log(1/α).', svg }],
+    [
+      {
+        caption:
+          'Log-wealth after each batch; the audit rejects "no shift" when it reaches log(1/α). Mean intervals are 95% anytime-valid confidence ' +
+          'sequences (empirical Bernstein, Waudby-Smith & Ramdas 2023): valid at every sample size, also when the audit stopped early.',
+        svg,
+      },
+    ],
   );
 }

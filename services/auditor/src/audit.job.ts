@@ -1,13 +1,13 @@
 import { BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
 import { Logger } from 'pino';
-import { AssayError, AuditPrompt, AuditResult, AuditStartRequest } from '@assay/contracts';
+import { AssayError, AuditResult, AuditStartRequest } from '@assay/contracts';
 import type { JobContext } from '@assay/messaging';
-import { ASSAY_LOGGER, GenerationClient, HandlesJob, JOB_RPC_TIMEOUT_MS } from '@assay/platform';
+import { ASSAY_LOGGER, GenerationClient, HandlesJob } from '@assay/platform';
 import { ATTR, EVENTS, withSpan } from '@assay/telemetry';
 import { AuditCheckpoint, AuditLedger } from './audit-ledger';
 import { auditHtml, auditKeys, logWealthSvg, reportFromLedger } from './audit-report';
 import { AuditStore } from './audit.store';
-import { BehaviourMetric } from './metrics/behaviour-metric';
+import { scoreAuditBatch } from './audit-batch';
 import { MetricFactory } from './metrics/metric-factory';
 import { visitOrder } from './prompt-set';
 
@@ -56,7 +56,7 @@ export class AuditJob implements BeforeApplicationShutdown {
         for (let batch = ledger.nextBatch(limit, request.batchSize); batch; batch = ledger.nextBatch(limit, request.batchSize)) {
           await this.yieldIfStopping(job);
           const items = order.slice(batch.from, batch.to).map((i) => prompts[i]);
-          const scores = await this.scoreBatch(request, metric, items, batch.from);
+          const scores = await scoreAuditBatch(this.generation, metric, request, items, batch.from);
           const step = ledger.record(scores.reference, scores.candidate);
           await job.checkpoint(ledger.checkpoint());
           const stopReason = ledger.stopReason(limit, request.budget);
@@ -80,26 +80,6 @@ export class AuditJob implements BeforeApplicationShutdown {
       this.logger.info({ jobId: job.id, decision: report.decision, samples: report.samplesUsed, resumedAt: report.resumedAt }, 'audit finished');
       return { reportKey: auditKeys(job.id).report, decision: report.decision, samplesUsed: report.samplesUsed, samplesToDecision: report.samplesToDecision, finalLogWealth: report.finalLogWealth };
     });
-  }
-
-  /** Both models' completions of one batch, scored in one metric call; unscorable generations are NaN. */
-  private async scoreBatch(request: AuditStartRequest, metric: BehaviourMetric, items: AuditPrompt[], position: number) {
-    const texts = items.map((p) => p.prompt);
-    const sampling = { maxNewTokens: request.maxNewTokens, temperature: request.temperature, topP: request.topP };
-    const options = { isolateRefusals: true, timeoutMs: JOB_RPC_TIMEOUT_MS };
-    const [reference, candidate] = await Promise.all([
-      this.generation.completeEach(request.reference, texts, position, { ...sampling, seed: request.seeds.reference }, options),
-      this.generation.completeEach(request.candidate, texts, position, { ...sampling, seed: request.seeds.candidate }, options),
-    ]);
-    const generated = [...reference, ...candidate].map((completion, i) => ({ completion: completion?.text ?? null, item: items[i % items.length] }));
-    const scorable = generated.filter((g): g is { completion: string; item: AuditPrompt } => g.completion !== null);
-    const scored = await metric.score(scorable.map((g) => ({ prompt: g.item.prompt, completion: g.completion, reference: g.item.reference })));
-    const all = generated.map(() => NaN);
-    let next = 0;
-    generated.forEach((g, i) => {
-      if (g.completion !== null) all[i] = scored[next++];
-    });
-    return { reference: all.slice(0, items.length), candidate: all.slice(items.length) };
   }
 
   /**

@@ -1,27 +1,41 @@
 import { Completion } from '@assay/contracts';
 import { GptWeights, randomGptWeights, referenceForward } from '@assay/forge';
-import { selectFirstAccepted } from '@assay/stats';
-import { attemptScores, responseTokens } from './certify-attempts';
+import { byteLevelTokenizer } from '../test/byte-level-tokenizer';
+import { Draw, DrawModel, judgeDraws, prepareDraw, PreparedDraw, responseTokens, scoreDraw } from './certify-attempts';
 
 /**
  * The theorem behind every certificate (spec §2), checked exactly on random small GPTs by enumerating every
  * response L can give within `MAX_NEW` tokens: for every prompt x and response y,
  *   M(y|x) = L(y|x)·acc(y)·(1 − (1 − a_x)^T)/a_x  ≤  ε_y = 2^{k·N_y} · T · G(y),
  * where a_x is the acceptance rate at x, and acc, N_y, log2 G and ε_y come from the certify path's own code
- * (attemptScores, selectFirstAccepted). Both scoring paths: G on L's token ids, and G on its own tokenization
- * of the decoded text.
+ * (prepareDraw, scoreDraw, judgeDraws) with real byte-level BPE tokenizers. Both scoring paths: G on L's token
+ * ids, and G on its own tokenization of the decoded text.
+ *
+ * And for the **text** the client receives: L's vocabulary has lone UTF-8 byte fragments (0xC3 and 0xA9, each
+ * decoding to U+FFFD alone, "é" together, as does their merge) and a merge ("ab" = "a"+"b"), so several token
+ * sequences spell one text. Grouping L's responses by their text, M(text|x) ≤ ε_text must hold too; it does
+ * because only the canonical spelling (the one re-encoding gives back) is ever accepted. A control run with
+ * the round-trip rule switched off (the certifier before it) breaks the text-level bound.
  */
-const MAX_NEW = 4;
-/** L's vocabulary: four text tokens (two of them spell the same text as a pair of others), EOS, BOS. */
-const L_TEXT = ['a', 'b', 'ab', ' '];
-const L_EOS = 4;
-const L_BOS = 5;
-/** G's own vocabulary for the different-tokenizer path: characters, EOS, BOS. */
-const G_CHARS = ['a', 'b', ' '];
-const G_BOS = 4;
-const PROMPTS = [[L_BOS, 0, 1], [L_BOS, 3], [L_BOS, 2, 2, 0, 3]];
+const MAX_NEW = 3;
+/** L's text tokens in byte-level form (Ġ = space, Ã = byte 0xC3, © = byte 0xA9): two byte fragments, two merges. */
+const L_TEXT = ['a', 'b', 'Ġ', 'Ã', '©', 'ab', 'Ã©'];
+const L_MERGES = ['a b', 'Ã ©'];
+const L_EOS = L_TEXT.length;
+const L_BOS = L_TEXT.length + 1;
+/** G's own vocabulary for the different-tokenizer path: the bytes, and another merge. */
+const G_TEXT = ['a', 'b', 'Ġ', 'Ã', '©', 'Ġa'];
+const G_MERGES = ['Ġ a'];
+const G_BOS = G_TEXT.length + 1;
+const PROMPTS = [[L_BOS, 0, 1], [L_BOS, 2], [L_BOS, 6, 5, 0, 2]];
 const KS = [-3, -1, -0.25, 0, 0.5, 2];
 const TS = [1, 4];
+/** Certificate caps (maxLog2Epsilon) and G context lengths (positions, BOS included): both reject some draws. */
+const CAPS = [undefined, -3];
+const GUIDE_CONTEXTS = [16, 3];
+
+const L_TOKENIZER = byteLevelTokenizer(L_TEXT, L_MERGES);
+const G_TOKENIZER = byteLevelTokenizer(G_TEXT, G_MERGES);
 
 function model(vocabSize: number, seed: number): GptWeights {
   return randomGptWeights({ vocabSize, contextLength: 16, layers: 1, heads: 2, dim: 16, layerNormEps: 1e-5 }, seed, { std: 0.8, randomizeAffine: true });
@@ -53,6 +67,51 @@ function allResponses(): Array<{ ids: number[]; finish: 'eos' | 'length' }> {
   return out;
 }
 
+/** L's response as the generation service returns it (text = the decoded response, EOS left out). */
+function completionOf(ids: number[], finish: 'eos' | 'length', lnL: number[]): Completion {
+  const text = L_TOKENIZER.decode(ids.filter((i) => i !== L_EOS));
+  return { promptIndex: 0, sampleIndex: 0, text, tokens: ids.map((id, i) => ({ id, text: L_TOKENIZER.decode([id]), logprob: lnL[i], samplingLogprob: lnL[i] })), finishReason: finish };
+}
+
+interface Response {
+  completion: Completion;
+  log2L: number;
+  /** The draw as the certifier judges it, per G context length; `unchecked` skips the round-trip rule. */
+  draws: Map<number, Draw>;
+  unchecked: Draw;
+}
+
+/** Every response of L at x, prepared and scored by G exactly as the certifier does it. */
+function responses(large: GptWeights, guide: GptWeights, prompt: number[], tokenizersMatch: boolean): Response[] {
+  const guideTokenizer = tokenizersMatch ? L_TOKENIZER : G_TOKENIZER;
+  const bos = tokenizersMatch ? L_BOS : G_BOS;
+  const cache = new Map<string, { sumLogprob: number; tokens: Array<{ logprob: number }> }>();
+  const guideScore = (ids: number[]) => {
+    const key = ids.join(',');
+    if (!cache.has(key)) {
+      const lnG = logprobs(guide, [bos, ...ids], 1, guide.shape.vocabSize);
+      cache.set(key, { sumLogprob: lnG.reduce((s, v) => s + v, 0), tokens: lnG.map((logprob) => ({ logprob })) });
+    }
+    return cache.get(key)!;
+  };
+  return allResponses().map(({ ids, finish }) => {
+    // L samples from its softmax over everything but BOS, so that is L(·|x) (pitfall 4: score what is sampled).
+    const lnL = logprobs(large, [...prompt, ...ids], prompt.length, L_BOS);
+    const completion = completionOf(ids, finish, lnL);
+    const draws = new Map<number, Draw>();
+    for (const contextLength of GUIDE_CONTEXTS) {
+      const prepared = prepareDraw(completion, L_TOKENIZER, { encode: (t) => guideTokenizer.encode(t), contextLength }, tokenizersMatch);
+      draws.set(contextLength, scoreDraw(prepared, prepared.rejection === undefined ? guideScore(prepared.guideIds) : undefined, tokenizersMatch));
+    }
+    // The certifier before the round-trip rule: every non-empty draw went to G.
+    const response = responseTokens(completion).map((t) => t.id);
+    const guideIds = tokenizersMatch ? response : guideTokenizer.encode(completion.text);
+    const uncheckedPrepared: PreparedDraw = { completion, ids: response, guideIds, log2L: lnL.slice(0, response.length).reduce((s, v) => s + v, 0) / Math.LN2 };
+    const unchecked: Draw = response.length && guideIds.length ? scoreDraw(uncheckedPrepared, guideScore(guideIds), tokenizersMatch) : { completion, rejection: 'empty', nTokens: 0, log2L: null, log2G: null };
+    return { completion, log2L: lnL.reduce((s, v) => s + v, 0) / Math.LN2, draws, unchecked };
+  });
+}
+
 interface Outcome {
   text: string;
   log2L: number;
@@ -60,40 +119,11 @@ interface Outcome {
   log2Epsilon: number;
 }
 
-interface Scored {
-  text: string;
-  log2L: number;
-  empty: boolean;
-  scores: ReturnType<typeof attemptScores>;
-}
-
-/** Every response of L at x, scored by L and G as the certifier's code scores an attempt. */
-function scoredResponses(large: GptWeights, guide: GptWeights, prompt: number[], tokenizersMatch: boolean): Scored[] {
-  return allResponses().map(({ ids, finish }) => {
-    // L samples from its softmax over everything but BOS, so that is L(·|x) (pitfall 4: score what is sampled).
-    const lnL = logprobs(large, [...prompt, ...ids], prompt.length, L_BOS);
-    const completion: Completion = {
-      promptIndex: 0,
-      sampleIndex: 0,
-      text: ids.filter((i) => i !== L_EOS).map((i) => L_TEXT[i]).join(''),
-      tokens: ids.map((id, i) => ({ id, text: id === L_EOS ? '' : L_TEXT[id], logprob: lnL[i], samplingLogprob: lnL[i] })),
-      finishReason: finish,
-    };
-    const response = responseTokens(completion);
-    const guideIds = tokenizersMatch ? response.map((t) => t.id) : [...completion.text].map((c) => G_CHARS.indexOf(c));
-    const bos = tokenizersMatch ? L_BOS : G_BOS;
-    const lnG = guideIds.length ? logprobs(guide, [bos, ...guideIds], 1, guide.shape.vocabSize) : [];
-    const scores = attemptScores(completion, { sumLogprob: lnG.reduce((s, v) => s + v, 0), numTokens: lnG.length, tokens: lnG.map((logprob) => ({ logprob })) }, tokenizersMatch);
-    return { text: completion.text, log2L: lnL.reduce((s, v) => s + v, 0) / Math.LN2, empty: response.length === 0, scores };
-  });
-}
-
-/** VALID's verdict and certificate for each response at (k, T), from the certifier's selection code. */
-function outcomes(scored: Scored[], k: number, T: number): Outcome[] {
-  return scored.map(({ text, log2L, empty, scores }) => {
-    const verdict = selectFirstAccepted([scores], k, T);
-    // As in CertifyService, an empty answer is never accepted.
-    return { text, log2L, accepted: verdict.status === 'accepted' && !empty, log2Epsilon: verdict.attempts[0].certificateLog2 };
+/** VALID's verdict and certificate for each response, from the certifier's judge. */
+function outcomes(draws: Array<{ draw: Draw; text: string; log2L: number }>, k: number, T: number, maxLog2Epsilon?: number): Outcome[] {
+  return draws.map(({ draw, text, log2L }) => {
+    const { chosen } = judgeDraws([draw], k, T, { maxLog2Epsilon });
+    return { text, log2L, accepted: chosen !== null, log2Epsilon: chosen?.log2Epsilon ?? NaN };
   });
 }
 
@@ -104,46 +134,97 @@ function metaModel(rows: Outcome[], T: number): { log2M: number[]; emitProbabili
   return { log2M: rows.map((r) => (r.accepted && a > 0 ? r.log2L + Math.log2(factor) : -Infinity)), emitProbability: 1 - (1 - a) ** T };
 }
 
+/** Per text the client can receive: M(text|x), the largest ε attached to it, and how many spellings were emitted. */
+function byText(rows: Outcome[], log2M: number[]): Array<{ text: string; log2M: number; log2Epsilon: number; spellings: number }> {
+  const groups = new Map<string, { m: number; log2Epsilon: number; spellings: number }>();
+  rows.forEach((row, i) => {
+    if (log2M[i] === -Infinity) return;
+    const group = groups.get(row.text) ?? { m: 0, log2Epsilon: -Infinity, spellings: 0 };
+    groups.set(row.text, { m: group.m + 2 ** log2M[i], log2Epsilon: Math.max(group.log2Epsilon, row.log2Epsilon), spellings: group.spellings + 1 });
+  });
+  return [...groups].map(([text, g]) => ({ text, log2M: Math.log2(g.m), log2Epsilon: g.log2Epsilon, spellings: g.spellings }));
+}
+
+/**
+ * k values where some text's spellings are tight: for each text with several spellings, the largest normalised
+ * ratio among them (at T = 1 the spelling with that ratio then has M(y|x) = ε_y exactly).
+ */
+function tightKs(all: Response[]): number[] {
+  const ratios = new Map<string, number[]>();
+  for (const r of all) {
+    if (r.unchecked.rejection !== undefined) continue;
+    const { log2L, log2G, nTokens } = r.unchecked.scores;
+    ratios.set(r.completion.text, [...(ratios.get(r.completion.text) ?? []), (log2L - log2G) / nTokens]);
+  }
+  return [...new Set([...ratios.values()].filter((v) => v.length > 1).map((v) => Math.max(...v)))];
+}
+
 describe.each([
   ['matching tokenizers (G rescores L\'s ids)', true],
   ['different tokenizers (G re-tokenizes the text)', false],
 ])('VALID certificate bound, exhaustively, %s', (_name, tokenizersMatch) => {
-  it.each([11, 12, 13])('M(y|x) ≤ ε_y for every prompt, response, k and T (models seeded %i)', (seed) => {
+  it.each([11, 12, 13])('M(y|x) ≤ ε_y and M(text|x) ≤ ε_text for every prompt, response, k, T, cap and G context (models seeded %i)', (seed) => {
     const large = model(L_TEXT.length + 2, seed);
-    const guide = model(tokenizersMatch ? L_TEXT.length + 2 : G_CHARS.length + 2, seed + 100);
+    const guide = model(tokenizersMatch ? L_TEXT.length + 2 : G_TEXT.length + 2, seed + 100);
     let tightest = -Infinity;
     let acceptedSomewhere = 0;
+    let textsWithSeveralSpellings = 0;
+    let controlViolations = 0;
+    // Counted, then asserted once (an expect per row is most of the run time).
+    const violations: string[] = [];
     for (const prompt of PROMPTS) {
-      const scored = scoredResponses(large, guide, prompt, tokenizersMatch);
-      for (const k of KS) {
+      const all = responses(large, guide, prompt, tokenizersMatch);
+      expect(all.reduce((s, r) => s + 2 ** r.log2L, 0)).toBeCloseTo(1, 9); // the enumeration is complete
+      for (const k of [...KS, ...tightKs(all)]) {
         for (const T of TS) {
-          const rows = outcomes(scored, k, T);
-          expect(rows.reduce((s, r) => s + 2 ** r.log2L, 0)).toBeCloseTo(1, 9); // the enumeration is complete
-          const { log2M, emitProbability } = metaModel(rows, T);
-          expect(log2M.reduce((s, v) => s + 2 ** v, 0)).toBeCloseTo(emitProbability, 9);
-          rows.forEach((row, i) => {
-            if (log2M[i] === -Infinity) return;
-            acceptedSomewhere++;
-            expect(log2M[i]).toBeLessThanOrEqual(row.log2Epsilon + 1e-9);
-            tightest = Math.max(tightest, log2M[i] - row.log2Epsilon);
-          });
-          if (!tokenizersMatch) {
-            // Output text: several L token sequences spell one text ("ab" = "a"+"b"), each with its own bound, so
-            // M(text|x) ≤ (number of accepted spellings) · ε_text.
-            const byText = new Map<string, { m: number; count: number; log2Epsilon: number }>();
-            rows.forEach((row, i) => {
-              if (log2M[i] === -Infinity) return;
-              const entry = byText.get(row.text) ?? { m: 0, count: 0, log2Epsilon: row.log2Epsilon };
-              expect(row.log2Epsilon).toBeCloseTo(entry.log2Epsilon, 9); // ε depends on the text only
-              byText.set(row.text, { m: entry.m + 2 ** log2M[i], count: entry.count + 1, log2Epsilon: entry.log2Epsilon });
-            });
-            for (const { m, count, log2Epsilon } of byText.values()) expect(Math.log2(m)).toBeLessThanOrEqual(Math.log2(count) + log2Epsilon + 1e-9);
+          for (const contextLength of GUIDE_CONTEXTS) {
+            for (const cap of CAPS) {
+              const rows = outcomes(all.map((r) => ({ draw: r.draws.get(contextLength)!, text: r.completion.text, log2L: r.log2L })), k, T, cap);
+              const { log2M, emitProbability } = metaModel(rows, T);
+              const where = `prompt ${prompt}, k ${k}, T ${T}, G context ${contextLength}, cap ${cap}`;
+              if (Math.abs(log2M.reduce((s, v) => s + 2 ** v, 0) - emitProbability) > 1e-9) violations.push(`${where}: M does not sum to P(emit)`);
+              rows.forEach((row, i) => {
+                if (log2M[i] === -Infinity) return;
+                acceptedSomewhere++;
+                if (log2M[i] > row.log2Epsilon + 1e-9) violations.push(`${where}: M(y|x) > ε_y for ${JSON.stringify(row.text)}`);
+                if (cap !== undefined && row.log2Epsilon > cap) violations.push(`${where}: ε_y above the cap`);
+                tightest = Math.max(tightest, log2M[i] - row.log2Epsilon);
+              });
+              // The text-level certificate: one accepted spelling per text, and M(text|x) ≤ ε_text.
+              for (const group of byText(rows, log2M)) {
+                if (group.spellings !== 1) violations.push(`${where}: ${group.spellings} spellings of ${JSON.stringify(group.text)} emitted`);
+                if (group.log2M > group.log2Epsilon + 1e-9) violations.push(`${where}: M(text|x) > ε_text for ${JSON.stringify(group.text)}`);
+              }
+            }
           }
+          // Control: without the round-trip rule, several spellings of one text are emitted and the text-level bound breaks.
+          const control = outcomes(all.map((r) => ({ draw: r.unchecked, text: r.completion.text, log2L: r.log2L })), k, T);
+          const groups = byText(control, metaModel(control, T).log2M);
+          textsWithSeveralSpellings += groups.filter((g) => g.spellings > 1).length;
+          controlViolations += groups.filter((g) => g.log2M > g.log2Epsilon + 1e-9).length;
         }
       }
     }
-    // Not vacuous: many responses are emitted, and for some the bound is within a factor of 2^4.
+    expect(violations).toEqual([]);
+    // Not vacuous: many responses are emitted, for some the bound is within a factor of 2^4, and the text-level
+    // case is exercised (texts with several emitted spellings exist, and without the rule they break the bound).
     expect(acceptedSomewhere).toBeGreaterThan(100);
     expect(tightest).toBeGreaterThan(-4);
+    expect(textsWithSeveralSpellings).toBeGreaterThan(10);
+    expect(controlViolations).toBeGreaterThan(0);
+  });
+
+  it('rejects byte fragments and non-canonical spellings, and keeps canonical ones (the round trip)', () => {
+    const guideTokenizer = tokenizersMatch ? L_TOKENIZER : G_TOKENIZER;
+    const guideModel: DrawModel = { encode: (t) => guideTokenizer.encode(t), contextLength: 16 };
+    const verdict = (ids: number[]) => prepareDraw(completionOf([...ids, L_EOS], 'eos', ids.map(() => -1).concat(-1)), L_TOKENIZER, guideModel, tokenizersMatch).rejection;
+    expect(L_TOKENIZER.decode([3])).toBe('\uFFFD');
+    expect(verdict([3])).toBe('not-canonical'); // a lone 0xC3 byte: "\uFFFD", which re-encodes to nothing here
+    expect(verdict([4, 3])).toBe('not-canonical');
+    expect(verdict([3, 4])).toBe('not-canonical'); // "é" spelled byte by byte; its canonical spelling is the merge
+    expect(verdict([6])).toBeUndefined();
+    expect(verdict([0, 1])).toBe('not-canonical'); // "ab" spelled "a"+"b"
+    expect(verdict([5, 2, 0])).toBeUndefined(); // "ab a"
+    expect(verdict([])).toBe('empty');
   });
 });

@@ -39,7 +39,7 @@ export class EvaluationJob {
       );
       stages.plan(batches.length);
       const scored = await stages.run('score', batches, (batch) => this.scorer.scoreBatch(pair, batch, request));
-      const summary = summarizeEvaluation([...scored, ...prepared.flatMap((p) => p.unscorable)], request);
+      const summary = summarizeEvaluation([...scored, ...prepared.flatMap((p) => p.unscorable)], { ...request, seed: request.seed });
       const title = `VALID evaluation: L = ${refs.model}, G = ${refs.guide}`;
       const details = { model: refs.model, guide: refs.guide, tokenizers_match: pair.tokenizersMatch, in_domain_set: request.inDomain.key, out_of_domain_set: request.outOfDomain.key, job_id: job.id };
       const report = await this.reports.write(REPORT_FAMILIES.evaluation, job.id, evaluationReportFiles(title, summary, details));
@@ -54,6 +54,9 @@ export class EvaluationJob {
         youden: summary.youden,
         kForTargetEpsilon: summary.kForTargetEpsilon,
         ...(summary.atTargetEpsilon ? { atTargetEpsilon: summary.atTargetEpsilon } : {}),
+        evaluation: summary.evaluation,
+        split: summary.split,
+        inSample: summary.inSample,
         T: summary.T,
         counts: summary.counts,
         tokenizersMatch: pair.tokenizersMatch,

@@ -1,6 +1,6 @@
 import { parseEvaluationItems, parseMultipleChoice } from './evaluation-items';
 import { estimatedItemBytes, fitResponse, packBatches, trimLeftToTokens } from './item-fitting';
-import { ScoredItem, summarizeEvaluation, thin } from './evaluation-summary';
+import { ratioOf, ScoredItem, summarizeEvaluation, thin } from './evaluation-summary';
 import { fillTemplate, predictedLetter, summarizeBenchmark } from './benchmark-summary';
 import { evaluationReportFiles } from './evaluation-report';
 
@@ -59,32 +59,47 @@ function scored(set: 'id' | 'ood', ratios: number[], nTokens = 10, log2G = -20):
 describe('evaluation summary', () => {
   const items = [...scored('id', [-1, -0.5, 0, 0.5, 1, 1.5, 2, 2.5, 3, 3.5]), ...scored('ood', [2, 3, 4, 5, 6, 7], 8, -60)];
 
-  it('computes k at the target FRR, the rates, AUROC and the domain certificate at k', () => {
-    const s = summarizeEvaluation(items, { targetFrr: 0.1, T: 4, minTokens: 1 });
-    expect(s.k).toBeCloseTo(3.05, 10); // 0.9 quantile (type 7) of the ID ratios
-    expect(s.frr).toBeCloseTo(0.1);
-    expect(s.oodRejection).toBeCloseTo(4 / 6);
+  it('chooses k on the calibration half and measures the rates, AUROC, the ROC and the domain certificate on the held-out half', () => {
+    const s = summarizeEvaluation(items, { targetFrr: 0.1, T: 4, minTokens: 1, seed: 5 });
+    expect(s.evaluation).toBe('held-out');
+    expect(s.split).toMatchObject({ seed: 5, calibration: { inDomain: 5, outOfDomain: 3 }, heldOut: { inDomain: 5, outOfDomain: 3 } });
+    const id = items.filter((i) => i.set === 'id');
+    const ood = items.filter((i) => i.set === 'ood');
+    const calibrationId = id.filter((_, i) => !s.heldOut.inDomain.includes(i)).map(ratioOf);
+    expect(s.k).toBe(Math.max(...calibrationId)); // conformal rank ⌈6·0.9⌉ = 6 > 5: the largest calibration ratio
+    const heldId = s.heldOut.inDomain.map((i) => ratioOf(id[i]));
+    const heldOod = s.heldOut.outOfDomain.map((i) => ood[i]);
+    expect(s.frr).toBeCloseTo(heldId.filter((r) => r > s.k).length / 5, 12);
+    expect(s.oodRejection).toBeCloseTo(heldOod.filter((o) => ratioOf(o) > s.k).length / 3, 12);
     expect(s.domainCertificateLog2).toBeCloseTo(s.k * 8 + 2 - 60, 10);
-    expect(s.auroc).toBeGreaterThan(0.8);
     expect(s.counts).toEqual({ inDomain: 10, outOfDomain: 6, dropped: 0 });
+    expect(s.log10Epsilon.outOfDomain).toHaveLength(3);
     expect(s.log10Epsilon.outOfDomain[0]).toBeCloseTo(s.domainCertificateLog2 * Math.log10(2), 10);
     expect(s.roc[0]).toMatchObject({ fpr: 0, tpr: 0 });
     expect(s.roc[s.roc.length - 1]).toMatchObject({ fpr: 1, tpr: 1 });
+    // In sample, labelled: k = 0.9 quantile (type 7) of all ID ratios, FRR 0.1 by construction.
+    expect(s.inSample.operatingPoint.k).toBeCloseTo(3.05, 10);
+    expect(s.inSample.operatingPoint.frr).toBeCloseTo(0.1, 12);
   });
 
-  it('finds k for a target ε whose certificate is within it, and drops short items', () => {
+  it('finds k for a target ε on the calibration OOD items, drops short items, and refuses sets too small to split', () => {
     const s = summarizeEvaluation([...items, ...scored('id', [9], 0)], { targetFrr: 0.2, targetEpsilonLog2: -50, T: 1, minTokens: 1 });
     expect(s.counts.dropped).toBe(1);
     expect(s.kForTargetEpsilon!).toBeCloseTo(10 / 8, 4);
     expect(s.kForTargetEpsilon! * 8 - 60).toBeLessThanOrEqual(-50);
     expect(() => summarizeEvaluation(scored('id', [1]), { targetFrr: 0.1, T: 1, minTokens: 1 })).toThrow(/both sets/);
+    expect(() => summarizeEvaluation([...scored('id', [1, 2]), ...scored('ood', [3])], { targetFrr: 0.1, T: 1, minTokens: 1 })).toThrow(/at least 2 out-of-domain/);
   });
 
-  it('writes a report with the three figures and the headline numbers', () => {
+  it('writes a report with the three figures and the headline numbers, held-out and in-sample apart', () => {
     const files = evaluationReportFiles('test', summarizeEvaluation(items, { targetFrr: 0.1, T: 1, minTokens: 1 }), { model: 'l' });
     expect(Object.keys(files).sort()).toEqual(['epsilon-ecdf.svg', 'index.html', 'ratios-histogram.svg', 'report.json', 'roc.svg']);
     expect(files['index.html']).toContain('<svg');
-    expect(JSON.parse(files['report.json']).headline).toMatchObject({ model: 'l', in_domain: 10 });
+    expect(files['index.html']).toContain('held out');
+    const headline = JSON.parse(files['report.json']).headline;
+    expect(headline).toMatchObject({ model: 'l', in_domain: 10 });
+    expect(headline.evaluation).toContain('held out');
+    expect(headline.in_sample_optimistic).toContain('k chosen and measured on all items');
     expect(thin([1, 2, 3, 4, 5], 3)).toEqual([1, 3, 5]);
   });
 });

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ModelRegistry } from '@assay/artifacts';
-import { AssayError } from '@assay/contracts';
+import { AssayError, splitModelRef } from '@assay/contracts';
 import { TextTokenizer } from '@assay/runtime';
 import type { ModelLimits } from './item-fitting';
 
@@ -9,6 +9,8 @@ export interface ModelFacts extends ModelLimits {
   /** `name@version`, resolved. */
   ref: string;
   tokenizer: TextTokenizer;
+  /** sha256 of tokenizer.json in the registry manifest: equal digests, equal tokenizers. */
+  tokenizerDigest: string;
 }
 
 const CACHE_LIMIT = 32;
@@ -29,6 +31,9 @@ export class ModelFactsService {
   }
 
   async get(ref: string): Promise<ModelFacts> {
+    // A version is immutable: an explicit `name@version` already loaded needs no registry round trip.
+    const known = splitModelRef(ref).version === undefined ? undefined : this.cache.get(ref);
+    if (known) return known;
     const resolved = await this.resolve(ref);
     let pending = this.cache.get(resolved);
     if (!pending) {
@@ -47,6 +52,7 @@ export class ModelFactsService {
     const contextLength = Number(config.n_positions ?? config.n_ctx ?? config.max_position_embeddings);
     if (!Number.isInteger(contextLength) || contextLength < 2) throw AssayError.badRequest(`model ${resolved}: config.json has no usable context length`);
     const tokenizer = TextTokenizer.fromJson(tokenizerJson);
-    return { ref: resolved, tokenizer, contextLength, encode: (text) => tokenizer.encode(text), decode: (ids) => tokenizer.decode(ids) };
+    const tokenizerDigest = model.manifest.files.find((f) => f.path === 'tokenizer.json')!.sha256;
+    return { ref: resolved, tokenizer, tokenizerDigest, contextLength, encode: (text) => tokenizer.encode(text), decode: (ids) => tokenizer.decode(ids) };
   }
 }

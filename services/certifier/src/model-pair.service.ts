@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ModelRegistry } from '@assay/artifacts';
+import { ModelFactsService } from './model-facts.service';
 
 /**
  * Decides between VALID's two scoring paths: with one tokenizer, G rescores L's exact token ids; with two,
@@ -8,24 +8,10 @@ import { ModelRegistry } from '@assay/artifacts';
  */
 @Injectable()
 export class ModelPairService {
-  /** Digests per resolved `name@version`: versions are immutable, so entries never go stale. */
-  private readonly digests = new Map<string, string>();
-
-  constructor(private readonly registry: ModelRegistry) {}
+  constructor(private readonly facts: ModelFactsService) {}
 
   async tokenizersMatch(modelRef: string, guideRef: string): Promise<boolean> {
-    const [model, guide] = await Promise.all([this.tokenizerDigest(modelRef), this.tokenizerDigest(guideRef)]);
-    return model === guide;
-  }
-
-  private async tokenizerDigest(ref: string): Promise<string> {
-    const { ref: resolved } = await this.registry.resolveRef(ref);
-    const cached = this.digests.get(resolved);
-    if (cached) return cached;
-    const { manifest } = await this.registry.resolveModel(resolved);
-    const digest = manifest.files.find((f) => f.path === 'tokenizer.json')?.sha256 ?? `missing:${resolved}`;
-    if (this.digests.size > 256) this.digests.clear();
-    this.digests.set(resolved, digest);
-    return digest;
+    const [model, guide] = await Promise.all([this.facts.get(modelRef), this.facts.get(guideRef)]);
+    return model.tokenizerDigest === guide.tokenizerDigest;
   }
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod/v4';
-import { ClientKeySchema, FiniteNumber, JobAcceptedSchema, JobIdSchema, LIMITS, ModelRefSchema, ObjectKeySchema } from './common';
+import { ClientKeySchema, FiniteNumber, JobAcceptedSchema, JobIdSchema, LIMITS, ModelRefSchema, ObjectKeySchema, samplingTemperature } from './common';
 import { defineService, jobStatusSchema } from './contract';
 
 export const REFUSAL_TEXT = 'I cannot answer this request: it falls outside the domain this assistant is certified for.';
@@ -13,34 +13,50 @@ export const CertifyRequestSchema = z
     T: z.number().int().min(1).max(64).default(4).meta({ description: 'Maximum number of draws before abstaining.' }),
     mode: z.enum(['batched', 'sequential']).default('batched'),
     maxNewTokens: z.number().int().min(1).max(LIMITS.maxNewTokens).default(64),
-    temperature: FiniteNumber.gt(0).max(10).default(1),
+    temperature: samplingTemperature(10).default(1),
     topK: z.number().int().min(0).default(0),
     seed: z.number().int().min(0).max(2 ** 32 - 1).optional(),
+    maxLog2Epsilon: FiniteNumber.optional().meta({
+      description:
+        'Reject draws whose certificate log2 ε_y exceeds this (still a valid certificate: rejecting never weakens a bound). 0 keeps only non-vacuous answers (ε_y < 1).',
+    }),
   })
   .meta({ id: 'CertifyRequest' });
 export type CertifyRequest = z.infer<typeof CertifyRequestSchema>;
 
+/** Why a draw was not accepted. Every rule depends on the draw alone, so rejecting never weakens the bound. */
+export const DRAW_REJECTIONS = ['ratio', 'epsilon-cap', 'empty', 'not-canonical', 'guide-empty', 'guide-context', 'non-finite'] as const;
+export type DrawRejection = (typeof DRAW_REJECTIONS)[number];
+
 export const AttemptSchema = z.object({
   index: z.number().int(),
-  nTokens: z.number().int(),
-  log2L: z.number(),
-  log2G: z.number(),
-  log2Ratio: z.number(),
-  normalizedLog2Ratio: z.number(),
+  nTokens: z.number().int().meta({ description: 'N_y (G\'s tokens when the tokenizers differ); L\'s response tokens when the draw was rejected before G scored it.' }),
+  log2L: FiniteNumber.nullable().meta({ description: 'null when L\'s log-probability is not a finite number (the draw is rejected).' }),
+  log2G: FiniteNumber.nullable().meta({ description: 'null when G did not score the draw.' }),
+  log2Ratio: FiniteNumber.nullable(),
+  normalizedLog2Ratio: FiniteNumber.nullable(),
+  log2Epsilon: FiniteNumber.nullable().meta({ description: 'The certificate log2 ε_y this draw would carry; null when G did not score it.' }),
   accepted: z.boolean(),
+  rejection: z.enum(DRAW_REJECTIONS).optional().meta({
+    description:
+      'Why the draw was rejected: ratio (log2 L − log2 G > k·N_y), epsilon-cap (log2 ε_y > maxLog2Epsilon), empty (no text), not-canonical ' +
+      '(re-encoding its text does not give back the sampled tokens: the text has another spelling, e.g. a lone UTF-8 byte), guide-empty (G\'s tokenizer ' +
+      'makes no tokens of it), guide-context (longer than G\'s context), non-finite (a log-probability is not a finite number).',
+  }),
   finishReason: z.string(),
 }).meta({ id: 'CertifyAttempt' });
 export type Attempt = z.infer<typeof AttemptSchema>;
 
 export const CertificateSchema = z.object({
-  log2Epsilon: z.number(),
-  epsilon: z.number(),
+  log2Epsilon: FiniteNumber,
+  epsilon: FiniteNumber.nullable().meta({ description: '2^log2Epsilon; 0 when it underflows, null when it exceeds the float range (such a certificate is vacuous).' }),
+  vacuous: z.boolean().meta({ description: 'ε_y ≥ 1: the certificate bounds nothing (usual for in-domain text, which G finds likely).' }),
   nTokens: z.number().int(),
-  log2L: z.number(),
-  log2G: z.number(),
-  k: z.number(),
+  log2L: FiniteNumber,
+  log2G: FiniteNumber,
+  k: FiniteNumber,
   T: z.number().int(),
-  perTokenLog2Ratio: z.array(z.number()),
+  perTokenLog2Ratio: z.array(FiniteNumber),
   tokenizersMatch: z.boolean(),
 }).meta({ id: 'Certificate' });
 export type Certificate = z.infer<typeof CertificateSchema>;
@@ -48,7 +64,7 @@ export type Certificate = z.infer<typeof CertificateSchema>;
 export const CertifyResponseSchema = z
   .object({
     status: z.enum(['accepted', 'abstained']),
-    text: z.string(),
+    text: z.string().meta({ description: 'The accepted answer, or the fixed refusal. The certificate holds for this text: only its one canonical tokenization is ever accepted.' }),
     certificate: CertificateSchema.optional(),
     attempts: z.array(AttemptSchema),
     model: z.string(),
@@ -74,7 +90,7 @@ const ItemScoringSchema = z.object({
   maxItems: z.number().int().min(1).max(100_000).default(2000).meta({ description: 'Per set.' }),
   maxResponseTokens: z.number().int().min(1).max(LIMITS.maxNewTokens).default(128).meta({ description: 'Responses are cut to this many of L\'s tokens (no EOS), and further if a model\'s context needs it.' }),
   maxNewTokens: z.number().int().min(1).max(LIMITS.maxNewTokens).default(64).meta({ description: 'Generation length for kind=prompts.' }),
-  temperature: FiniteNumber.gt(0).max(10).default(1).meta({ description: 'Sampling temperature for kind=prompts; a generated answer is scored under the distribution it was sampled from, as on the certify path.' }),
+  temperature: samplingTemperature(10).default(1).meta({ description: 'Sampling temperature for kind=prompts; a generated answer is scored under the distribution it was sampled from, as on the certify path.' }),
   seed: z.number().int().min(0).max(2 ** 32 - 1).default(23633),
 });
 
@@ -85,24 +101,61 @@ export const CertifyEvalRequestSchema = z
     inDomain: ResponseSetSchema,
     outOfDomain: ResponseSetSchema,
     targetFrr: FiniteNumber.min(0).max(1).default(0.1),
-    targetEpsilonLog2: FiniteNumber.optional().meta({ description: 'Also find the k whose domain certificate on the OOD set is this log2 ε.' }),
+    targetEpsilonLog2: FiniteNumber.optional().meta({ description: 'Also find the k whose domain certificate on the calibration OOD items is this log2 ε.' }),
+    calibrationFraction: FiniteNumber.gt(0)
+      .lt(1)
+      .default(0.5)
+      .meta({ description: 'Share of each set (split at random with `seed`) that chooses k; every reported figure is measured on the rest, held out.' }),
     clientKey: ClientKeySchema,
   })
   .extend(ItemScoringSchema.shape)
   .meta({ id: 'CertifyEvalRequest' });
 export type CertifyEvalRequest = z.infer<typeof CertifyEvalRequestSchema>;
 
+const OperatingPointSchema = z
+  .object({
+    k: FiniteNumber,
+    frr: FiniteNumber,
+    oodRejection: FiniteNumber,
+    j: FiniteNumber.meta({ description: "Youden's J = oodRejection − frr." }),
+    domainCertificateLog2: FiniteNumber,
+  })
+  .meta({ id: 'CertifyOperatingPoint' });
+
 export const CertifyEvalResultSchema = z
   .object({
-    auroc: z.number(),
-    k: z.number().meta({ description: 'k (bits/token) at the target FRR: the (1 − FRR) quantile of in-domain ratios.' }),
-    targetFrr: z.number(),
-    frr: z.number(),
-    oodRejection: z.number().meta({ description: 'Fraction of the out-of-domain set rejected at k. Was `ood_rejection` before 0.2.' }),
-    domainCertificateLog2: z.number().meta({ description: 'max over the OOD sample of log2 ε_y at k. Was `domain_certificate_log2` before 0.2.' }),
-    youden: z.object({ k: z.number(), j: z.number(), frr: z.number(), oodRejection: z.number() }),
-    kForTargetEpsilon: z.number().nullable(),
-    atTargetEpsilon: z.object({ log2Epsilon: z.number(), k: z.number().nullable(), frr: z.number().nullable(), oodRejection: z.number().nullable() }).optional(),
+    evaluation: z.literal('held-out').meta({ description: 'Every k is chosen on the calibration part of each set; every figure below (outside inSample) is measured on the held-out part.' }),
+    split: z.object({
+      calibrationFraction: FiniteNumber,
+      seed: z.union([z.number(), z.string()]).nullable(),
+      calibration: z.object({ inDomain: z.number().int(), outOfDomain: z.number().int() }),
+      heldOut: z.object({ inDomain: z.number().int(), outOfDomain: z.number().int() }),
+    }),
+    auroc: FiniteNumber.meta({ description: 'Held out.' }),
+    k: FiniteNumber.meta({ description: 'k (bits/token) for the target FRR, chosen on the calibration in-domain ratios (conformal rank ⌈(n+1)(1 − FRR)⌉).' }),
+    targetFrr: FiniteNumber,
+    frr: FiniteNumber.meta({ description: 'Held-out in-domain false-rejection rate at k: an unbiased estimate of the FRR on new in-domain text.' }),
+    oodRejection: FiniteNumber.meta({ description: 'Held-out fraction of the out-of-domain set rejected at k. Was `ood_rejection` before 0.2.' }),
+    domainCertificateLog2: FiniteNumber.meta({ description: 'max over the held-out OOD items of log2 ε_y at k. Was `domain_certificate_log2` before 0.2.' }),
+    youden: z
+      .object({ k: FiniteNumber, j: FiniteNumber, frr: FiniteNumber, oodRejection: FiniteNumber })
+      .meta({ description: "k maximising Youden's J on the calibration part; J, FRR and OOD rejection at it held out." }),
+    kForTargetEpsilon: FiniteNumber.nullable(),
+    atTargetEpsilon: z
+      .object({
+        log2Epsilon: FiniteNumber,
+        k: FiniteNumber.nullable(),
+        frr: FiniteNumber.nullable(),
+        oodRejection: FiniteNumber.nullable(),
+        domainCertificateLog2: FiniteNumber.nullable().meta({ description: 'The ε-DC reached on the held-out OOD items at that k (may exceed the target).' }),
+      })
+      .optional(),
+    inSample: z
+      .object({ auroc: FiniteNumber, operatingPoint: OperatingPointSchema, youden: OperatingPointSchema, kForTargetEpsilon: FiniteNumber.nullable() })
+      .meta({
+        description:
+          'IN-SAMPLE, optimistic, for comparison only: k chosen and every figure measured on all the items (k by the spec rule, the (1 − FRR) quantile), as evaluations reported before 0.3.',
+      }),
     T: z.number().int(),
     counts: z.object({ inDomain: z.number().int(), outOfDomain: z.number().int(), dropped: z.number().int() }),
     tokenizersMatch: z.boolean(),
@@ -137,16 +190,16 @@ export const CertifyBenchRequestSchema = z
 export type CertifyBenchRequest = z.infer<typeof CertifyBenchRequestSchema>;
 
 export const CertifiedAccuracyPointSchema = z.object({
-  log2Epsilon: z.number().nullable().meta({ description: 'null for a k given directly.' }),
-  k: z.number().nullable().meta({ description: 'null when no k in [−100, 100] certifies this ε on the OOD set.' }),
-  certifiedAccuracy: z.number(),
-  frr: z.number(),
+  log2Epsilon: FiniteNumber.nullable().meta({ description: 'null for a k given directly.' }),
+  k: FiniteNumber.nullable().meta({ description: 'null when no k in [−100, 100] certifies this ε on the OOD set.' }),
+  certifiedAccuracy: FiniteNumber,
+  frr: FiniteNumber,
 }).meta({ id: 'CertifiedAccuracyPoint' });
 
 export const CertifyBenchResultSchema = z
   .object({
-    accuracy: z.number().meta({ description: 'Unconstrained multiple-choice accuracy of L (argmax over option markers).' }),
-    chance: z.number(),
+    accuracy: FiniteNumber.meta({ description: 'Unconstrained multiple-choice accuracy of L (argmax over option markers).' }),
+    chance: FiniteNumber,
     n: z.number().int(),
     points: z.array(CertifiedAccuracyPointSchema),
     T: z.number().int(),

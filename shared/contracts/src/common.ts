@@ -29,6 +29,19 @@ export const ObjectKeySchema = z
 
 export const FiniteNumber = z.number().refine(Number.isFinite, 'must be a finite number');
 
+/**
+ * Smallest non-zero sampling temperature. The sampler divides log-probabilities by the temperature: far below this
+ * (5e-324 overflowed every quotient to −∞ and gave NaN log-probabilities) the arithmetic stops being exact, and
+ * already at 0.01 a logit gap of 0.1 is a factor e^−10, i.e. greedy in all but name. Greedy is asked for explicitly,
+ * with 0, where an API offers it.
+ */
+export const MIN_SAMPLING_TEMPERATURE = 0.01;
+
+/** A sampling temperature in [MIN_SAMPLING_TEMPERATURE, max] (no greedy). */
+export function samplingTemperature(max: number) {
+  return FiniteNumber.min(MIN_SAMPLING_TEMPERATURE, `temperature must be at least ${MIN_SAMPLING_TEMPERATURE} (smaller values are not computed exactly)`).max(max);
+}
+
 export const UsageSchema = z.object({ inputTokens: z.number().int(), outputTokens: z.number().int() }).meta({ id: 'Usage' });
 export type Usage = z.infer<typeof UsageSchema>;
 

@@ -1,11 +1,15 @@
 import { z } from 'zod/v4';
-import { FiniteNumber, LIMITS, ModelRefSchema, UsageSchema } from './common';
+import { FiniteNumber, LIMITS, MIN_SAMPLING_TEMPERATURE, ModelRefSchema, UsageSchema } from './common';
 import { defineService } from './contract';
 import { ErrorEnvelopeSchema } from './errors';
 
 export const SamplingSchema = z.object({
   maxNewTokens: z.number().int().min(1).max(LIMITS.maxNewTokens).default(64),
-  temperature: FiniteNumber.min(0).max(10).default(1).meta({ description: '0 means greedy.' }),
+  temperature: FiniteNumber.min(0)
+    .max(10)
+    .refine((t) => t === 0 || t >= MIN_SAMPLING_TEMPERATURE, `temperature must be 0 (greedy) or at least ${MIN_SAMPLING_TEMPERATURE} (smaller values are not computed exactly)`)
+    .default(1)
+    .meta({ description: `0 means greedy; otherwise at least ${MIN_SAMPLING_TEMPERATURE}.` }),
   topK: z.number().int().min(0).max(100_000).default(0).meta({ description: '0 disables top-k.' }),
   topP: FiniteNumber.gt(0).max(1).default(1),
   seed: z.number().int().min(0).max(2 ** 32 - 1).optional(),

@@ -40,7 +40,8 @@ describe('domain-pair recipe on the demo corpus (reduced budget)', () => {
     expect(c.n).toEqual({ inDomain: 60, outOfDomain: 60 });
     expect(c.auroc).toBeGreaterThan(0.9);
     expect(c.ratios.inDomain.median).toBeLessThan(c.ratios.outOfDomain.median);
-    expect(c.frr).toBeLessThanOrEqual(0.1 + 1e-9);
+    // Held out (30 items): FRR at the calibration k is ≤ 0.1 in expectation; allow three binomial standard errors.
+    expect(c.frr).toBeLessThanOrEqual(0.1 + 3 * Math.sqrt((0.1 * 0.9) / c.split.heldOut.inDomain));
     expect(c.oodRejection).toBeGreaterThan(0.7);
     expect(Number.isFinite(c.domainCertificateLog2)).toBe(true);
   });

@@ -1,6 +1,7 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Logger } from 'pino';
 import { ModelRegistry } from '@assay/artifacts';
+import { splitModelRef } from '@assay/contracts';
 import { EngineClient, LocalEngine, ModelInfo } from '@assay/runtime';
 import type { AssayConfig } from './config';
 import { meteredEngine } from './metered-engine';
@@ -59,6 +60,10 @@ export class ModelHostService implements OnApplicationBootstrap, OnApplicationSh
    * weight variant (model_fp16.onnx, model_quantized.onnx, ...), loaded as a model of its own.
    */
   async acquire(ref: string, options: { variant?: string } = {}): Promise<HostedModel> {
+    // A version is immutable: `name@version` already loaded needs no registry round trip (callers on a latency
+    // path, such as the certifier scoring with its guide, pass the resolved version).
+    const known = splitModelRef(ref).version === undefined ? undefined : this.loaded.get(options.variant ? `${ref}:${options.variant}` : ref);
+    if (known) return known;
     const { name, version, ref: resolved } = await this.registry.resolveRef(ref);
     const key = options.variant ? `${resolved}:${options.variant}` : resolved;
     let pending = this.loaded.get(key);

@@ -99,6 +99,20 @@ describe('selectFirstAccepted', () => {
     expect(selectFirstAccepted([], 1, 1).status).toBe('abstained');
   });
 
+  it('rejects a draw whose certificate exceeds maxLog2Epsilon, ratio test passed or not, and says why', () => {
+    // acceptedA: log2 ε = 2·5 + log2 3 − 35 ≈ −23.4; acceptedB: 2·4 + log2 3 − 20 ≈ −10.4.
+    const sut = selectFirstAccepted([rejected, acceptedB, acceptedA], 2, 3, { maxLog2Epsilon: -20 });
+    expect(sut.status).toBe('accepted');
+    expect(sut.index).toBe(2);
+    expect(sut.attempts.map((a) => [a.accepted, a.rejection])).toEqual([
+      [false, 'ratio'],
+      [false, 'epsilon-cap'],
+      [true, undefined],
+    ]);
+    expect(selectFirstAccepted([acceptedB], 2, 3, { maxLog2Epsilon: -11 }).status).toBe('abstained');
+    expect(selectFirstAccepted([acceptedB], 2, 3, { maxLog2Epsilon: 8 + Math.log2(3) - 20 }).status).toBe('accepted');
+  });
+
   it('refuses more attempts than T, which the certificate would not cover', () => {
     expect(() => selectFirstAccepted([rejected, acceptedA], 2, 1)).toThrow(RangeError);
   });

@@ -98,8 +98,39 @@ export interface AttemptRecord {
   log2Ratio: number;
   normalizedLog2Ratio: number;
   accepted: boolean;
+  /** Why a rejected attempt was rejected: the ratio test, or its certificate above the caller's cap. */
+  rejection?: 'ratio' | 'epsilon-cap';
   /** The certificate this attempt would carry if it were emitted (same for accepted and rejected attempts). */
   certificateLog2: number;
+}
+
+export interface AcceptanceOptions {
+  /**
+   * Reject a draw whose certificate log2 ε_y exceeds this cap, even when its ratio passes. Rejecting on a rule that
+   * depends on y alone keeps M(y|x) ≤ T·L(y|x)·1[accepted], so the bound stays valid and every emitted y has
+   * ε_y ≤ 2^cap (a client that wants only non-vacuous answers passes 0).
+   */
+  maxLog2Epsilon?: number;
+}
+
+/** VALID's verdict on one scored draw at (k, T): the ratio test, then the optional certificate cap. */
+export function judgeAttempt(scores: SequenceScores, index: number, k: number, T: number, options: AcceptanceOptions = {}): AttemptRecord {
+  const record: AttemptRecord = {
+    index,
+    nTokens: scores.nTokens,
+    log2L: scores.log2L,
+    log2G: scores.log2G,
+    log2Ratio: scores.log2L - scores.log2G,
+    normalizedLog2Ratio: normalizedLog2Ratio(scores.log2L, scores.log2G, scores.nTokens),
+    accepted: validAccepts(scores.log2L, scores.log2G, scores.nTokens, k),
+    certificateLog2: certificateLog2(k, scores.nTokens, T, scores.log2G),
+  };
+  if (!record.accepted) record.rejection = 'ratio';
+  else if (options.maxLog2Epsilon !== undefined && !(record.certificateLog2 <= options.maxLog2Epsilon)) {
+    record.accepted = false;
+    record.rejection = 'epsilon-cap';
+  }
+  return record;
 }
 
 export type FirstAcceptedResult<A extends SequenceScores> =
@@ -112,18 +143,9 @@ export type FirstAcceptedResult<A extends SequenceScores> =
  * Attempts after the first accepted one (a batched caller may have drawn all T at once) are still reported,
  * but never emitted. At most T attempts may be given, since the certificate charges log2 T.
  */
-export function selectFirstAccepted<A extends SequenceScores>(attempts: readonly A[], k: number, T: number): FirstAcceptedResult<A> {
+export function selectFirstAccepted<A extends SequenceScores>(attempts: readonly A[], k: number, T: number, options: AcceptanceOptions = {}): FirstAcceptedResult<A> {
   if (attempts.length > T) throw new RangeError(`${attempts.length} attempts exceed T = ${T}: the certificate only covers T draws`);
-  const records = attempts.map((a, index): AttemptRecord => ({
-    index,
-    nTokens: a.nTokens,
-    log2L: a.log2L,
-    log2G: a.log2G,
-    log2Ratio: a.log2L - a.log2G,
-    normalizedLog2Ratio: normalizedLog2Ratio(a.log2L, a.log2G, a.nTokens),
-    accepted: validAccepts(a.log2L, a.log2G, a.nTokens, k),
-    certificateLog2: certificateLog2(k, a.nTokens, T, a.log2G),
-  }));
+  const records = attempts.map((a, index) => judgeAttempt(a, index, k, T, options));
   const first = records.find((r) => r.accepted);
   if (!first) return { status: 'abstained', index: null, attempt: null, certificateLog2: null, attempts: records };
   return { status: 'accepted', index: first.index, attempt: attempts[first.index], certificateLog2: first.certificateLog2, attempts: records };

@@ -143,7 +143,10 @@ async function showAudit(id: string, json: boolean): Promise<void> {
 }
 
 function humanReport(r: AuditReport): string {
-  const mean = (m: AuditReport['means']['reference']) => (m.mean === null ? 'n/a' : `${m.mean.toFixed(4)}  95% CI [${m.low?.toFixed(4) ?? '-inf'}, ${m.high?.toFixed(4) ?? 'inf'}]  (n=${m.n})`);
+  const mean = (m: AuditReport['means']['reference']) =>
+    m.mean === null
+      ? 'n/a'
+      : `${m.mean.toFixed(4)}  ${m.interval === 'anytime-valid' ? `${Math.round(m.level * 100)}% anytime-valid [${m.low!.toFixed(4)}, ${m.high!.toFixed(4)}]` : 'no interval'}  (n=${m.n})`;
   return [
     `audit ${r.id}: ${r.decision.toUpperCase()} (${r.status}${r.stopReason ? `, ${r.stopReason}` : ''})`,
     `  ${r.reference ?? '?'} → ${r.candidate ?? '?'}   metric ${r.metric ?? '?'}   test ${r.test ?? '?'}   α=${r.alpha} ε=${r.epsilon}`,
@@ -159,7 +162,7 @@ function humanReport(r: AuditReport): string {
 
 function showCommand(): Command {
   return new Command('show')
-    .description('decision, samples to decision, per-model means with 95% CIs, plot URL')
+    .description('decision, samples to decision, per-model means with 95% anytime-valid confidence sequences, plot URL')
     .argument('<id>', 'audit job id')
     .option('--json', 'the full AuditReport')
     .action(async (id: string, _o: unknown, command: Command) => showAudit(id, Boolean(withParentOptions<{ json?: boolean }>(command).json)));

@@ -26,17 +26,33 @@ function certifierUrl(): string {
   return `http://${host}:${port}`;
 }
 
+const REJECTIONS: Record<string, string> = {
+  ratio: 'ratio above k',
+  'epsilon-cap': 'certificate above --max-log2-epsilon',
+  empty: 'empty answer',
+  'not-canonical': 'text re-encodes to other tokens',
+  'guide-empty': 'G makes no tokens of it',
+  'guide-context': "longer than G's context",
+  'non-finite': 'log-probability not a finite number',
+};
+
 export function renderCertified(r: CertifyResponse): string {
   const lines = [`${r.status.toUpperCase()}: ${r.text}`];
   if (r.certificate) {
     const c = r.certificate;
-    const vacuous = c.log2Epsilon >= 0 ? ' (ε ≥ 1 bounds nothing: usual for in-domain text, which G finds likely; the bound bites on out-of-domain text)' : '';
+    const log10 = (c.log2Epsilon * LOG10_2).toFixed(2);
     lines.push(
-      `  certificate: M(y|x) ≤ ε = 2^${c.log2Epsilon.toFixed(2)} (log10 ε = ${(c.log2Epsilon * LOG10_2).toFixed(2)}) for every prompt x${vacuous}`,
+      c.vacuous
+        ? `  certificate: VACUOUS, ε = 2^${c.log2Epsilon.toFixed(2)} ≥ 1 bounds nothing (usual for in-domain text, which G finds likely; the bound bites on out-of-domain text; --max-log2-epsilon 0 refuses such answers)`
+        : `  certificate: M(y|x) ≤ ε = 2^${c.log2Epsilon.toFixed(2)} (log10 ε = ${log10}) for every prompt x, for this text`,
       `  N_y = ${c.nTokens} tokens (${c.tokenizersMatch ? 'shared tokenizer' : 'counted in G\'s tokens'}), log2 L(y|x) = ${c.log2L.toFixed(2)}, log2 G(y) = ${c.log2G.toFixed(2)}, k = ${c.k}, T = ${c.T}`,
     );
   }
-  for (const a of r.attempts) lines.push(`  draw ${a.index + 1}: ${a.accepted ? 'accepted' : 'rejected'}  ${a.normalizedLog2Ratio.toFixed(3)} bits/token over ${a.nTokens} tokens (${a.finishReason})`);
+  for (const a of r.attempts) {
+    const ratio = a.normalizedLog2Ratio === null ? '' : `  ${a.normalizedLog2Ratio.toFixed(3)} bits/token`;
+    const why = a.accepted ? 'accepted' : `rejected (${REJECTIONS[a.rejection ?? 'ratio'] ?? a.rejection})`;
+    lines.push(`  draw ${a.index + 1}: ${why}${ratio} over ${a.nTokens} tokens (${a.finishReason})`);
+  }
   return lines.join('\n');
 }
 
@@ -53,8 +69,9 @@ export function certifyCommand(): Command {
     .option('--max-new-tokens <n>', 'answer length cap (default: 64)', int)
     .option('--temperature <t>', 'sampling temperature of L (default: 1)', number)
     .option('--seed <n>', 'seed (same seed, same answer)', int)
+    .option('--max-log2-epsilon <log2 e>', 'reject draws whose certificate log2 ε exceeds this (0: only non-vacuous answers)', number)
     .option('--json', 'the full CertifyResponse')
-    .action(async (prompt: string, o: { model: string; guide: string; k: number; T?: number; mode?: string; maxNewTokens?: number; temperature?: number; seed?: number; json?: boolean }) => {
+    .action(async (prompt: string, o: { model: string; guide: string; k: number; T?: number; mode?: string; maxNewTokens?: number; temperature?: number; seed?: number; maxLog2Epsilon?: number; json?: boolean }) => {
       const json = Boolean(o.json);
       if (o.mode && o.mode !== 'batched' && o.mode !== 'sequential') usage(`--mode must be batched or sequential, got ${o.mode}`);
       const clients = await connectPlatform();
@@ -69,6 +86,7 @@ export function certifyCommand(): Command {
           maxNewTokens: o.maxNewTokens,
           temperature: o.temperature,
           seed: o.seed,
+          maxLog2Epsilon: o.maxLog2Epsilon,
         });
         print(response, json, renderCertified);
       } finally {
@@ -87,6 +105,7 @@ interface EvalOptions {
   targetFrr?: number;
   targetEpsilon?: number;
   T?: number;
+  calibrationFraction?: number;
   maxItems?: number;
   minTokens?: number;
   maxResponseTokens?: number;
@@ -101,7 +120,7 @@ const kind = (value: string | undefined) => {
 /** `assay certify-eval`: the offline VALID evaluation job (FRR, OOD rejection, AUROC, ε-DC) with an HTML report. */
 export function certifyEvalCommand(): Command {
   return new Command('certify-eval')
-    .description('evaluate a (L, G) pair on in-domain and out-of-domain sets: k at a target FRR, OOD rejection, AUROC, domain certificate; waits and prints the result')
+    .description('evaluate a (L, G) pair on in-domain and out-of-domain sets: k at a target FRR chosen on one part of each set, FRR, OOD rejection, AUROC and domain certificate on the held-out rest; waits and prints the result')
     .requiredOption('--model <L>', 'the large model L')
     .requiredOption('--guide <G>', 'the guide G')
     .requiredOption('--in-domain <file|key>', 'in-domain responses (JSONL response/text/answer + optional prompt, or one per line); local files are uploaded')
@@ -111,6 +130,7 @@ export function certifyEvalCommand(): Command {
     .option('--target-frr <f>', 'in-domain false-rejection rate that fixes k (default: 0.1)', number)
     .option('--target-epsilon <log2 e>', 'also find k whose domain certificate is this log2 ε', number)
     .option('--T <n>', 'VALID rounds the certificate charges for (default: 1)', int)
+    .option('--calibration-fraction <f>', 'share of each set that chooses k; the rest is held out for the figures (default: 0.5)', number)
     .option('--max-items <n>', 'items per set (default: 2000)', int)
     .option('--min-tokens <n>', 'drop responses shorter than this (default: 1)', int)
     .option('--max-response-tokens <n>', 'cut responses to this many tokens (default: 128)', int)
@@ -128,6 +148,7 @@ export function certifyEvalCommand(): Command {
           targetFrr: o.targetFrr,
           targetEpsilonLog2: o.targetEpsilon,
           T: o.T,
+          calibrationFraction: o.calibrationFraction,
           maxItems: o.maxItems,
           minTokens: o.minTokens,
           maxResponseTokens: o.maxResponseTokens,
@@ -140,7 +161,9 @@ export function certifyEvalCommand(): Command {
       const withUrl = { ...result, reportHttpUrl: `${certifierUrl()}${result.reportPath}` };
       print(withUrl, json, (r: typeof withUrl) =>
         [
-          JSON.stringify({ auroc: r.auroc, k: r.k, frr: r.frr, oodRejection: r.oodRejection, domainCertificateLog2: r.domainCertificateLog2 }, null, 2),
+          `held out (k chosen on ${r.split.calibration.inDomain} + ${r.split.calibration.outOfDomain} items, measured on the other ${r.split.heldOut.inDomain} + ${r.split.heldOut.outOfDomain}):`,
+          JSON.stringify({ auroc: r.auroc, k: r.k, frr: r.frr, oodRejection: r.oodRejection, youdenJ: r.youden.j, domainCertificateLog2: r.domainCertificateLog2 }, null, 2),
+          `in sample (k chosen and measured on all items; optimistic): ${JSON.stringify({ auroc: r.inSample.auroc, ...r.inSample.operatingPoint })}`,
           `report: ${r.reportHttpUrl} (x-api-key)${r.reportUrl ? `\n        ${r.reportUrl}` : ''}`,
         ].join('\n'),
       );

@@ -112,12 +112,14 @@ export function demoCommand(): Command {
         log(`3/4 calibrating k on L's answers to ${CALIBRATION_QUESTIONS} health and ${CALIBRATION_QUESTIONS} general questions (evaluation job)`);
         const evaluation = await calibrate(clients, refs, pair.corpus.inDomainPairs, pair.corpus.generalPairs, { ...o, perDrawFrr, maxNewTokens: recipe.maxResponseTokens }, json);
         const { k } = evaluation;
+        const { heldOut } = evaluation.split;
         log(
-          `    k = ${k.toFixed(3)} bits/token: one draw of an in-domain answer is rejected ${(evaluation.frr * 100).toFixed(0)}% of the time ` +
+          `    k = ${k.toFixed(3)} bits/token, chosen on half of the answers; on the other half (held out: ${heldOut.inDomain} health, ${heldOut.outOfDomain} general), ` +
+            `one draw of an in-domain answer is rejected ${(evaluation.frr * 100).toFixed(0)}% of the time ` +
             `(all ${o.T} draws ≈ ${(Math.pow(evaluation.frr, o.T) * 100).toFixed(0)}%), one of a general answer ${(evaluation.oodRejection * 100).toFixed(0)}%; ` +
             `AUROC ${evaluation.auroc.toFixed(3)}`,
         );
-        log(`    domain certificate at k: each general-domain answer y in that sample has M(y|x) ≤ 2^${evaluation.domainCertificateLog2.toFixed(1)} for any prompt x`);
+        log(`    domain certificate at k: each held-out general-domain answer y has M(y|x) ≤ 2^${evaluation.domainCertificateLog2.toFixed(1)} for any prompt x`);
         log(`    report: ${certifierUrl()}${evaluation.reportPath} (x-api-key)`);
 
         const fresh = pair.corpus.prompts;
@@ -140,6 +142,7 @@ export function demoCommand(): Command {
         }
         const answered = (domain: DemoOutcome['domain']) => ({
           answered: outcomes.filter((x) => x.domain === domain && x.response.status === 'accepted').length,
+          vacuous: outcomes.filter((x) => x.domain === domain && x.response.certificate?.vacuous).length,
           of: outcomes.filter((x) => x.domain === domain).length,
         });
         // Two illustrations, picked by outcome and said so: an answered health question and a refused general one.
@@ -152,6 +155,8 @@ export function demoCommand(): Command {
           k,
           T: o.T,
           evaluation: {
+            evaluation: evaluation.evaluation,
+            split: evaluation.split,
             perDrawTargetFrr: perDrawFrr,
             frr: evaluation.frr,
             oodRejection: evaluation.oodRejection,
@@ -170,6 +175,7 @@ export function demoCommand(): Command {
         print(result, json, (r: typeof result) =>
           [
             `    answered ${r.summary.inDomain.answered}/${r.summary.inDomain.of} health questions and ${r.summary.outOfDomain.answered}/${r.summary.outOfDomain.of} general ones (the rest got the refusal)`,
+            `    vacuous certificates (ε ≥ 1, bounding nothing; --max-log2-epsilon 0 on assay certify refuses them): ${r.summary.inDomain.vacuous} of the health answers, ${r.summary.outOfDomain.vacuous} of the general ones`,
             ...r.examples.map((x) => `\nexample, ${x.domain} question: ${x.question}\n${renderCertified(x.response).replace(/^/gm, '  ')}`),
             `\ndone in ${r.seconds.toFixed(0)} s. Try: assay certify --model ${r.models.large} --guide ${r.models.guide} --k ${r.k.toFixed(3)} --T ${r.T} $'${formatPrompt('How is asthma treated?').replace(/\n/g, '\\n')}'`,
           ].join('\n'),

@@ -53,23 +53,30 @@ describe('holdOut / spread / sampleTexts', () => {
 describe('summarizeSeparation', () => {
   const item = (ratio: number, nTokens = 10): ScoredResponse => ({ nTokens, ratio, log2L: -20 + ratio * nTokens, log2G: -20 });
 
-  it('computes AUROC, k at the target FRR, OOD rejection and the domain certificate', () => {
+  it('computes AUROC, k at the target FRR, OOD rejection and the domain certificate: k on one half, figures on the other', () => {
     const id = Array.from({ length: 10 }, (_, i) => item(i / 10)); // 0 .. 0.9
     const ood = [item(0.05), item(2), item(3), item(4)];
     const s = summarizeSeparation(id, ood, 2, 0.1);
-    expect(s.k).toBeCloseTo(0.81, 10); // type-7 quantile 0.9 of 0..0.9
-    expect(s.frr).toBeCloseTo(0.1, 10);
-    expect(s.oodRejection).toBeCloseTo(0.75, 10);
-    expect(s.auroc).toBeCloseTo((1 + 3 * 10) / 40, 10);
-    // max over OOD of k·N + log2 T + log2 G = 0.81·10 + 1 − 20
-    expect(s.domainCertificateLog2).toBeCloseTo(0.81 * 10 + 1 - 20, 10);
+    expect(s.evaluation).toBe('held-out');
+    expect(s.split.heldOut).toEqual({ inDomain: 5, outOfDomain: 2 });
+    // The held-out figures are those of the calibration k on the held-out items.
+    const heldId = s.heldOut.inDomain.map((i) => id[i].ratio);
+    const heldOod = s.heldOut.outOfDomain.map((i) => ood[i]);
+    expect(s.frr).toBeCloseTo(heldId.filter((r) => r > s.k).length / 5, 12);
+    expect(s.oodRejection).toBeCloseTo(heldOod.filter((o) => o.ratio > s.k).length / 2, 12);
+    expect(s.domainCertificateLog2).toBeCloseTo(s.k * 10 + 1 - 20, 10);
+    // In sample, as before the split: k = type-7 quantile 0.9 of 0..0.9, and the figures at it.
+    expect(s.inSample.operatingPoint.k).toBeCloseTo(0.81, 10);
+    expect(s.inSample.operatingPoint.frr).toBeCloseTo(0.1, 10);
+    expect(s.inSample.operatingPoint.oodRejection).toBeCloseTo(0.75, 10);
+    expect(s.inSample.auroc).toBeCloseTo((1 + 3 * 10) / 40, 10);
     expect(s.n).toEqual({ inDomain: 10, outOfDomain: 4 });
     expect(s.ratios.inDomain.median).toBeCloseTo(0.5, 10);
   });
 
   it('drops empty responses', () => {
-    const s = summarizeSeparation([item(0), item(0, 0)], [item(1), item(5, 0)]);
-    expect(s.n).toEqual({ inDomain: 1, outOfDomain: 1 });
+    const s = summarizeSeparation([item(0), item(0, 0), item(0.1)], [item(1), item(5, 0), item(2)]);
+    expect(s.n).toEqual({ inDomain: 2, outOfDomain: 2 });
     expect(s.auroc).toBe(1);
   });
 });

@@ -50,10 +50,12 @@ export class GenerationClient {
   }
 
   /**
-   * One completion per prompt, in order, in requests of at most the batch cap; a request's seed is
-   * derivedSeed(sampling.seed, position + index of its first prompt). With `isolateRefusals`, a refused request
-   * (BAD_REQUEST: e.g. one prompt longer than the context) is retried prompt by prompt and only the refused prompts
-   * come back null; when every prompt is refused the request itself is wrong and its error is thrown.
+   * One completion per prompt, in order, each an independent draw: requests hold at most the batch cap and never two
+   * copies of one prompt (a repeated prompt's later copies go to later requests), and a request's seed is
+   * derivedSeed(sampling.seed, position + index of its first prompt), distinct for every request. Without repeats the
+   * requests are the plain consecutive chunks. With `isolateRefusals`, a refused request (BAD_REQUEST: e.g. one prompt
+   * longer than the context) is retried prompt by prompt and only the refused prompts come back null; when every prompt
+   * is refused the request itself is wrong and its error is thrown.
    */
   async completeEach(
     model: string,
@@ -62,26 +64,27 @@ export class GenerationClient {
     sampling: EachSampling,
     options: CallOptions & { isolateRefusals?: boolean } = {},
   ): Promise<Array<Completion | null>> {
-    const chunk = Math.max(1, this.options.maxBatch);
     const refused: AssayError[] = [];
-    const out: Array<Completion | null> = [];
-    for (let from = 0; from < prompts.length; from += chunk) {
-      out.push(...(await this.completeChunk(model, prompts.slice(from, from + chunk), position + from, sampling, options, refused)));
+    const out = new Array<Completion | null>(prompts.length).fill(null);
+    for (const indices of distinctChunks(prompts, Math.max(1, this.options.maxBatch))) {
+      const completions = await this.completeChunk(model, indices.map((i) => prompts[i]), indices.map((i) => position + i), sampling, options, refused);
+      indices.forEach((i, j) => (out[i] = completions[j]));
     }
     if (refused.length > 0 && refused.length === prompts.length) throw refused[0];
     return out;
   }
 
+  /** One request for `prompts` (distinct), seeded by the position of its first; refusals isolated as completeEach says. */
   private async completeChunk(
     model: string,
     prompts: string[],
-    position: number,
+    positions: number[],
     sampling: EachSampling,
     options: CallOptions & { isolateRefusals?: boolean },
     refused: AssayError[],
   ): Promise<Array<Completion | null>> {
     try {
-      const reply = await this.generate({ model, prompts, n: 1, ...sampling, seed: derivedSeed(sampling.seed, position) }, options);
+      const reply = await this.generate({ model, prompts, n: 1, ...sampling, seed: derivedSeed(sampling.seed, positions[0]) }, options);
       const completions = new Array<Completion | null>(prompts.length).fill(null);
       for (const completion of reply.completions) completions[completion.promptIndex] = completion;
       return completions;
@@ -93,8 +96,25 @@ export class GenerationClient {
         return [null];
       }
       const out: Array<Completion | null> = [];
-      for (let i = 0; i < prompts.length; i++) out.push(...(await this.completeChunk(model, [prompts[i]], position + i, sampling, options, refused)));
+      for (let i = 0; i < prompts.length; i++) out.push(...(await this.completeChunk(model, [prompts[i]], [positions[i]], sampling, options, refused)));
       return out;
     }
   }
+}
+
+/**
+ * Indices of `prompts` cut into requests of at most `cap` that never hold one prompt twice: the k-th copy of a prompt
+ * goes to the k-th round, and each round is cut into consecutive chunks. Without repeats: one round, plain chunks.
+ */
+export function distinctChunks(prompts: readonly string[], cap: number): number[][] {
+  const copies = new Map<string, number>();
+  const rounds: number[][] = [];
+  prompts.forEach((prompt, i) => {
+    const round = copies.get(prompt) ?? 0;
+    copies.set(prompt, round + 1);
+    (rounds[round] ??= []).push(i);
+  });
+  const chunks: number[][] = [];
+  for (const round of rounds) for (let from = 0; from < round.length; from += cap) chunks.push(round.slice(from, from + cap));
+  return chunks;
 }

@@ -44,6 +44,18 @@ describe('the model services clients', () => {
     ]);
   });
 
+  it('completeEach never sends two copies of a prompt in one request: later copies go to later requests, each seeded by its first position', async () => {
+    const { rpc, calls } = fakeRpc(({ request }) => ({ model: 'm', version: '1', usage: { inputTokens: 0, outputTokens: 0 }, completions: request.prompts!.map((p, i) => completion(i, `${p}@${request.seed}`)) }));
+    const out = await new GenerationClient(rpc, { maxBatch: 2 }).completeEach('m', ['a', 'b', 'a', 'c', 'a', 'b'], 10, { maxNewTokens: 4, temperature: 1, seed: 7 });
+    expect(calls.map((c) => [c.request.prompts, c.request.seed])).toEqual([
+      [['a', 'b'], derivedSeed(7, 10)],
+      [['c'], derivedSeed(7, 13)],
+      [['a', 'b'], derivedSeed(7, 12)],
+      [['a'], derivedSeed(7, 14)],
+    ]);
+    expect(out.map((c) => c?.text)).toEqual([`a@${derivedSeed(7, 10)}`, `b@${derivedSeed(7, 10)}`, `a@${derivedSeed(7, 12)}`, `c@${derivedSeed(7, 13)}`, `a@${derivedSeed(7, 14)}`, `b@${derivedSeed(7, 12)}`]);
+  });
+
   it('isolates refused prompts: a refused request is retried prompt by prompt, only the bad prompt comes back null', async () => {
     const { rpc } = fakeRpc(({ request }) =>
       request.prompts!.includes('too long') ? AssayError.badRequest('prompt longer than the context') : { model: 'm', version: '1', usage: { inputTokens: 0, outputTokens: 0 }, completions: request.prompts!.map((p, i) => completion(i, p)) },

@@ -1,0 +1,118 @@
+import { AssayConfig, GenerationClient, LikelihoodClient } from '@assay/platform';
+import { Completion, CertifyRequest, CertifyRequestSchema, CertifyResponseSchema, GenerateResponse, ScoreResponse } from '@assay/contracts';
+import { byteLevelTokenizer } from '../test/byte-level-tokenizer';
+import { CertifyService } from './certify.service';
+import { ModelFacts, ModelFactsService } from './model-facts.service';
+
+/** A test double derived from a class: the stubbed methods answer, any other member access fails the test. */
+function strictMock<T extends object>(stubs: Partial<T>): T {
+  return new Proxy(stubs, {
+    get(target, key) {
+      if (key in target) return target[key as keyof typeof target];
+      if (key === 'then') return undefined;
+      throw new Error(`unstubbed call: ${String(key)}`);
+    },
+  }) as T;
+}
+
+/** L: a, b, Ġ, byte 0xC3, byte 0xA9, ab, é (ids 0–6), EOS 7, BOS 8. G (other tokenizer): only a, Ġ. */
+const L_TOKENIZER = byteLevelTokenizer(['a', 'b', 'Ġ', 'Ã', '©', 'ab', 'Ã©'], ['a b', 'Ã ©']);
+const G_TOKENIZER = byteLevelTokenizer(['a', 'Ġ'], []);
+const EOS = 7;
+
+function facts(ref: string, tokenizer = L_TOKENIZER, contextLength = 64, tokenizerDigest = 'l-tokenizer'): ModelFacts {
+  return { ref, tokenizer, tokenizerDigest, contextLength, encode: (t) => tokenizer.encode(t), decode: (ids) => tokenizer.decode(ids) };
+}
+
+/** A draw of L: its ids (EOS appended when it ended there), text as the runtime decodes it, −1 nat per token unless given. */
+function draw(ids: number[], options: { eos?: boolean; text?: string; logprob?: number } = {}): Completion {
+  const all = options.eos ? [...ids, EOS] : ids;
+  const lp = options.logprob ?? -1;
+  return {
+    promptIndex: 0,
+    sampleIndex: 0,
+    text: options.text ?? L_TOKENIZER.decode(ids),
+    tokens: all.map((id) => ({ id, text: L_TOKENIZER.decode([id]), logprob: lp, samplingLogprob: lp })),
+    finishReason: options.eos ? 'eos' : 'length',
+  };
+}
+
+describe('CertifyService', () => {
+  let scored: number[][];
+
+  function sut(completions: Completion[], guide: ModelFacts = facts('g@1')) {
+    scored = [];
+    const generation = strictMock<GenerationClient>({
+      generate: async (request) => ({ model: request.model, version: '7', completions: completions.slice(0, request.n ?? 1), usage: { inputTokens: 1, outputTokens: 1 } }) as GenerateResponse,
+    });
+    const likelihood = strictMock<LikelihoodClient>({
+      score: async (_model, items) => {
+        const ids = items.map((i) => i.continuationIds!);
+        scored.push(...ids);
+        // G gives every token probability 1/4.
+        return { model: 'g', version: '1', results: ids.map((seq) => ({ sumLogprob: -seq.length * Math.log(4), numTokens: seq.length, tokens: seq.map((id) => ({ id, text: '', logprob: -Math.log(4) })), truncatedContextTokens: 0 })) } as unknown as ScoreResponse;
+      },
+    });
+    const modelFacts = strictMock<ModelFactsService>({ get: async (ref: string) => (ref === 'l@7' ? facts('l@7') : ref === 'g' ? guide : Promise.reject(new Error(`unexpected facts lookup ${ref}`))) });
+    return new CertifyService(generation, likelihood, modelFacts, { certifier: { maxT: 16 } } as AssayConfig);
+  }
+
+  const request = (overrides: Partial<CertifyRequest> = {}): CertifyRequest => CertifyRequestSchema.parse({ model: 'l', guide: 'g', prompt: 'x', k: 64, T: 4, ...overrides });
+
+  it('rejects empty, non-canonical and non-finite draws before G is asked, and accepts the first canonical one', async () => {
+    const response = await sut([
+      draw([], { eos: true }), // empty answer
+      draw([3], { eos: true }), // a lone 0xC3 byte: U+FFFD
+      draw([0], { logprob: Number.NaN }), // what a subnormal temperature used to produce
+      draw([0, 1]), // "ab" spelled "a"+"b"
+    ]).certify(request({ T: 5 }));
+    expect(response.status).toBe('abstained');
+    expect(response.attempts.map((a) => a.rejection)).toEqual(['empty', 'not-canonical', 'non-finite', 'not-canonical']);
+    expect(scored).toEqual([]);
+    expect(CertifyResponseSchema.parse(response)).toEqual(response);
+
+    const accepted = await sut([draw([3, 4]), draw([6], { eos: true }), draw([5])]).certify(request({ T: 3 }));
+    expect(accepted).toMatchObject({ status: 'accepted', text: 'é' });
+    expect(accepted.attempts.map((a) => [a.accepted, a.rejection])).toEqual([[false, 'not-canonical'], [true, undefined], [true, undefined]]);
+    expect(scored).toEqual([[6], [5]]);
+    // log2 ε = 64·1 + log2 3 + log2(1/4): vacuous, and finite.
+    expect(accepted.certificate).toMatchObject({ nTokens: 1, vacuous: true, tokenizersMatch: true, log2L: -1 / Math.LN2 });
+    expect(accepted.certificate!.log2Epsilon).toBeCloseTo(64 + Math.log2(3) - 2, 12);
+  });
+
+  it('never accepts a draw whose L log-probability is not finite, on any path', async () => {
+    for (const logprob of [Number.NaN, Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY]) {
+      const response = await sut([draw([0], { logprob })]).certify(request({ T: 1 }));
+      expect(response.status).toBe('abstained');
+      expect(response.attempts[0]).toMatchObject({ rejection: 'non-finite', log2L: null, log2G: null, log2Epsilon: null });
+      expect(CertifyResponseSchema.parse(response)).toEqual(response);
+    }
+  });
+
+  it('with two tokenizers, a draw G makes nothing of, or longer than G\'s context, is rejected, not fatal', async () => {
+    const guide = facts('g@1', G_TOKENIZER, 4, 'g-tokenizer');
+    const response = await sut([draw([1]), draw([0, 2, 0, 2, 0]), draw([2, 0])], guide).certify(request({ T: 3 }));
+    // "b": no G tokens; "a a a": 5 G tokens + BOS > 4 positions; " a": G scores [Ġ, a].
+    expect(response.attempts.map((a) => [a.rejection, a.nTokens])).toEqual([['guide-empty', 0], ['guide-context', 5], [undefined, 2]]);
+    expect(response).toMatchObject({ status: 'accepted', text: ' a', certificate: { tokenizersMatch: false, nTokens: 2, perTokenLog2Ratio: [] } });
+    expect(scored).toEqual([[1, 0]]);
+  });
+
+  it('a certificate beyond the float range has no epsilon (null), a finite log2 ε, and is vacuous', async () => {
+    const response = await sut([draw(Array(20).fill(0))], facts('g@1')).certify(request({ T: 1 }));
+    // log2 ε = 64·20 − 40 > 1024: 2^log2ε overflows.
+    expect(response.certificate).toMatchObject({ log2Epsilon: 64 * 20 - 40, epsilon: null, vacuous: true });
+    expect(CertifyResponseSchema.parse(response)).toEqual(response);
+    const small = await sut([draw([0])]).certify(request({ T: 1, k: 1 }));
+    expect(small.certificate).toMatchObject({ vacuous: false });
+    expect(small.certificate!.epsilon).toBeCloseTo(2 ** (1 - 2), 15);
+  });
+
+  it('maxLog2Epsilon rejects draws whose certificate is above it, and keeps the rest', async () => {
+    // "a": log2 ε = k − 2 = 2; "ab a": N = 3, log2 ε = 3k − 6 = 6 at k = 4.
+    const capped = await sut([draw([5, 2, 0]), draw([0])]).certify(request({ T: 2, k: 4, maxLog2Epsilon: 3 }));
+    expect(capped.attempts.map((a) => [a.accepted, a.rejection, a.log2Epsilon])).toEqual([[false, 'epsilon-cap', 3 * 4 + 1 - 6], [true, undefined, 4 + 1 - 2]]);
+    expect(capped.text).toBe('a');
+    expect(capped.certificate!.log2Epsilon).toBeLessThanOrEqual(3);
+  });
+});
