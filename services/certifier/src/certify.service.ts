@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { AssayError, CertifyRequest, CertifyResponse, Completion, REFUSAL_TEXT, splitModelRef } from '@assay/contracts';
+import { AssayError, CertifyRequest, CertifyResponse, Completion, REFUSAL_TEXT, splitModelRef, Usage } from '@assay/contracts';
 import { AssayConfig, ASSAY_CONFIG, derivedSeed, GenerationClient, LikelihoodClient } from '@assay/platform';
 import { ATTR, EVENTS, withSpan } from '@assay/telemetry';
 import { Draw, DrawsVerdict, judgeDraws, prepareDraw, scoreDraw } from './certify-attempts';
@@ -40,9 +40,10 @@ export class CertifyService {
         const [guideFacts, large] = await Promise.all([guide, this.facts.get(`${splitModelRef(request.model).name}@${version}`)]);
         return { large, guide: guideFacts, tokenizersMatch: large.tokenizerDigest === guideFacts.tokenizerDigest };
       };
-      const { draws, tokenizersMatch } = request.mode === 'batched' ? await this.drawBatched(request, judge) : await this.drawSequential(request, judge);
+      const usage = { inputTokens: 0, outputTokens: 0 };
+      const { draws, tokenizersMatch } = request.mode === 'batched' ? await this.drawBatched(request, judge, usage) : await this.drawSequential(request, judge, usage);
       const verdict = judgeDraws(draws, request.k, request.T, { maxLog2Epsilon: request.maxLog2Epsilon });
-      const response = this.toResponse(request, verdict, tokenizersMatch);
+      const response = { ...this.toResponse(request, verdict, tokenizersMatch), usage };
       span.addEvent(EVENTS.guardrailResult, {
         [ATTR.guardrailResult]: response.status,
         'assay.valid.attempts': response.attempts.length,
@@ -57,19 +58,19 @@ export class CertifyService {
    * or one by one, so "first accepted among T pre-drawn samples" has exactly the distribution of the
    * sequential loop that stops at the first acceptance, at the latency of a single batch.
    */
-  private async drawBatched(request: CertifyRequest, judgeFor: (version: string) => Promise<Judge>): Promise<{ draws: Draw[]; tokenizersMatch: boolean }> {
-    const { completions, version } = await this.generate(request, request.T, request.seed);
+  private async drawBatched(request: CertifyRequest, judgeFor: (version: string) => Promise<Judge>, usage: Usage): Promise<{ draws: Draw[]; tokenizersMatch: boolean }> {
+    const { completions, version } = await this.generate(request, request.T, request.seed, usage);
     const judge = await judgeFor(version);
     return { draws: await this.scoreWithGuide(request, completions, judge), tokenizersMatch: judge.tokenizersMatch };
   }
 
   /** One draw at a time, stopping at the first acceptance: fewer tokens generated when answers are in-domain. */
-  private async drawSequential(request: CertifyRequest, judgeFor: (version: string) => Promise<Judge>): Promise<{ draws: Draw[]; tokenizersMatch: boolean }> {
+  private async drawSequential(request: CertifyRequest, judgeFor: (version: string) => Promise<Judge>, usage: Usage): Promise<{ draws: Draw[]; tokenizersMatch: boolean }> {
     const draws: Draw[] = [];
     let judge: Judge | undefined;
     for (let t = 0; t < request.T; t++) {
       const seed = request.seed === undefined ? undefined : derivedSeed(request.seed, t);
-      const { completions, version } = await this.generate(request, 1, seed);
+      const { completions, version } = await this.generate(request, 1, seed, usage);
       judge ??= await judgeFor(version);
       draws.push(...(await this.scoreWithGuide(request, completions, judge)));
       if (judgeDraws(draws, request.k, request.T, { maxLog2Epsilon: request.maxLog2Epsilon }).chosen) break;
@@ -77,10 +78,11 @@ export class CertifyService {
     return { draws, tokenizersMatch: judge?.tokenizersMatch ?? false };
   }
 
-  private async generate(request: CertifyRequest, n: number, seed: number | undefined): Promise<{ completions: Completion[]; version: string }> {
+  /** One generation call; its tokens are added to `usage` (the prompt counted once per request). */
+  private async generate(request: CertifyRequest, n: number, seed: number | undefined, usage: Usage): Promise<{ completions: Completion[]; version: string }> {
     const reply = await this.generation.generate({
       model: request.model,
-      prompts: [request.prompt],
+      ...(request.messages ? { messages: request.messages } : { prompts: [request.prompt ?? ''] }),
       n,
       maxNewTokens: request.maxNewTokens,
       temperature: request.temperature,
@@ -88,6 +90,8 @@ export class CertifyService {
       topP: 1,
       seed,
     });
+    if (usage.inputTokens === 0) usage.inputTokens = reply.usage.inputTokens;
+    usage.outputTokens += reply.usage.outputTokens;
     return { completions: reply.completions, version: reply.version };
   }
 
@@ -110,11 +114,12 @@ export class CertifyService {
   private toResponse(request: CertifyRequest, verdict: DrawsVerdict, tokenizersMatch: boolean): CertifyResponse {
     const base = { model: request.model, guide: request.guide, attempts: verdict.attempts };
     if (verdict.chosen === null) return { ...base, status: 'abstained', text: REFUSAL_TEXT };
-    const { draw, log2Epsilon } = verdict.chosen;
+    const { draw, log2Epsilon, index } = verdict.chosen;
     const epsilon = Math.pow(2, log2Epsilon);
     return {
       ...base,
       status: 'accepted',
+      chosen: index,
       text: draw.completion.text,
       certificate: {
         log2Epsilon,

@@ -2,6 +2,7 @@ import type { z } from 'zod/v4';
 import { AUDITOR_CONTRACT } from './auditor';
 import { CERTIFIER_CONTRACT } from './certifier';
 import type { QueueContract, RouteContract, SubjectContract } from './contract';
+import { GATEWAY_CONTRACT } from './gateway';
 import { GENERATION_CONTRACT } from './generation';
 import { GUIDE_TRAINING_CONTRACT } from './guide-training';
 import { LIKELIHOOD_CONTRACT } from './likelihood';
@@ -18,6 +19,7 @@ export const SERVICE_CONTRACTS = {
   'guide-training': GUIDE_TRAINING_CONTRACT,
   certifier: CERTIFIER_CONTRACT,
   auditor: AUDITOR_CONTRACT,
+  gateway: GATEWAY_CONTRACT,
 } as const;
 
 export type ServiceName = keyof typeof SERVICE_CONTRACTS;

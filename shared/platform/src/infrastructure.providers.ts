@@ -3,7 +3,7 @@ import type { NatsConnection } from 'nats';
 import type { Logger } from 'pino';
 import { LocalArtifactCache, ModelRegistry, ObjectStore } from '@assay/artifacts';
 import { AssayJobsClient, connectNats, RpcClient } from '@assay/messaging';
-import { GenerationClient, LikelihoodClient } from './clients';
+import { CertifierClient, GenerationClient, LikelihoodClient } from './clients';
 import type { AssayConfig } from './config';
 import { ReadinessService } from './readiness.service';
 import { ASSAY_CONFIG, ASSAY_LOGGER, NATS_CONNECTION } from './tokens';
@@ -56,6 +56,11 @@ export const infrastructureProviders: Provider[] = [
     useFactory: (rpc: RpcClient) => new LikelihoodClient(rpc),
   },
   {
+    provide: CertifierClient,
+    inject: [RpcClient],
+    useFactory: (rpc: RpcClient) => new CertifierClient(rpc),
+  },
+  {
     provide: ObjectStore,
     inject: [ASSAY_CONFIG, ReadinessService, ASSAY_LOGGER],
     useFactory: async (config: AssayConfig, readiness: ReadinessService, logger: Logger) => {
@@ -82,4 +87,4 @@ export const infrastructureProviders: Provider[] = [
   },
 ];
 
-export const INFRASTRUCTURE_EXPORTS = [NATS_CONNECTION, RpcClient, AssayJobsClient, GenerationClient, LikelihoodClient, ObjectStore, LocalArtifactCache, ModelRegistry];
+export const INFRASTRUCTURE_EXPORTS = [NATS_CONNECTION, RpcClient, AssayJobsClient, GenerationClient, LikelihoodClient, CertifierClient, ObjectStore, LocalArtifactCache, ModelRegistry];
