@@ -1,5 +1,6 @@
 import type { z } from 'zod/v4';
 import { AUDITOR_CONTRACT } from './auditor';
+import { CALIBRATOR_CONTRACT } from './calibrator';
 import { CERTIFIER_CONTRACT } from './certifier';
 import type { QueueContract, RouteContract, SubjectContract } from './contract';
 import { GENERATION_CONTRACT } from './generation';
@@ -18,6 +19,7 @@ export const SERVICE_CONTRACTS = {
   'guide-training': GUIDE_TRAINING_CONTRACT,
   certifier: CERTIFIER_CONTRACT,
   auditor: AUDITOR_CONTRACT,
+  calibrator: CALIBRATOR_CONTRACT,
 } as const;
 
 export type ServiceName = keyof typeof SERVICE_CONTRACTS;
