@@ -6,6 +6,7 @@ import type { QueueContract, RouteContract, SubjectContract } from './contract';
 import { GENERATION_CONTRACT } from './generation';
 import { GUIDE_TRAINING_CONTRACT } from './guide-training';
 import { LIKELIHOOD_CONTRACT } from './likelihood';
+import { REWARD_HEAD_CONTRACT } from './reward-head';
 
 /**
  * The typed registry: every Assay service with its NATS subjects, durable job queues and HTTP routes, each
@@ -20,6 +21,7 @@ export const SERVICE_CONTRACTS = {
   certifier: CERTIFIER_CONTRACT,
   auditor: AUDITOR_CONTRACT,
   calibrator: CALIBRATOR_CONTRACT,
+  'reward-head': REWARD_HEAD_CONTRACT,
 } as const;
 
 export type ServiceName = keyof typeof SERVICE_CONTRACTS;
