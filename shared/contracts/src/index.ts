@@ -8,6 +8,7 @@ export * from './likelihood';
 export * from './guide-training';
 export * from './certifier';
 export * from './auditor';
+export * from './rectifier';
 export * from './registry';
 export * from './catalogue';
 export * from './openapi';

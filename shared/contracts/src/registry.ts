@@ -5,6 +5,7 @@ import type { QueueContract, RouteContract, SubjectContract } from './contract';
 import { GENERATION_CONTRACT } from './generation';
 import { GUIDE_TRAINING_CONTRACT } from './guide-training';
 import { LIKELIHOOD_CONTRACT } from './likelihood';
+import { RECTIFIER_CONTRACT } from './rectifier';
 
 /**
  * The typed registry: every Assay service with its NATS subjects, durable job queues and HTTP routes, each
@@ -18,6 +19,7 @@ export const SERVICE_CONTRACTS = {
   'guide-training': GUIDE_TRAINING_CONTRACT,
   certifier: CERTIFIER_CONTRACT,
   auditor: AUDITOR_CONTRACT,
+  rectifier: RECTIFIER_CONTRACT,
 } as const;
 
 export type ServiceName = keyof typeof SERVICE_CONTRACTS;
