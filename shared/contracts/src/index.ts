@@ -10,6 +10,7 @@ export * from './certifier';
 export * from './auditor';
 export * from './calibrator';
 export * from './reward-head';
+export * from './rectifier';
 export * from './registry';
 export * from './catalogue';
 export * from './openapi';

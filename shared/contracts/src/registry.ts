@@ -7,6 +7,7 @@ import { GENERATION_CONTRACT } from './generation';
 import { GUIDE_TRAINING_CONTRACT } from './guide-training';
 import { LIKELIHOOD_CONTRACT } from './likelihood';
 import { REWARD_HEAD_CONTRACT } from './reward-head';
+import { RECTIFIER_CONTRACT } from './rectifier';
 
 /**
  * The typed registry: every Assay service with its NATS subjects, durable job queues and HTTP routes, each
@@ -22,6 +23,7 @@ export const SERVICE_CONTRACTS = {
   auditor: AUDITOR_CONTRACT,
   calibrator: CALIBRATOR_CONTRACT,
   'reward-head': REWARD_HEAD_CONTRACT,
+  rectifier: RECTIFIER_CONTRACT,
 } as const;
 
 export type ServiceName = keyof typeof SERVICE_CONTRACTS;
