@@ -1,6 +1,7 @@
 import { z } from 'zod/v4';
 import { ClientKeySchema, FiniteNumber, JobAcceptedSchema, JobIdSchema, LIMITS, ModelRefSchema, ObjectKeySchema, samplingTemperature, UsageSchema } from './common';
 import { ChatMessageSchema } from './generation';
+import { RectificationStatsSchema } from './rectifier';
 import { defineService, jobStatusSchema } from './contract';
 
 export const REFUSAL_TEXT = 'I cannot answer this request: it falls outside the domain this assistant is certified for.';
@@ -94,11 +95,9 @@ export const CertifyResponseSchema = z
     stages: z.array(z.enum(['rectify', 'sample', 'certify', 'rerank', 'confidence'])).optional().meta({ description: 'The stages the answer went through, in order.' }),
     reward: FiniteNumber.nullable().optional().meta({ description: 'rerank stage: the reward of the returned answer (null when abstained or not finite).' }),
     pCorrect: FiniteNumber.nullable().optional().meta({ description: 'confidence stage: the calibrated P(correct) of the returned answer (null when abstained).' }),
-    rectification: z
-      .object({ tokensCapped: z.number().int(), massMoved: FiniteNumber, deadEndSteps: z.number().int() })
-      .nullable()
+    rectification: RectificationStatsSchema.nullable()
       .optional()
-      .meta({ id: 'RectificationDiagnostics', description: 'rectifier stage, of the returned draw: tokens held at their cap, total variation moved, steps at a dead end.' }),
+      .meta({ description: 'rectifier stage, of the returned draw (null when abstained): tokens held at their cap, mass moved, steps at a dead end.' }),
   })
   .meta({ id: 'CertifyResponse' });
 export type CertifyResponse = z.infer<typeof CertifyResponseSchema>;
