@@ -4,6 +4,7 @@ import OpenAI from 'openai';
 import { AssayBlock, CertifyResponse, Policy, REFUSAL_TEXT } from '@assay/contracts';
 import { derivedSeed } from '@assay/platform';
 import { forgeTinyModel, PlatformHarness } from '@assay/testing';
+import { main } from '../shared/cli/src/main';
 import { CertifierModule } from '../services/certifier/src/certifier.module';
 import { GatewayModule } from '../services/gateway/src/gateway.module';
 import { GenerationModule } from '../services/generation/src/generation.module';
@@ -70,6 +71,23 @@ describe('gateway: policies and the OpenAI-compatible API', () => {
     const bad = await http('/v1/policies', { method: 'POST', body: JSON.stringify({ ...spec, k: 'high' }) });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { code: string }).code).toBe('BAD_REQUEST');
+  });
+
+  it('assay policy create|list|show manage the same policies', async () => {
+    const out: string[] = [];
+    const log = jest.spyOn(console, 'log').mockImplementation((line: unknown) => void out.push(String(line)));
+    try {
+      expect(await main(['node', 'assay', 'policy', 'create', 'from-cli', '--model', 'tiny-l', '--guide', 'tiny-g', '--k', '-2', '--T', '2', '--reward-head', 'rm', '--json'])).toBe(0);
+      expect(JSON.parse(out.pop()!)).toMatchObject({ name: 'from-cli', version: 1, k: -2, T: 2, rewardHead: 'rm' });
+      expect(await main(['node', 'assay', 'policy', 'show', 'from-cli@1', '--json'])).toBe(0);
+      expect(JSON.parse(out.pop()!)).toMatchObject({ name: 'from-cli', version: 1 });
+      expect(await main(['node', 'assay', 'policy', 'list'])).toBe(0);
+      expect(out.pop()).toContain('from-cli@1  model tiny-l: L → VALID (G tiny-g, k -2, T 2) → rerank rm');
+      expect(await main(['node', 'assay', 'policy', 'show', 'nope', '--json'])).not.toBe(0);
+      expect(await main(['node', 'assay', 'policy', 'delete', 'from-cli', '--json'])).toBe(0);
+    } finally {
+      log.mockRestore();
+    }
   });
 
   it('the OpenAI client lists policies and plain models', async () => {
