@@ -122,9 +122,11 @@ export class CompletionsService {
 
   /** The policy `model` names, or null when it names none (then it must be a plain registered model). */
   private async policyOf(model: string): Promise<Policy | null> {
-    const { name, version } = /^[a-z0-9][a-z0-9._-]{0,63}(@[0-9]{1,9})?$/.test(model) ? splitPolicyRef(model) : { name: '', version: undefined };
-    if (name === '' || !(await this.policies.exists(name))) return null;
-    return this.policies.get(version === undefined ? name : `${name}@${version}`);
+    if (!/^[a-z0-9][a-z0-9._-]{0,63}(@[0-9]{1,9})?$/.test(model)) return null;
+    const { name, version } = splitPolicyRef(model);
+    const latest = await this.policies.latestOf(name);
+    if (latest === null) return null;
+    return version === undefined ? latest : this.policies.get(model);
   }
 
   /** n certifications with the policy's stages, in parallel (each an independent answer; seeded per choice). */
