@@ -46,7 +46,8 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     for (let i = 0; i < 3; i++) await Promise.all([viaGateway(1000 + i), direct(2000 + i)]);
 
     console.error(`[gateway bench] ${runs} interleaved runs each: T = ${T}, ${tokens} tokens, k = ${k} ...`);
-    const samples = { gateway: [] as number[], certifier: [] as number[] };
+    const samples = { gateway: [] as number[], certifier: [] as number[], certifierNats: [] as number[] };
+    const overNats = (seed: number) => harness.rpc.request('assay.certifier.certify', { model: 'bench-l', guide: 'bench-g', prompt, k, T, maxNewTokens: tokens, temperature: 1, seed });
     let same = 0;
     for (let i = 0; i < runs; i++) {
       const seed = 10_000 + i;
@@ -59,6 +60,9 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
         answers[what] = what === 'gateway' ? String((reply.assay as { status: string }).status) : String(reply.status);
       }
       if (answers.gateway === answers.certifier) same++;
+      const started = performance.now();
+      await overNats(seed);
+      samples.certifierNats.push(performance.now() - started);
     }
     const median = (what: keyof typeof samples) => quantile(samples[what], 0.5);
     return {
@@ -67,6 +71,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
       gateway_vs_certifier: round(median('gateway') / median('certifier'), 3),
       gateway_p90_ms: round(quantile(samples.gateway, 0.9)),
       certifier_p90_ms: round(quantile(samples.certifier, 0.9)),
+      certifier_over_nats_p50_ms: round(median('certifierNats')),
       same_status_fraction: round(same / runs, 3),
       runs,
       T,
