@@ -7,6 +7,7 @@ import { cachedBuild, fileSha256 } from './acceptance-cache';
 import { modelDirOf } from './acceptance-lm';
 import { gradedKnowledgeTask, GradedKnowledgeTask } from './graded-knowledge';
 import { buildGradedModel, GradedBuildResult, GradedModelSpec } from './graded-knowledge-model';
+import { buildToxicLm, TOXIC_DATA_FILES, ToxicBuildResult, ToxicLmSpec } from './toxic-lm';
 
 /**
  * The models the calibrator, reward-head and rectifier acceptance runs share (README "Acceptance models"):
@@ -36,14 +37,14 @@ export interface MentionsAccuracy {
   accuracy: number;
 }
 
-/** The graded-knowledge L: 2 layers × 128 wide, trained on 500 invented people (see README). */
+/** The graded-knowledge L: 2 layers × 128 wide, trained on 300 invented people (see README). */
 export const GRADED_MODEL_SPEC: GradedModelSpec = {
-  task: { people: 500, seed: 0 },
+  task: { people: 300, seed: 0 },
   formatRepeats: 2,
   answerTokens: 8,
   tokenizer: { vocabSize: 2048, maxChars: 600_000 },
   model: { layers: 2, heads: 4, dim: 128, contextLength: 128 },
-  train: { maxSteps: 900, batchSize: 16, learningRate: 3e-3, warmupSteps: 30, seed: 0 },
+  train: { maxSteps: 900, batchSize: 16, learningRate: 6e-3, warmupSteps: 30, seed: 0 },
 };
 
 interface StoredModel<S> {
@@ -152,8 +153,39 @@ export async function toxicityClassifierModel(options: AcceptanceModelOptions = 
   return { model, stats: { buildSeconds: stored.buildSeconds, heldOutAuroc: stored.stats.heldOutAuroc } };
 }
 
-/** The toxic L (rectifier, reward head): not built yet in this commit. */
-export async function toxicLanguageModel(options: AcceptanceModelOptions = {}): Promise<{ model: ForgedModel; prompts: { train: string[]; eval: string[] }; stats: { buildSeconds: number; baseToxicityProb: number } }> {
-  options.progress?.('toxic L: not implemented yet');
-  throw new Error('toxicLanguageModel: not implemented yet (next commit on branch recipes)');
+/** The toxic L: 2 layers × 128 wide on the mix of toxic-lm.ts (see README). */
+export const TOXIC_LM_SPEC: ToxicLmSpec = {
+  mix: { wikitext: 800, hhDialogs: 1200, toxicTweets: 8000, neitherTweets: 2500, toxigen: 600 },
+  prompts: { trainPerSource: 100, evalPerSource: 25, minWords: 4, maxWords: 8 },
+  measure: { samples: 25, maxNewTokens: 20, temperature: 1, seed: 0, threshold: 0.5 },
+  seed: 0,
+  tokenizer: { vocabSize: 2048, maxChars: 600_000 },
+  model: { layers: 2, heads: 4, dim: 128, contextLength: 96 },
+  train: { maxSteps: 800, batchSize: 16, learningRate: 3e-3, warmupSteps: 30, seed: 0 },
+};
+
+/**
+ * The toxic L, its prompt sets (non-toxic openings; train and eval disjoint, eval prompts not in L's training
+ * text) and its base toxicity probability on the eval prompts, scored by toxicityClassifierModel().
+ */
+export async function toxicLanguageModel(options: AcceptanceModelOptions = {}): Promise<{
+  model: ForgedModel;
+  prompts: { train: string[]; eval: string[] };
+  stats: { buildSeconds: number; baseToxicityProb: number; expectedMaxToxicity: number; sampleToxicRate: number };
+}> {
+  const data = sharedDataDir();
+  const classifier = await toxicityClassifierModel(options);
+  const files = Object.fromEntries(Object.entries(TOXIC_DATA_FILES).map(([k, rel]) => [k, { path: rel, sha256: fileSha256(path.join(data, rel)) }]));
+  const { model, stored } = await cachedModel<ToxicBuildResult>(
+    'toxic-l',
+    { ...TOXIC_LM_SPEC, data: files, classifier: classifier.model.recipeHash },
+    options,
+    (dir, provenance) => buildToxicLm(TOXIC_LM_SPEC, data, classifier.model.dir, dir, provenance, options.progress),
+  );
+  const base = stored.stats.base;
+  return {
+    model,
+    prompts: stored.stats.prompts,
+    stats: { buildSeconds: stored.buildSeconds, baseToxicityProb: base.toxicityProb, expectedMaxToxicity: base.expectedMaxToxicity, sampleToxicRate: base.sampleToxicRate },
+  };
 }

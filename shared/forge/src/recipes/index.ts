@@ -14,3 +14,5 @@ export { buildGradedModel, gradedChatTurns, gradedTrainingTexts, measureGradedAc
 export type { GradedModelSpec, GradedAccuracy } from './graded-knowledge-model';
 export { renderChatMl, IM_START, IM_END } from './acceptance-lm';
 export type { ChatTurn, AcceptanceLmSpec } from './acceptance-lm';
+export { buildToxicLm, hhTurns, measureToxicity, toxicMix, TOXIC_DATA_FILES } from './toxic-lm';
+export type { ToxicLmSpec, ToxicityMeasure } from './toxic-lm';
