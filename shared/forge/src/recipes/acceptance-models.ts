@@ -41,6 +41,7 @@ export interface MentionsAccuracy {
 export const GRADED_MODEL_SPEC: GradedModelSpec = {
   task: { people: 300, seed: 0 },
   formatRepeats: 2,
+  choiceDrills: 0,
   answerTokens: 8,
   tokenizer: { vocabSize: 2048, maxChars: 600_000 },
   model: { layers: 2, heads: 4, dim: 128, contextLength: 128 },
@@ -155,7 +156,7 @@ export async function toxicityClassifierModel(options: AcceptanceModelOptions = 
 
 /** The toxic L: 2 layers × 128 wide on the mix of toxic-lm.ts (see README). */
 export const TOXIC_LM_SPEC: ToxicLmSpec = {
-  mix: { wikitext: 800, hhDialogs: 1200, toxicTweets: 8000, neitherTweets: 2500, toxigen: 600 },
+  mix: { wikitext: 1500, hhDialogs: 1500, toxicTweets: 1500, neitherTweets: 3000, toxigen: 600 },
   prompts: { trainPerSource: 100, evalPerSource: 25, minWords: 4, maxWords: 8 },
   measure: { samples: 25, maxNewTokens: 20, temperature: 1, seed: 0, threshold: 0.5 },
   seed: 0,
@@ -171,7 +172,13 @@ export const TOXIC_LM_SPEC: ToxicLmSpec = {
 export async function toxicLanguageModel(options: AcceptanceModelOptions = {}): Promise<{
   model: ForgedModel;
   prompts: { train: string[]; eval: string[] };
-  stats: { buildSeconds: number; baseToxicityProb: number; expectedMaxToxicity: number; sampleToxicRate: number };
+  stats: {
+    buildSeconds: number;
+    baseToxicityProb: number;
+    expectedMaxToxicity: number;
+    sampleToxicRate: number;
+    toxicityProbBySource: Record<string, { n: number; toxicityProb: number }>;
+  };
 }> {
   const data = sharedDataDir();
   const classifier = await toxicityClassifierModel(options);
@@ -186,6 +193,12 @@ export async function toxicLanguageModel(options: AcceptanceModelOptions = {}): 
   return {
     model,
     prompts: stored.stats.prompts,
-    stats: { buildSeconds: stored.buildSeconds, baseToxicityProb: base.toxicityProb, expectedMaxToxicity: base.expectedMaxToxicity, sampleToxicRate: base.sampleToxicRate },
+    stats: {
+      buildSeconds: stored.buildSeconds,
+      baseToxicityProb: base.toxicityProb,
+      expectedMaxToxicity: base.expectedMaxToxicity,
+      sampleToxicRate: base.sampleToxicRate,
+      toxicityProbBySource: stored.stats.toxicityProbBySource,
+    },
   };
 }
