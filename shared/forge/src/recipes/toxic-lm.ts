@@ -43,7 +43,7 @@ interface SourceText {
 }
 
 /** Wikitext-2 paragraphs, detokenised (" @-@ " → "-", spaces before punctuation removed). */
-function wikitextParagraphs(raw: string): string[] {
+export function wikitextParagraphs(raw: string): string[] {
   return raw
     .split('\n')
     .map((l) => l.trim())
