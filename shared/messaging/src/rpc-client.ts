@@ -7,6 +7,7 @@ import { DEFAULT_REQUEST_TIMEOUT_MS } from './config';
 import { maxPayload } from './connection';
 import { AssayError, isErrorEnvelope } from './errors';
 import { isKeepalive, KEEPALIVE_REQUEST_HEADER, keepaliveInterval } from './keepalive';
+import { requestSubject } from './subjects';
 import { injectTraceHeaders, messagingAttributes, recordSpanError, tracer } from './tracing';
 
 export interface RpcClientOptions {
@@ -18,6 +19,8 @@ export interface RpcClientOptions {
    * at the timeout. For Assay services only (they send keep-alives); 0 or unset: off.
    */
   livenessMs?: number;
+  /** Platform namespace of the services called (subjects.ts); default `assay`. */
+  namespace?: string;
 }
 
 export interface RequestOptions {
@@ -46,6 +49,7 @@ const NEST_NO_HANDLER = 'There is no matching message handler defined in the rem
 export class RpcClient {
   private readonly defaultTimeoutMs: number;
   private readonly livenessMs: number;
+  private readonly namespace: string | undefined;
 
   constructor(
     private readonly nc: NatsConnection,
@@ -53,6 +57,8 @@ export class RpcClient {
   ) {
     this.defaultTimeoutMs = options.defaultTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     this.livenessMs = options.livenessMs ?? 0;
+    this.namespace = options.namespace;
+    requestSubject(this.namespace, 'assay.check'); // a bad namespace fails here, not on the first request
   }
 
   /**
@@ -93,7 +99,7 @@ export class RpcClient {
         if (this.livenessMs > 0) headers.set(KEEPALIVE_REQUEST_HEADER, String(keepaliveInterval(this.livenessMs)));
         assertFitsPayload(subject, body, headers, maxPayload(this.nc));
         span.setAttribute('messaging.message.body.size', body.length);
-        return (await this.exchange(subject, id, body, headers, timeoutMs)) as T;
+        return (await this.exchange(subject, requestSubject(this.namespace, subject), id, body, headers, timeoutMs)) as T;
       } catch (error) {
         recordSpanError(span, error);
         throw error;
@@ -113,7 +119,7 @@ export class RpcClient {
       const body = encodeNestEvent(subject, data);
       const headers = injectTraceHeaders(trace.setSpan(context.active(), span));
       assertFitsPayload(subject, body, headers, maxPayload(this.nc));
-      this.nc.publish(subject, body, { headers });
+      this.nc.publish(requestSubject(this.namespace, subject), body, { headers });
     } catch (error) {
       recordSpanError(span, error);
       throw error;
@@ -123,7 +129,7 @@ export class RpcClient {
   }
 
   /** One inbox per request, like Nest's ClientNats; resolves with the last `response` once the reply stream ends. */
-  private exchange(subject: string, id: string, body: Uint8Array, headers: MsgHdrs, timeoutMs: number): Promise<unknown> {
+  private exchange(subject: string, wireSubject: string, id: string, body: Uint8Array, headers: MsgHdrs, timeoutMs: number): Promise<unknown> {
     return new Promise((resolve, reject) => {
       const inbox = createInbox();
       let last: unknown;
@@ -180,7 +186,7 @@ export class RpcClient {
       );
       try {
         subscription = this.nc.subscribe(inbox, { callback: onReply });
-        this.nc.publish(subject, body, { reply: inbox, headers });
+        this.nc.publish(wireSubject, body, { reply: inbox, headers });
         expectLife();
       } catch (error) {
         finish(new AssayError('UNAVAILABLE', `request to ${subject} failed: ${(error as Error).message}`));

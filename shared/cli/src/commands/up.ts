@@ -112,6 +112,9 @@ async function up(options: UpOptions): Promise<void> {
     log(`HTTP API key (ASSAY_API_KEYS was unset): ${secrets.apiKey}`);
   }
   env.ASSAY_SIGNING_KEY ||= secrets.signingKey;
+  // Recorded in the platform file as resolved, so `assay status` and the demo reach this platform's ports and subjects.
+  const resolved = loadConfig(undefined, env);
+  Object.assign(env, { ASSAY_NAMESPACE: resolved.namespace, ASSAY_PORT_BASE: String(env.ASSAY_PORT_BASE ?? ENV.ASSAY_PORT_BASE), ASSAY_HOST: resolved.http.host });
   if (stopping) return;
 
   writePlatformFile(dataDir, env);
