@@ -1,6 +1,8 @@
 import { z } from 'zod/v4';
-import { PORT_OFFSETS, ServiceName } from '@assay/contracts';
-import { RUNTIME_ENV, runtimeConfigFromEnv } from '@assay/runtime';
+// The light entry points: `assay status` loads this file without the registry's schemas or onnxruntime.
+import { PORT_OFFSETS, ServiceName } from '@assay/contracts/services';
+import { runtimeConfigFromEnv } from '@assay/runtime/config';
+import { RUNTIME_ENV } from '@assay/runtime/env';
 
 /**
  * Every environment variable Assay reads, with its default, in one place (documented in README and

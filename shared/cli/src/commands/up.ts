@@ -49,7 +49,6 @@ interface UpOptions {
  */
 export function upCommand(): Command {
   return new Command('up')
-    .description('run the whole platform locally (embedded S3 server, nats-server, all services)')
     .option('--data <dir>', 'local data folder (objects, JetStream state, cache, secrets)', process.env.ASSAY_DATA_DIR ?? ENV.ASSAY_DATA_DIR)
     .option('--only <services>', 'comma-separated subset of services to start')
     .option('--quiet', 'do not echo service logs')
