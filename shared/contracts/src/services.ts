@@ -10,6 +10,9 @@ export const SERVICE_PORT_OFFSETS = {
   'guide-training': 3,
   certifier: 4,
   auditor: 5,
+  calibrator: 6,
+  'reward-head': 8,
+  rectifier: 7,
 } as const;
 
 export type ServiceName = keyof typeof SERVICE_PORT_OFFSETS;
