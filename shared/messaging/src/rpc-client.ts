@@ -25,7 +25,16 @@ export interface RpcClientOptions {
 
 export interface RequestOptions {
   timeoutMs?: number;
+  /**
+   * Times to send the request again when it fails as UNAVAILABLE: no responder, or the responder went silent (it died
+   * mid-request; see livenessMs). Another replica of the queue group answers the retry. Only for idempotent requests
+   * (generation and scoring with their seeds, reads); default 0.
+   */
+  retryUnavailable?: number;
 }
+
+/** Pause before a retry: the NATS server drops a dead replica's subscription when its connection closes. */
+const RETRY_DELAY_MS = 200;
 
 /** What Nest's NATS server replies (server-nats.js `getPublisher` + server.js `send`). */
 interface NestReply {
@@ -83,7 +92,19 @@ export class RpcClient {
    * The untyped transport under `call`: sends `data` as it is and returns the reply unchecked. For subjects outside the
    * registry (tests, tools) and for tests of a service's own validation; services and the CLI use `call`.
    */
-  request<T = unknown>(subject: string, data: unknown, options: RequestOptions = {}): Promise<T> {
+  async request<T = unknown>(subject: string, data: unknown, options: RequestOptions = {}): Promise<T> {
+    for (let retries = options.retryUnavailable ?? 0; ; retries--) {
+      try {
+        return await this.attempt<T>(subject, data, options);
+      } catch (error) {
+        if (retries <= 0 || !(error instanceof AssayError) || error.code !== 'UNAVAILABLE') throw error;
+        await new Promise((r) => setTimeout(r, RETRY_DELAY_MS));
+      }
+    }
+  }
+
+  /** One send of a request and its reply stream. */
+  private attempt<T>(subject: string, data: unknown, options: RequestOptions): Promise<T> {
     const timeoutMs = options.timeoutMs ?? this.defaultTimeoutMs;
     if (!(timeoutMs > 0)) throw new AssayError('BAD_REQUEST', `request timeout must be positive, got ${timeoutMs}`);
     const id = randomUUID();
