@@ -3,6 +3,7 @@ import { ClientKeySchema, FiniteNumber, JobAcceptedSchema, JobIdSchema, LIMITS, 
 import { ChatMessageSchema } from './generation';
 import { RectificationStatsSchema } from './rectifier';
 import { defineService, jobStatusSchema } from './contract';
+import { SERVICE_PORT_OFFSETS } from './services';
 
 export const REFUSAL_TEXT = 'I cannot answer this request: it falls outside the domain this assistant is certified for.';
 
@@ -248,7 +249,7 @@ const REPORT_FILES = ['text/html', 'image/svg+xml', 'application/json'] as const
 export const CERTIFIER_CONTRACT = defineService({
   service: 'certifier',
   description: 'VALID domain certification: certified answers, evaluations and certified benchmarks.',
-  portOffset: 4,
+  portOffset: SERVICE_PORT_OFFSETS.certifier,
   subjects: {
     'assay.certifier.certify': { request: CertifyRequestSchema, reply: CertifyResponseSchema, summary: 'Certified answer (VALID)' },
     'assay.certifier.evaluate': { request: CertifyEvalRequestSchema, reply: JobAcceptedSchema, summary: 'Queue a certification evaluation' },

@@ -38,7 +38,7 @@ export const infrastructureProviders: Provider[] = [
   {
     provide: RpcClient,
     inject: [NATS_CONNECTION, ASSAY_CONFIG],
-    useFactory: (nc: NatsConnection, config: AssayConfig) => new RpcClient(nc, { defaultTimeoutMs: config.nats.rpcTimeoutMs, livenessMs: config.nats.rpcLivenessMs }),
+    useFactory: (nc: NatsConnection, config: AssayConfig) => new RpcClient(nc, { defaultTimeoutMs: config.nats.rpcTimeoutMs, livenessMs: config.nats.rpcLivenessMs, namespace: config.nats.namespace }),
   },
   {
     provide: AssayJobsClient,
