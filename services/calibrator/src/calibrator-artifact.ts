@@ -16,6 +16,8 @@ export const CALIBRATOR_FILE = 'calibrator.json';
 export interface OptionTokens {
   no: number;
   yes: number;
+  /** Tokens appended to the query before the options are read (their common prefix; empty when both are single tokens). */
+  prefix?: number[];
   /** " i" and " ii" are each one token of L's tokenizer (false: their last tokens are used, as the reference's input_ids[-1]). */
   exact: boolean;
 }

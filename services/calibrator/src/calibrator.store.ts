@@ -1,9 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { ModelRegistry, Provenance } from '@assay/artifacts';
-import { AssayError } from '@assay/contracts';
+import { compareVersions, ObjectStore } from '@assay/artifacts';
+import { AssayError, splitModelRef } from '@assay/contracts';
 import { CALIBRATOR_FILE, CALIBRATOR_MODEL_TYPE, CalibratorArtifact } from './calibrator-artifact';
 
 export interface LoadedCalibrator {
@@ -12,40 +9,56 @@ export interface LoadedCalibrator {
   artifact: CalibratorArtifact;
 }
 
+interface StoredCalibrator {
+  artifact: CalibratorArtifact;
+  provenance: Record<string, unknown>;
+  createdAt: string;
+}
+
+const CALIBRATORS_PREFIX = 'calibrators/';
+const keyOf = (name: string, version: string) => `${CALIBRATORS_PREFIX}${name}/${version}/${CALIBRATOR_FILE}`;
+
 /**
- * Calibrators in the model registry (versioned, checksummed, signed like every artifact): a directory with a
- * config.json of model_type `assay-calibrator` and calibrator.json. Loaded versions are cached (a version never
- * changes).
+ * Versioned calibrators in the object store (signed like every artifact when the platform has a key):
+ * `calibrators/<name>/<version>/calibrator.json` with the artifact, its provenance (L, dataset, job) and creation
+ * time. A version never changes once written, so loaded versions are cached; `name` alone is the newest version.
  */
 @Injectable()
 export class CalibratorStore {
   private readonly cache = new Map<string, LoadedCalibrator>();
 
-  constructor(private readonly registry: ModelRegistry) {}
+  constructor(private readonly store: ObjectStore) {}
 
-  /** NOT_FOUND when no such calibrator (or the name is a model that is not a calibrator). */
+  /** `name` (newest) or `name@version`; NOT_FOUND when there is no such calibrator. */
   async load(ref: string): Promise<LoadedCalibrator> {
-    const cached = this.cache.get(ref);
+    const { name, version: asked } = splitModelRef(ref);
+    const version = asked ?? (await this.newest(name));
+    const cacheKey = `${name}@${version}`;
+    const cached = this.cache.get(cacheKey);
     if (cached) return cached;
-    const resolved = await this.registry.resolveModel(ref);
-    if (!this.registry.hasFile(resolved, CALIBRATOR_FILE)) throw AssayError.notFound(`${resolved.ref} is a model, not a calibrator`);
-    const artifact = await this.registry.readJson<CalibratorArtifact>(resolved, CALIBRATOR_FILE);
-    if (artifact.kind !== CALIBRATOR_MODEL_TYPE) throw AssayError.notFound(`${resolved.ref} is not a calibrator`);
-    const loaded = { name: resolved.name, version: resolved.version, artifact };
-    this.cache.set(`${resolved.name}@${resolved.version}`, loaded);
+    const key = keyOf(name, version);
+    if (!(await this.store.exists(key))) throw AssayError.notFound(`no calibrator ${ref}`);
+    const stored = await this.store.getJson<StoredCalibrator>(key);
+    if (stored.artifact?.kind !== CALIBRATOR_MODEL_TYPE) throw AssayError.notFound(`${cacheKey} is not a calibrator`);
+    const loaded = { name, version, artifact: stored.artifact };
+    this.cache.set(cacheKey, loaded);
     return loaded;
   }
 
-  async save(name: string, version: string, artifact: CalibratorArtifact, provenance: Provenance): Promise<LoadedCalibrator> {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'assay-calibrator-'));
-    try {
-      fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ model_type: CALIBRATOR_MODEL_TYPE, assay: { model: artifact.model, serve: artifact.serve } }, null, 2));
-      fs.writeFileSync(path.join(dir, CALIBRATOR_FILE), JSON.stringify(artifact));
-      const existing = await this.registry.versions(name).catch(() => [] as string[]);
-      if (!existing.includes(version)) await this.registry.push(dir, { name, version, provenance, metadata: { kind: 'calibrator', model: artifact.model, serve: artifact.serve } });
-      return { name, version, artifact };
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+  async versions(name: string): Promise<string[]> {
+    const listed = await this.store.list(`${CALIBRATORS_PREFIX}${name}/`);
+    return listed.prefixes.map((p) => p.slice(`${CALIBRATORS_PREFIX}${name}/`.length).replace(/\/$/, '')).sort(compareVersions);
+  }
+
+  private async newest(name: string): Promise<string> {
+    const versions = await this.versions(name);
+    if (versions.length === 0) throw AssayError.notFound(`no calibrator ${name}`);
+    return versions[versions.length - 1];
+  }
+
+  /** Writes a version (idempotent: a retried fit writes the same version again). */
+  async save(name: string, version: string, artifact: CalibratorArtifact, provenance: Record<string, unknown>): Promise<LoadedCalibrator> {
+    await this.store.putJson(keyOf(name, version), { artifact, provenance, createdAt: new Date().toISOString() } satisfies StoredCalibrator);
+    return { name, version, artifact };
   }
 }

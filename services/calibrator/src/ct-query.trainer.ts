@@ -55,7 +55,7 @@ export interface CtQueryRun {
   train: readonly CtExample[];
   validation: readonly CtExample[];
   options: CtQueryOptions;
-  optionIds: { no: number; yes: number };
+  optionIds: { no: number; yes: number; prefix?: number[] };
   onProgress?: (p: TrainProgress) => void;
   checkpointEvery?: number;
   onCheckpoint?: (checkpoint: TrainerCheckpoint<unknown>) => Promise<void>;
@@ -101,16 +101,16 @@ function readSpecials(dir: string): ModelSpecials {
 }
 
 /** [BOS] + context + continuation, cut from the left to the context length (BOS kept). */
-function layout(tokenizer: TextTokenizer, specials: ModelSpecials, context: string, continuation: string): { ids: number[]; contextEnd: number } {
+function layout(tokenizer: TextTokenizer, specials: ModelSpecials, context: string, continuation: string | readonly number[]): { ids: number[]; contextEnd: number } {
   let ctx = tokenizer.encode(context);
-  const cont = continuation ? tokenizer.encode(continuation) : [];
+  const cont = typeof continuation === 'string' ? (continuation ? tokenizer.encode(continuation) : []) : [...continuation];
   const room = specials.context - 1 - cont.length;
   if (ctx.length > room) ctx = ctx.slice(ctx.length - Math.max(0, room));
   return { ids: [specials.bos, ...ctx, ...cont], contextEnd: ctx.length + 1 };
 }
 
-export function queryRow(tokenizer: TextTokenizer, specials: ModelSpecials, query: string): Row {
-  const { ids } = layout(tokenizer, specials, query, '');
+export function queryRow(tokenizer: TextTokenizer, specials: ModelSpecials, query: string, prefix: readonly number[] = []): Row {
+  const { ids } = layout(tokenizer, specials, query, prefix);
   return { ids, positions: [ids.length - 1] };
 }
 
@@ -135,9 +135,9 @@ export async function trainCtQuery(run: CtQueryRun, outDir: string): Promise<CtQ
   const tokenizer = TextTokenizer.fromJson(base.tokenizer);
   const specials = readSpecials(run.baseDir);
   const lora: LoraConfig = { rank: run.options.rank, alpha: run.options.alpha, targets: run.options.targets ?? defaultLoraTargets(base.family) };
-  const queries = run.train.map((e) => queryRow(tokenizer, specials, e.query));
+  const queries = run.train.map((e) => queryRow(tokenizer, specials, e.query, run.optionIds.prefix));
   const golds = run.train.map((e) => goldRow(tokenizer, specials, e.context, e.gold));
-  const valQueries = run.validation.map((e) => queryRow(tokenizer, specials, e.query));
+  const valQueries = run.validation.map((e) => queryRow(tokenizer, specials, e.query, run.optionIds.prefix));
   const length = Math.min(specials.context, Math.max(...[...queries, ...golds, ...valQueries].map((r) => r.ids.length)));
   const V = base.family === 'gpt2' ? base.weights.shape.vocabSize : base.model.config.vocabSize;
 

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { DatasetRequest, DatasetResult } from '@assay/contracts';
+import { AssayError, DatasetRequest, DatasetResult } from '@assay/contracts';
+import { isRefusal } from './method-scorer.service';
 import { JobContext, JobStages } from '@assay/messaging';
 import { HandlesJob, ModelHostService } from '@assay/platform';
 import { Rng } from '@assay/stats';
@@ -55,6 +56,20 @@ export class DatasetJob {
     return { set: gradedKnowledgeSet(source), name: `graded-${source.format}` };
   }
 
+  /** Greedy answers; a prompt the runtime refuses (longer than L's context) gives null, the others still run. */
+  private async answers(key: string, prompts: string[], maxNewTokens: number): Promise<Array<string | null>> {
+    try {
+      const reply = await this.host.engine.generate({ model: key, prompts, temperature: 0, maxNewTokens });
+      return prompts.map((_, i) => reply.completions.find((c) => c.promptIndex === i)?.text ?? '');
+    } catch (error) {
+      if (!isRefusal(error)) throw error;
+      if (prompts.length === 1) return [null];
+      const out: Array<string | null> = [];
+      for (const prompt of prompts) out.push(...(await this.answers(key, [prompt], maxNewTokens)));
+      return out;
+    }
+  }
+
   @HandlesJob('calibrator.dataset')
   async build(job: JobContext<DatasetRequest>): Promise<DatasetResult> {
     const request = job.payload;
@@ -78,12 +93,15 @@ export class DatasetJob {
     stages.plan(batches.length);
     const maxNewTokens = set.format === 'choice' ? 1 : request.maxNewTokens;
     const rows = await stages.run('answer', batches, async (batch): Promise<LabelledRow[]> => {
-      const reply = await this.host.engine.generate({ model: model.key, prompts: batch.map((b) => b.prompt), temperature: 0, maxNewTokens });
-      return batch.map((item, i) => {
-        const answer = sanitizeAnswer(reply.completions.find((c) => c.promptIndex === i)?.text ?? '');
-        return { id: item.index, question: item.question, answer, label: gradeAnswer(answer, item, set.format), split: item.split, gold: item.gold };
+      const texts = await this.answers(model.key, batch.map((b) => b.prompt), maxNewTokens);
+      return batch.flatMap((item, i) => {
+        const text = texts[i];
+        if (text === null) return []; // the prompt does not fit L's context: the question is dropped
+        const answer = sanitizeAnswer(text);
+        return [{ id: item.index, question: item.question, answer, label: gradeAnswer(answer, item, set.format), split: item.split, gold: item.gold }];
       });
     });
+    if (rows.length === 0) throw AssayError.badRequest(`no question of the source fits ${model.ref}'s context`);
     const counts = Object.fromEntries(SPLITS.map((s) => [s, rows.filter((r) => r.split === s).length])) as Record<Split, number>;
     const accuracy = Object.fromEntries(SPLITS.map((s) => [s, counts[s] ? rows.filter((r) => r.split === s && r.label === 1).length / counts[s] : null])) as Record<Split, number | null>;
     const dataset = `${model.name}-${name}-${job.id.slice(0, 12)}`.replace(/[^a-z0-9._-]/g, '-');

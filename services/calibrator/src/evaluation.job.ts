@@ -52,11 +52,11 @@ export class EvaluationJob {
       const chunked = (rows: LabelledRow[]) => Array.from({ length: Math.ceil(rows.length / BATCH) }, (_, i) => rows.slice(i * BATCH, (i + 1) * BATCH));
       stages.plan(sets.reduce((n, s) => n + bases.length * chunked(s.test).length, 0));
       const scores: DatasetScores[] = [];
-      for (const set of sets) {
+      for (const [index, set] of sets.entries()) {
         if (set.test.length === 0) throw AssayError.badRequest(`dataset ${set.id} has no test rows`);
         const margins = new Map<CalibrationBaseMethod, number[]>();
         for (const base of bases) {
-          margins.set(base, await stages.run(`${set.id}:${base}`, chunked(set.test), (b) => this.scorer.margins(base, artifact, artifact.methods[base], b)));
+          margins.set(base, await stages.run(`d${index}-${base}`, chunked(set.test), (b) => this.scorer.margins(base, artifact, artifact.methods[base], b)));
         }
         scores.push({
           dataset: set.id,

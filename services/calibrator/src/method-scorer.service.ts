@@ -14,6 +14,15 @@ export interface ScoredAnswer {
 /** What a method needs to score: L, the text format, the option tokens, and the method's fitted state. */
 export type ScoringSetup = Pick<CalibratorArtifact, 'model' | 'format' | 'options' | 'letters' | 'maxNewTokens' | 'seed'>;
 
+/**
+ * Whether the runtime refused a request for its input (a text longer than the model's context, ...) rather than
+ * failing: such items are dropped or scored neutrally, the rest of the batch still runs.
+ */
+export function isRefusal(error: unknown): boolean {
+  const code = (error as { code?: string })?.code;
+  return code === 'BAD_REQUEST' || code === 'PAYLOAD_TOO_LARGE';
+}
+
 /** Requests to the engine hold at most this many texts (the engine batches them further). */
 const CHUNK = 32;
 
@@ -45,11 +54,22 @@ export class MethodScorer {
     return reply.results.map((r) => r.tokens.map((t) => t.id));
   }
 
-  /** §2 / pitfall 5: the last token of " i" and of " ii"; they must differ. */
+  /**
+   * §2 / pitfall 5: the option tokens z_no, z_yes are read at. When " i" and " ii" are one token each (as "▁i",
+   * "▁ii" in the reference's SentencePiece vocabularies) these are they, and the prefix is empty. A small BPE may
+   * split them ([" i"] vs [" i", "i"], or ["Ġ", "i"] vs ["Ġ", "i", "i"]): then the query is extended by their
+   * common prefix and the options are the first tokens where they differ (end of text when one option is used
+   * up), which keeps P(correct) a 2-way softmax of two logits at one position. The reference's input_ids[-1] would
+   * pick the same fragment "i" for both here.
+   */
   async optionTokens(model: string): Promise<OptionTokens> {
-    const [no, yes] = await this.continuationIds(model, [QUERY_OPTIONS.no, QUERY_OPTIONS.yes]);
-    const options = { no: no[no.length - 1], yes: yes[yes.length - 1], exact: no.length === 1 && yes.length === 1 };
-    if (options.no === options.yes) throw AssayError.badRequest(`L's tokenizer gives " i" and " ii" the same last token (${options.no}): the uncertainty query cannot tell them apart`);
+    const hosted = await this.host.acquire(model);
+    const [a, b] = await this.continuationIds(model, [QUERY_OPTIONS.no, QUERY_OPTIONS.yes]);
+    let k = 0;
+    while (k < a.length && k < b.length && a[k] === b[k]) k++;
+    const end = hosted.info.eosTokenIds[0];
+    const options = { no: k < a.length ? a[k] : end, yes: k < b.length ? b[k] : end, prefix: a.slice(0, k), exact: a.length === 1 && b.length === 1 };
+    if (options.no === options.yes || options.no === undefined || options.yes === undefined) throw AssayError.badRequest(`L's tokenizer cannot tell the query options " i" and " ii" apart (${a.join(',')} / ${b.join(',')})`);
     return options;
   }
 
@@ -59,16 +79,17 @@ export class MethodScorer {
     return ids.map((t) => t[t.length - 1]);
   }
 
-  /** The §2 query margin z_yes − z_no of each answer, under `model` (L for query, the tuned model for ct-query). */
+  /** The §2 query margin z_yes − z_no of each answer (the prefix's log-probability cancels in the difference), under `model` (L for query, the tuned model for ct-query). */
   async queryMargins(model: string, setup: ScoringSetup, answers: readonly ScoredAnswer[]): Promise<number[]> {
     const { key } = await this.key(model);
     const out: number[] = [];
     for (const part of chunks(answers)) {
       const items = part.flatMap((a) => {
         const context = uncertaintyQuery(contextText(a.question, setup.format), a.answer);
+        const prefix = setup.options.prefix ?? [];
         return [
-          { context, continuationIds: [setup.options.no] },
-          { context, continuationIds: [setup.options.yes] },
+          { context, continuationIds: [...prefix, setup.options.no] },
+          { context, continuationIds: [...prefix, setup.options.yes] },
         ];
       });
       const reply = await this.host.engine.score({ model: key, items, truncateContext: true });
@@ -149,9 +170,13 @@ export class MethodScorer {
   private async verbalMargins(setup: ScoringSetup, answers: readonly ScoredAnswer[]): Promise<number[]> {
     const { key } = await this.key(setup.model);
     const out: number[] = [];
-    for (const part of chunks(answers)) {
-      const reply = await this.host.engine.generate({ model: key, prompts: part.map((a) => verbalPrompt(contextText(a.question, setup.format), a.answer)), temperature: 0, maxNewTokens: 30 });
-      for (const c of reply.completions) out.push(marginOf(parseVerbalProbability(c.text)));
+    for (const a of answers) {
+      // One prompt at a time: a prompt longer than L's context is refused, and scores the parse failure's 0.5.
+      const reply = await this.host.engine.generate({ model: key, prompts: [verbalPrompt(contextText(a.question, setup.format), a.answer)], temperature: 0, maxNewTokens: 30 }).catch((error: unknown) => {
+        if (isRefusal(error)) return null;
+        throw error;
+      });
+      out.push(marginOf(reply ? parseVerbalProbability(reply.completions[0]?.text ?? '') : 0.5));
     }
     return out;
   }

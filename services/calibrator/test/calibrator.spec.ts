@@ -79,8 +79,8 @@ describe('calibrator service (real NATS, S3 server, onnxruntime, forge LoRA)', (
     const tuned = await harness.registry.show(calibrator.tunedModel!.split('@')[0], calibrator.tunedModel!.split('@')[1]);
     expect(tuned.provenance).toMatchObject({ kind: 'fine-tuned', parent: { name: 'tiny-l', version: '1' }, method: 'ct-query', lora: { rank: 2, alpha: 4, targets: ['c_attn'] } });
     expect(tuned.files.map((f) => f.path)).toEqual(expect.arrayContaining(['model.onnx', 'tokenizer.json', 'weights.bin', 'lora-adapters.bin']));
-    const manifest = await harness.registry.show('tiny-cal', calibrator.version);
-    expect(manifest.provenance).toMatchObject({ kind: 'trained-calibrator', parent: { name: 'tiny-l', version: '1' }, dataset: 'fixture' });
+    const stored = await harness.store.getJson<{ provenance: object; artifact: { model: string } }>(`calibrators/tiny-cal/${calibrator.version}/calibrator.json`);
+    expect(stored).toMatchObject({ artifact: { model: 'tiny-l@1' }, provenance: { kind: 'trained-calibrator', parent: { name: 'tiny-l', version: '1' }, dataset: 'fixture' } });
   });
 
   it('answers confidence requests in answer order, over HTTP and NATS', async () => {
@@ -107,6 +107,7 @@ describe('calibrator service (real NATS, S3 server, onnxruntime, forge LoRA)', (
     const cases: Array<[unknown, number, string]> = [
       [{ ...base, calibrator: 'no-such-cal' }, 404, 'NOT_FOUND'],
       [{ ...base, calibrator: 'tiny-l' }, 404, 'NOT_FOUND'], // a model, not a calibrator
+      [{ ...base, calibrator: 'tiny-cal@20200101-000000-000-abcd' }, 404, 'NOT_FOUND'],
       [{ ...base, model: 'other-l' }, 400, 'BAD_REQUEST'],
       [{ ...base, model: 'tiny-l@2' }, 400, 'BAD_REQUEST'],
       [{ ...base, answers: [] }, 400, 'BAD_REQUEST'],

@@ -10,6 +10,7 @@ import { auditCommand } from './commands/audit';
 import { guideCommand } from './commands/guide';
 import { certifyBenchCommand, certifyCommand, certifyEvalCommand } from './commands/certify';
 import { demoCommand } from './commands/demo';
+import { calibrateCommand } from './commands/calibrate';
 import { EXIT, reportError } from './output';
 
 /**
@@ -55,5 +56,6 @@ function buildProgram(): Command {
     .addCommand(certifyEvalCommand())
     .addCommand(certifyBenchCommand())
     .addCommand(demoCommand())
-    .addCommand(auditCommand());
+    .addCommand(auditCommand())
+    .addCommand(calibrateCommand());
 }
