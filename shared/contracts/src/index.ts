@@ -9,6 +9,8 @@ export * from './guide-training';
 export * from './certifier';
 export * from './auditor';
 export * from './calibrator';
+export * from './reward-head';
+export * from './rectifier';
 export * from './registry';
 export * from './catalogue';
 export * from './openapi';

@@ -6,6 +6,8 @@ import type { QueueContract, RouteContract, SubjectContract } from './contract';
 import { GENERATION_CONTRACT } from './generation';
 import { GUIDE_TRAINING_CONTRACT } from './guide-training';
 import { LIKELIHOOD_CONTRACT } from './likelihood';
+import { REWARD_HEAD_CONTRACT } from './reward-head';
+import { RECTIFIER_CONTRACT } from './rectifier';
 
 /**
  * The typed registry: every Assay service with its NATS subjects, durable job queues and HTTP routes, each
@@ -20,6 +22,8 @@ export const SERVICE_CONTRACTS = {
   certifier: CERTIFIER_CONTRACT,
   auditor: AUDITOR_CONTRACT,
   calibrator: CALIBRATOR_CONTRACT,
+  'reward-head': REWARD_HEAD_CONTRACT,
+  rectifier: RECTIFIER_CONTRACT,
 } as const;
 
 export type ServiceName = keyof typeof SERVICE_CONTRACTS;
