@@ -9,8 +9,9 @@
  *   mmlu, nq_open: the same on 300 questions each (0-shot: L's context is 128 tokens), whatever L's accuracy there.
  * Prints one JSON object as its last line: {"graded": {"<method>": {acc, ece, ece_top_label, auroc, brier, nll}}, "mmlu": …, "nq_open": …, "meta": …}.
  *
- *   node shared/cli/bin/run-ts.js e2e/acceptance/calibration.ts [--json] [--ct-steps n] [--skip-real]
+ *   node shared/cli/bin/run-ts.js e2e/acceptance/calibration.ts [--json] [--ct-steps n] [--skip-real] [--model-dir dir]
  */
+import * as fs from 'fs';
 import * as path from 'path';
 import { CalibrationEvalResult, DatasetResult, FitResult, JobAccepted } from '@assay/contracts';
 import * as forge from '@assay/forge';
@@ -42,6 +43,8 @@ export interface CalibrationAcceptance {
 
 export interface AcceptanceOptions {
   ctSteps?: number;
+  /** A prebuilt graded-knowledge L directory (its config.json names the task options) instead of the forge's cached build. */
+  modelDir?: string;
   /** Leave out mmlu and nq_open (the graded task only). */
   skipReal?: boolean;
   log?: (line: string) => void;
@@ -64,8 +67,15 @@ export async function runCalibrationAcceptance(options: AcceptanceOptions = {}):
     }
   };
   const build = (forge as unknown as { gradedKnowledgeModel?: (o: { progress?: (line: string) => void }) => Promise<GradedModel> }).gradedKnowledgeModel;
-  if (!build) throw new Error('the forge has no gradedKnowledgeModel (shared/forge/src/recipes/acceptance-models.ts): merge main');
-  const L = await timed('model', () => build({ progress: log }));
+  const L: GradedModel = options.modelDir
+    ? { model: { dir: options.modelDir, name: 'graded-knowledge-l', version: 'local', provenance: { kind: 'forged' } }, stats: {} }
+    : await timed('model', () => {
+        if (!build) throw new Error('the forge has no gradedKnowledgeModel (shared/forge/src/recipes/acceptance-models.ts): merge main, or give --model-dir');
+        return build({ progress: log });
+      });
+  // The task L was trained on, as its config.json records it (people, seed): the dataset must ask about the same facts.
+  const config = JSON.parse(fs.readFileSync(path.join(L.model.dir, 'config.json'), 'utf8')) as { assay?: { spec?: { task?: { people?: number; seed?: number } } } };
+  const task = { people: config.assay?.spec?.task?.people ?? 500, seed: config.assay?.spec?.task?.seed ?? 0 };
   const harness = new PlatformHarness('calibration-acceptance');
   await harness.start();
   try {
@@ -96,7 +106,7 @@ export async function runCalibrationAcceptance(options: AcceptanceOptions = {}):
         Object.entries(results).map(([method, m]) => [method, { acc: round(m.acc), ece: round(m.ece), ece_top_label: round(m.ece_top_label), auroc: round(m.auroc), brier: round(m.brier), nll: round(m.nll) }]),
       );
     };
-    const graded = await figures('graded', { kind: 'graded-knowledge', people: 500, seed: 0, format: 'open' }, ['query', 'ct-query', 'probe', 'logprob', 'verbal', 'sampling'], { maxItems: 100_000 });
+    const graded = await figures('graded', { kind: 'graded-knowledge', ...task, format: 'open' }, ['query', 'ct-query', 'probe', 'logprob', 'verbal', 'sampling'], { maxItems: 100_000 });
     const real = options.skipReal
       ? {}
       : {
@@ -135,9 +145,11 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const json = args.includes('--json');
   const steps = args.indexOf('--ct-steps');
+  const modelDir = args.indexOf('--model-dir');
   const result = await runCalibrationAcceptance({
     ctSteps: steps >= 0 ? Number(args[steps + 1]) : undefined,
     skipReal: args.includes('--skip-real'),
+    modelDir: modelDir >= 0 ? path.resolve(args[modelDir + 1]) : undefined,
     log: (line) => console.error(line),
   });
   for (const t of calibrationTargets(result)) console.error(`[calibration] ${t.met ? 'MET   ' : 'MISSED'} ${t.target}: ${JSON.stringify(t.measured)}`);
