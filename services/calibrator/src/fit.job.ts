@@ -8,7 +8,7 @@ import { AssayError, CalibrationBaseMethod, CalibrationMethod, FitRequest, FitRe
 import { decodeCheckpoint, encodeCheckpoint, TrainerCheckpoint } from '@assay/forge';
 import { JobContext, JobStages } from '@assay/messaging';
 import { HandlesJob } from '@assay/platform';
-import { fitTemperature, MlpProbe, ProbeState, trainProbe } from '@assay/stats';
+import { fitTemperature, MlpProbe, ProbeState, trainProbeAsync } from '@assay/stats';
 import { CALIBRATOR_MODEL_TYPE, CalibratorArtifact, FittedBaseMethod, heldMethods, OptionTokens, SERVE_PREFERENCE } from './calibrator-artifact';
 import { CalibratorStore } from './calibrator.store';
 import { trainCtQuery } from './ct-query.trainer';
@@ -79,10 +79,13 @@ export class FitJob {
       if (method === 'probe') {
         const features = await stages.run('probe-features', batches([...train, ...val]), counted('probe-features', (b: LabelledRow[]) => this.scorer.features(setup, b)));
         const [state] = await stages.run('probe-train', [[0]], counted('probe-train', async () => {
-          const result = trainProbe(
+          const result = await trainProbeAsync(
             { features: features.slice(0, train.length), labels: train.map((r) => r.label) },
             { features: features.slice(train.length), labels: valLabels },
-            { hidden: request.probe.hidden, learningRate: request.probe.learningRate, maxEpochs: request.probe.maxEpochs, patience: request.probe.patience, seed: request.seed },
+            {
+              hidden: request.probe.hidden, learningRate: request.probe.learningRate, maxEpochs: request.probe.maxEpochs, patience: request.probe.patience, seed: request.seed,
+              onEpoch: (e) => void job.progress(0, `probe: epoch ${e.epoch}`, { epoch: e.epoch, trainLoss: e.trainLoss, ...(e.validationLoss === null ? {} : { valLoss: e.validationLoss }) }),
+            },
           );
           return [result.probe.toJSON()];
         }));
