@@ -8,6 +8,7 @@ import { forgeCommand } from './commands/forge';
 import { generateCommand, scoreCommand } from './commands/generate';
 import { auditCommand } from './commands/audit';
 import { guideCommand } from './commands/guide';
+import { rewardCommand } from './commands/reward';
 import { certifyBenchCommand, certifyCommand, certifyEvalCommand } from './commands/certify';
 import { demoCommand } from './commands/demo';
 import { EXIT, reportError } from './output';
@@ -55,5 +56,6 @@ function buildProgram(): Command {
     .addCommand(certifyEvalCommand())
     .addCommand(certifyBenchCommand())
     .addCommand(demoCommand())
-    .addCommand(auditCommand());
+    .addCommand(auditCommand())
+    .addCommand(rewardCommand());
 }
