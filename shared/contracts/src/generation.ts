@@ -23,7 +23,8 @@ export const ChatMessageSchema = z
 export type ChatMessage = z.infer<typeof ChatMessageSchema>;
 const ConversationSchema = z.array(ChatMessageSchema).min(1).max(LIMITS.maxBatch);
 
-export const GenerateRequestSchema = z
+/** The generate request's fields before its cross-field check (services that extend it, e.g. the rectifier, start here). */
+export const GenerateRequestFieldsSchema = z
   .object({
     model: ModelRefSchema,
     prompts: z
@@ -47,9 +48,15 @@ export const GenerateRequestSchema = z
     n: z.number().int().min(1).max(LIMITS.maxSamples).default(1),
     returnHiddenStates: z.boolean().default(false).meta({ description: 'Also return, per completion, the final-norm hidden state of every generated token (for heads such as probes and reward models).' }),
   })
-  .extend(SamplingSchema.shape)
-  .refine((r) => (r.prompts.length > 0) !== (r.messages !== undefined), { message: 'give either prompts (non-empty) or messages', path: ['prompts'] })
-  .meta({ id: 'GenerateRequest' });
+  .extend(SamplingSchema.shape);
+
+/** The one check across the fields: exactly one of prompts (non-empty) and messages. */
+export function promptsXorMessages(r: { prompts: string[]; messages?: unknown }): boolean {
+  return (r.prompts.length > 0) !== (r.messages !== undefined);
+}
+export const PROMPTS_XOR_MESSAGES = { message: 'give either prompts (non-empty) or messages', path: ['prompts'] };
+
+export const GenerateRequestSchema = GenerateRequestFieldsSchema.refine(promptsXorMessages, PROMPTS_XOR_MESSAGES).meta({ id: 'GenerateRequest' });
 export type GenerateRequest = z.infer<typeof GenerateRequestSchema>;
 
 export const GeneratedTokenSchema = z.object({
