@@ -50,5 +50,10 @@ describe('end-of-turn rule (spec dph.md §3, pitfall 1)', () => {
   it('refuses a template that does not close the assistant\'s turn', () => {
     const open = '<|im_start|>user\nq<|im_end|>\n<|im_start|>assistant\nanswer';
     expect(code(() => cutAtEndOfTurn(open, '<|im_end|>', 'answer'))).toBe('BAD_REQUEST');
+    // Whitespace-only and newline answers are closed like any other.
+    for (const content of ['\n', ' ', '\n\nx\n']) {
+      const text = chatml([{ role: 'user', content: 'q' }, { role: 'assistant', content }]);
+      expect(cutAtEndOfTurn(text, '<|im_end|>', content)).toBe(text.slice(0, text.lastIndexOf('<|im_end|>') + '<|im_end|>'.length));
+    }
   });
 });

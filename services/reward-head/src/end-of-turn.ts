@@ -71,8 +71,8 @@ export function candidateConversations(context: readonly ChatMessage[], candidat
 export function cutAtEndOfTurn(rendered: string, marker: string, assistantContent: string): string {
   const at = rendered.lastIndexOf(marker);
   if (at < 0) throw AssayError.badRequest(`the rendered conversation has no end-of-turn marker ${JSON.stringify(marker)}`);
-  const contentAt = assistantContent.length > 0 ? rendered.lastIndexOf(assistantContent) : -1;
-  if (contentAt >= 0 && contentAt + assistantContent.length > at) {
+  // The assistant's content (as the template may trim it) must sit right before that marker.
+  if (!rendered.slice(0, at).trimEnd().endsWith(assistantContent.trim())) {
     throw AssayError.badRequest(`the chat template does not close the assistant's turn with ${JSON.stringify(marker)}`);
   }
   return rendered.slice(0, at + marker.length);

@@ -15,9 +15,10 @@ function chatTokenizer(): TokenizerJson {
   return { ...base, added_tokens: [...base.added_tokens, special(105, '<|im_start|>'), special(106, '<|im_end|>')] };
 }
 
-export async function forgeChatModel(seed: number): Promise<string> {
+export async function forgeChatModel(seed: number, size: { hiddenSize?: number; layers?: number; maxPositions?: number } = {}): Promise<string> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'assay-reward-l-'));
-  const config: DecoderConfig = { family: 'llama', vocabSize: 107, hiddenSize: 32, intermediateSize: 64, layers: 2, heads: 4, kvHeads: 2, maxPositions: 256, bosTokenId: 0, eosTokenId: [0, 106] };
+  const hiddenSize = size.hiddenSize ?? 32;
+  const config: DecoderConfig = { family: 'llama', vocabSize: 107, hiddenSize, intermediateSize: 2 * hiddenSize, layers: size.layers ?? 2, heads: 4, kvHeads: 2, maxPositions: size.maxPositions ?? 256, bosTokenId: 0, eosTokenId: [0, 106] };
   await exportDecoder(randomDecoderWeights(config, seed, { std: 0.3 }), config, dir, { tokenizer: chatTokenizer(), layout: 'optimum', merged: true });
   return dir;
 }
