@@ -1,6 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import { AssayError, BestOfNResponse, JobAccepted, RewardEvalResult, RewardRerankResponse, RewardScoreResponse, RewardTrainResult } from '@assay/contracts';
 import { JobEvent, JobsClient } from '@assay/messaging';
+import { JobHostService } from '@assay/platform';
 import { PlatformHarness } from '@assay/testing';
 import { RewardHead, Rng } from '@assay/stats';
 import { GenerationModule } from '../../generation/src/generation.module';
@@ -9,10 +10,20 @@ import { RewardHeadModule } from '../src/reward-head.module';
 import { RewardService } from '../src/reward.service';
 import { forgeChatModel, forgeTinyClassifier, toyPairs } from './reward-models';
 
-async function collect(jobs: JobsClient, jobId: string): Promise<JobEvent[]> {
+async function collect(jobs: JobsClient, jobId: string, onEvent?: (event: JobEvent) => void): Promise<JobEvent[]> {
   const events: JobEvent[] = [];
-  for await (const event of jobs.watch(jobId, { pollMs: 500 })) events.push(event);
+  for await (const event of jobs.watch(jobId, { pollMs: 200 })) {
+    events.push(event);
+    onEvent?.(event);
+  }
   return events;
+}
+
+/** Stops a service as a crashed pod would: the job worker hands its running job back at once (see guide-training's test). */
+async function stopAbruptly(app: INestApplication): Promise<void> {
+  const host = app.get(JobHostService) as unknown as { worker?: { stop(options: { graceMs: number; abortGraceMs: number }): Promise<void> } };
+  await host.worker?.stop({ graceMs: 0, abortGraceMs: 10_000 });
+  await app.close();
 }
 
 /** The error code a request fails with (the envelope over NATS). */
@@ -39,6 +50,7 @@ describe('reward-head service (real NATS, S3 server, onnxruntime)', () => {
     await harness.registry.push(await forgeChatModel(4), { name: 'other-l', version: '1', provenance: { kind: 'forged' } });
     await harness.registry.push(await forgeTinyClassifier(), { name: 'tiny-tox', version: '1', provenance: { kind: 'forged' } });
     await harness.store.put('data/pairs.jsonl', jsonl(toyPairs(48)));
+    await harness.store.put('data/many-pairs.jsonl', jsonl(toyPairs(240, 2000)));
     await harness.store.put('data/heldout.jsonl', jsonl(toyPairs(16, 500)));
     await harness.store.put('data/mc.jsonl', jsonl(toyPairs(8, 900).map((p, i) => ({ prompt: p.prompt, choices: i % 2 ? [p.rejected, p.chosen] : [p.chosen, p.rejected], label: i % 2 }))));
     await harness.store.put('data/prompts.txt', Buffer.from('Say something.\nTell me a story.\n'));
@@ -169,5 +181,25 @@ describe('reward-head service (real NATS, S3 server, onnxruntime)', () => {
     expect(text).toContain('pairwise_accuracy');
     expect(await failure(harness.rpc.request('assay.reward.evaluate', { head: 'no-such-head', pairs: 'data/heldout.jsonl' }))).toBe('NOT_FOUND');
     expect(await failure(harness.rpc.request('assay.reward.evaluate', { head, pairs: 'data/missing.jsonl' }))).toBe('NOT_FOUND');
+  }, 300_000);
+  it('a worker stopped while caching states hands the job back; the next one resumes from the last cached batch', async () => {
+    const accepted = await harness.rpc.call('assay.reward.train', { name: 'resumed-head', model: 'chat-l', data: 'data/many-pairs.jsonl', batchPairs: 4, maxEpochs: 5 });
+    let reached!: () => void;
+    const cached = new Promise<void>((resolve) => (reached = resolve));
+    const watching = collect(jobs, accepted.jobId, (event) => {
+      if (event.type === 'progress' && (event.progress.metrics?.batches ?? 0) >= 8) reached();
+    });
+    await cached;
+    await stopAbruptly(app);
+    expect((await jobs.status(accepted.jobId)).status).toBe('queued');
+    app = await harness.startService(RewardHeadModule, 'reward-head');
+    const events = await watching;
+    const result = await jobs.result<RewardTrainResult>(accepted.jobId);
+    expect((await jobs.status(accepted.jobId)).attempts).toBe(2);
+    expect(result.pairs.train + result.pairs.validation).toBe(240);
+    // The second attempt starts after the cached batches, not from the first one.
+    const second = events.filter((e) => e.type === 'progress' && e.attempts === 2 && e.progress.metrics?.batches !== undefined).map((e) => e.progress.metrics!.batches);
+    expect(second.length).toBeGreaterThan(0);
+    expect(Math.min(...second)).toBeGreaterThan(8);
   }, 300_000);
 });
