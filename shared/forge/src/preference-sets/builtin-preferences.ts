@@ -17,19 +17,19 @@ import { parseCsvRecords } from '../classifier/csv';
 import { parseDavidsonCsv, parseHateCheckCsv, parseToxigenJsonl } from '../classifier/toxicity-data';
 import { holdOut } from '../recipes/hold-out';
 
-export interface ChatTurn {
+export interface PreferenceTurn {
   role: string;
   content: string;
 }
 
 export interface PreferenceRecord {
-  messages: ChatTurn[];
+  messages: PreferenceTurn[];
   chosen: string;
   rejected: string;
 }
 
 export interface ChoiceRecord {
-  messages: ChatTurn[];
+  messages: PreferenceTurn[];
   choices: string[];
   label: number;
 }
@@ -54,8 +54,8 @@ export interface BuiltinPreferences {
 const LETTERS = 'ABCDEFGHIJ';
 
 /** One HH transcript as turns: "\n\nHuman: …" → user, "\n\nAssistant: …" → assistant. */
-export function parseHhTranscript(text: string): ChatTurn[] {
-  const turns: ChatTurn[] = [];
+export function parseHhTranscript(text: string): PreferenceTurn[] {
+  const turns: PreferenceTurn[] = [];
   const re = /\n\n(Human|Assistant):/g;
   const marks = [...text.matchAll(re)];
   marks.forEach((m, i) => {
