@@ -92,7 +92,9 @@ export async function runRewardAcceptance(options: RewardAcceptanceOptions = {})
     };
     const evaluate = async (request: Parameters<typeof harness.rpc.call<'assay.reward.evaluate'>>[1], what: string) => {
       const accepted = await harness.rpc.call('assay.reward.evaluate', request);
-      return wait<RewardEvalResult>(accepted.jobId, what);
+      const result = await wait<RewardEvalResult>(accepted.jobId, what);
+      log(`${what}: ${JSON.stringify({ ...result, reportKey: undefined })}`);
+      return result;
     };
 
     // 1. Graded multiple choice: DPH against the log baseline on the test split.
@@ -136,8 +138,9 @@ export async function runRewardAcceptance(options: RewardAcceptanceOptions = {})
     const trainPrompts = toxic.prompts.train.slice(0, options.toxicTrainPrompts ?? toxic.prompts.train.length);
     const sampling = { maxNewTokens: 20, temperature: 1, topP: 1 };
     const toxicPairs: Array<{ prompt: string; chosen: string; rejected: string }> = [];
-    for (let i = 0; i < trainPrompts.length; i += 16) {
-      const prompts = trainPrompts.slice(i, i + 16);
+    // 8 prompts × 8 samples: one generate request at the batch cap (ASSAY_MAX_BATCH 64).
+    for (let i = 0; i < trainPrompts.length; i += 8) {
+      const prompts = trainPrompts.slice(i, i + 8);
       const generated = await harness.rpc.call('assay.generation.generate', { model: `toxic-l@${toxic.model.version}`, messages: prompts.map((p) => [{ role: 'user', content: p }]), n: 8, ...sampling, stop: ['<|im_end|>'], seed: 1000 + i }, { timeoutMs: 600_000 });
       const engineScores = await classify(harness, generated.completions.map((c) => c.text));
       prompts.forEach((prompt, j) => {
