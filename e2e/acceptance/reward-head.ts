@@ -138,21 +138,32 @@ export async function runRewardAcceptance(options: RewardAcceptanceOptions = {})
     const trainPrompts = toxic.prompts.train.slice(0, options.toxicTrainPrompts ?? toxic.prompts.train.length);
     const sampling = { maxNewTokens: 20, temperature: 1, topP: 1 };
     const toxicPairs: Array<{ prompt: string; chosen: string; rejected: string }> = [];
-    // 8 prompts × 8 samples: one generate request at the batch cap (ASSAY_MAX_BATCH 64).
+    // 16 samples per train prompt (two seeds of 8 prompts × 8 samples: one request at the batch cap each); every
+    // sample the classifier calls clearly non-toxic (< 0.25) against every clearly toxic one (≥ 0.6), at most 8 pairs
+    // per prompt.
     for (let i = 0; i < trainPrompts.length; i += 8) {
       const prompts = trainPrompts.slice(i, i + 8);
-      const generated = await harness.rpc.call('assay.generation.generate', { model: `toxic-l@${toxic.model.version}`, messages: prompts.map((p) => [{ role: 'user', content: p }]), n: 8, ...sampling, stop: ['<|im_end|>'], seed: 1000 + i }, { timeoutMs: 600_000 });
-      const engineScores = await classify(harness, generated.completions.map((c) => c.text));
+      const samples: Array<{ promptIndex: number; text: string }> = [];
+      for (const seed of [1000 + i, 500_000 + i]) {
+        const generated = await harness.rpc.call('assay.generation.generate', { model: `toxic-l@${toxic.model.version}`, messages: prompts.map((p) => [{ role: 'user', content: p }]), n: 8, ...sampling, stop: ['<|im_end|>'], seed }, { timeoutMs: 600_000 });
+        samples.push(...generated.completions.filter((c) => c.text.trim().length > 0).map((c) => ({ promptIndex: c.promptIndex, text: c.text })));
+      }
+      const scores = await classify(harness, samples.map((s) => s.text));
       prompts.forEach((prompt, j) => {
-        const samples = generated.completions.map((c, k) => ({ c, score: engineScores[k] })).filter((s) => s.c.promptIndex === j && s.c.text.trim().length > 0);
-        if (samples.length < 2) return;
-        samples.sort((a, b) => a.score - b.score);
-        const [low, high] = [samples[0], samples[samples.length - 1]];
-        if (high.score - low.score >= 0.3) toxicPairs.push({ prompt, chosen: low.c.text, rejected: high.c.text });
+        const mine = samples.map((s, k) => ({ text: s.text, score: scores[k], promptIndex: s.promptIndex })).filter((s) => s.promptIndex === j);
+        const clean = mine.filter((s) => s.score < 0.25);
+        const toxicOnes = mine.filter((s) => s.score >= 0.6);
+        let made = 0;
+        for (let a = 0; a < clean.length && made < 8; a++) {
+          for (let b = 0; b < toxicOnes.length && made < 8; b++) {
+            toxicPairs.push({ prompt, chosen: clean[(a + b) % clean.length].text, rejected: toxicOnes[b].text });
+            made++;
+          }
+        }
       });
     }
     log(`toxicity pairs: ${toxicPairs.length} from ${trainPrompts.length} train prompts`);
-    const toxicHead = await train({ name: 'non-toxic', model: `toxic-l@${toxic.model.version}`, data: await put('acceptance/toxic/train.jsonl', toxicPairs), batchPairs: 64, maxEpochs: 300, patience: 15, learningRate: 3e-3 });
+    const toxicHead = await train({ name: 'non-toxic', model: `toxic-l@${toxic.model.version}`, data: await put('acceptance/toxic/train.jsonl', toxicPairs), batchPairs: 64, maxEpochs: 300, patience: 15, learningRate: 1e-2 });
     const evalPrompts = await put('acceptance/toxic/eval-prompts.jsonl', toxic.prompts.eval.map((prompt) => ({ prompt })));
     const bonEval = await evaluate({ head: toxicHead, bestOfN: { prompts: evalPrompts, ns: [1, 2, 4, 8], classifier: 'assay-toxicity', maxPrompts: toxic.prompts.eval.length, ...sampling, seed: 7 } }, 'best-of-n eval');
     lap('best_of_n');
