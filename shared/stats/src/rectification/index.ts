@@ -1,3 +1,4 @@
 export * from './water-filling';
 export * from './sarsa';
 export * from './toxicity-metrics';
+export * from './q-head';
