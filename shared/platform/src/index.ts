@@ -19,3 +19,4 @@ export * from './model-host.module';
 export * from './job-host.module';
 export * from './health-rpc.controller';
 export * from './clients';
+export * from './behaviour-metrics';
