@@ -8,7 +8,7 @@ import { AuditCheckpoint, AuditLedger } from './audit-ledger';
 import { auditHtml, auditKeys, logWealthSvg, reportFromLedger } from './audit-report';
 import { AuditStore } from './audit.store';
 import { scoreAuditBatch } from './audit-batch';
-import { visitOrder } from './prompt-set';
+import { visitOrder } from '@assay/platform';
 
 /** On shutdown, how long a handler waits for the worker's abort signal before giving the job back itself. */
 const SHUTDOWN_WAIT_MS = 60_000;

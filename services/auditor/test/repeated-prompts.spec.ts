@@ -7,7 +7,7 @@ import { prepareGenerate, PreparationModel } from '../../../shared/runtime/src/e
 import { randomStream } from '../../../shared/runtime/src/sampling/random-stream';
 import { scoreAuditBatch } from '../src/audit-batch';
 import { AuditLedger } from '../src/audit-ledger';
-import { visitOrder } from '../src/prompt-set';
+import { visitOrder } from '@assay/platform';
 
 /**
  * Audits under the null on a prompt set with heavy repetition (10 prompts, 20 copies each, shuffled: about five

@@ -20,3 +20,4 @@ export * from './job-host.module';
 export * from './health-rpc.controller';
 export * from './clients';
 export * from './behaviour-metrics';
+export * from './prompt-set';
