@@ -21,3 +21,5 @@ export * from './health-rpc.controller';
 export * from './clients';
 export * from './behaviour-metrics';
 export * from './prompt-set';
+export * from './sse-stream';
+export * from './generate-mapping';
