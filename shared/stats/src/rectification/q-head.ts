@@ -81,15 +81,18 @@ function rawTaken(p: Float64Array, layout: QHeadLayout, x: ArrayLike<number>, xO
 }
 
 /**
- * One action's Q and the backward pass of dLoss/dQ into `grad` (only the taken row of the output layer and the
- * hidden layer receive gradient).
+ * The backward pass of one action's loss into `grad` (only the taken row of the output layer and the hidden layer
+ * receive gradient): `d` is dLoss/dQ, or with `wrt: 'raw'` dLoss/du for the pre-bound output u (Q = −σ(u)).
  */
-export function qHeadTakenBackward(p: Float64Array, grad: Float64Array, layout: QHeadLayout, h: ArrayLike<number>, hOff: number, action: number, dLossDq: number): void {
+export function qHeadTakenBackward(p: Float64Array, grad: Float64Array, layout: QHeadLayout, h: ArrayLike<number>, hOff: number, action: number, d: number, wrt: 'q' | 'raw' = 'q'): void {
   const act = new Float64Array(layout.hidden);
   const x = hiddenActivations(p, layout, h, hOff, act);
   const xOff = layout.hidden === 0 ? hOff : 0;
-  const s = sigmoid(rawTaken(p, layout, x, xOff, action));
-  const du = dLossDq * -s * (1 - s);
+  let du = d;
+  if (wrt === 'q') {
+    const s = sigmoid(rawTaken(p, layout, x, xOff, action));
+    du = d * -s * (1 - s);
+  }
   if (du === 0) return;
   const last = layout.layers[layout.layers.length - 1];
   const row = last.oW + action * last.inDim;

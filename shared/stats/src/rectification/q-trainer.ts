@@ -8,6 +8,12 @@
  *   y_t = clamp(γ·Q_target(s_{t+1}, a_{t+1}), −1, 0),  y_{T−1} = r,  loss = mean_t (Q(s_t, a_t) − y_t)²,
  * one Adam step on the online head, then θ_target ← α·θ + (1 − α)·θ_target (Polyak). Q = −σ(u) keeps every value
  * in (−1, 0) (pitfall 4). Prompt tokens are not actions here (L did not choose them).
+ *
+ * The regression loss (`loss`): `squared` is the reference's (Q − y)²; `cross-entropy` (default) is the binary
+ * cross-entropy between −Q = σ(u) and the soft label −y ∈ [0, 1]. Both are proper scoring rules with the same
+ * minimiser (the conditional mean of the TD target, so the same fixed point), but the squared error's gradient
+ * through the bound vanishes as σ(u) saturates (a rare token pushed to Q ≈ 0 early never comes back), while the
+ * cross-entropy's gradient w.r.t. u is simply (y − Q)/n. The reported loss is the squared TD error either way.
  */
 import { Adam } from '../nn/adam';
 import { Rng, RngState } from '../rng';
@@ -30,6 +36,8 @@ export interface QTrainerOptions {
   /** Trajectories per optimiser step. */
   batchSize: number;
   seed: number;
+  /** Default cross-entropy (see the file comment). */
+  loss?: 'squared' | 'cross-entropy';
 }
 
 export interface QTrainerState {
@@ -112,7 +120,8 @@ export class QTrainer {
         const q = qHeadTaken(params, layout, t.hidden, k * layout.inDim, t.actions[k]);
         const d = q - y[k];
         loss += d * d;
-        qHeadTakenBackward(params, grad, layout, t.hidden, k * layout.inDim, t.actions[k], (2 * d) / actions);
+        if (this.options.loss === 'squared') qHeadTakenBackward(params, grad, layout, t.hidden, k * layout.inDim, t.actions[k], (2 * d) / actions);
+        else qHeadTakenBackward(params, grad, layout, t.hidden, k * layout.inDim, t.actions[k], -d / actions, 'raw');
       }
     }
     this.adam.step(params, grad, this.options.learningRate);
