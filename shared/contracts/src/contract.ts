@@ -42,14 +42,19 @@ export interface RouteContract {
   produces?: readonly MediaType[];
 }
 
-export interface ServiceDefinition<N extends string, S extends Record<string, SubjectContract>, Q extends Record<string, QueueContract>, R extends Record<string, RouteContract>> {
+export interface ServiceDefinition<N extends string, S extends Record<string, SubjectContract>, Q extends Record<string, QueueContract>, R extends Record<string, RouteContract>, P extends string = N> {
   service: N;
+  /**
+   * The middle part of the service's subjects when it is not the service name (the reward-head service answers
+   * `assay.reward.*`); its health subject stays `assay.<service>.health`. Default: the service name.
+   */
+  subjectPrefix?: P;
   /** One line for people: the OpenAPI tag of the service. */
   description: string;
   /** HTTP port = ASSAY_PORT_BASE + portOffset when ASSAY_<SERVICE>_PORT is unset; unique per service. */
   portOffset: number;
   /** Keys `assay.<service>.<verb>` (another prefix is a compile error). Leave out when there are none. */
-  subjects?: { [K in keyof S]: K extends `assay.${N}.${string}` ? S[K] : never };
+  subjects?: { [K in keyof S]: K extends `assay.${N | P}.${string}` ? S[K] : never };
   /** Keys `<service>.<verb>`; leave out when the service runs no durable jobs. */
   queues?: { [K in keyof Q]: K extends `${N}.${string}` ? Q[K] : never };
   /** operationId → route. Leave out when there are none. */
@@ -69,12 +74,13 @@ export function defineService<
   const S extends Record<string, SubjectContract> = {},
   const Q extends Record<string, QueueContract> = {},
   const R extends Record<string, RouteContract> = {},
->(definition: ServiceDefinition<N, S, Q, R>) {
+  const P extends string = N,
+>(definition: ServiceDefinition<N, S, Q, R, P>) {
   const health = {
     [`assay.${definition.service}.health`]: { request: HealthRequestSchema, reply: HealthReplySchema, summary: `Liveness of the ${definition.service} service` },
   } as HealthSubjects<N>;
   const routes = Object.fromEntries(Object.entries(definition.routes ?? {}).map(([id, route]) => [id, { ...route, service: definition.service }])) as ServiceRoutes<N, R>;
-  return { service: definition.service, description: definition.description, portOffset: definition.portOffset, subjects: { ...(definition.subjects ?? {}), ...health } as unknown as S & HealthSubjects<N>, queues: (definition.queues ?? {}) as Q, routes };
+  return { service: definition.service, description: definition.description, portOffset: definition.portOffset, subjectPrefix: (definition.subjectPrefix ?? definition.service) as string, subjects: { ...(definition.subjects ?? {}), ...health } as unknown as S & HealthSubjects<N>, queues: (definition.queues ?? {}) as Q, routes };
 }
 
 /** The durable job record as the status routes return it, with the queue's result schema. */

@@ -5,7 +5,7 @@ import { AssayError } from './errors';
 import { GenerateRequestSchema } from './generation';
 import { CertifyRequestSchema } from './certifier';
 import { pathParams } from './openapi';
-import { JobPayload, JobQueue, JobResult, OperationId, PORT_OFFSETS, QUEUE_CONTRACTS, ROUTE_CONTRACTS, SERVICES, SUBJECT_CONTRACTS, SubjectReply, SubjectRequest } from './registry';
+import { JobPayload, JobQueue, JobResult, OperationId, PORT_OFFSETS, SERVICE_CONTRACTS, QUEUE_CONTRACTS, ROUTE_CONTRACTS, SERVICES, SUBJECT_CONTRACTS, SubjectReply, SubjectRequest } from './registry';
 import { parseOrThrow } from './validate';
 import { CATALOGUE_FILE, OPENAPI_FILE, renderCatalogue, renderOpenApi } from './write-generated';
 
@@ -42,9 +42,10 @@ describe('contracts registry', () => {
   });
 
   it('names subjects assay.<service>.<verb> and queues <service>.<verb>, of registered services', () => {
+    const prefixes = new Set(SERVICES.flatMap((s) => [s, SERVICE_CONTRACTS[s].subjectPrefix]));
     for (const subject of Object.keys(SUBJECT_CONTRACTS)) {
-      expect(subject).toMatch(/^assay\.[a-z-]+\.[a-z]+$/);
-      expect(SERVICES).toContain(subject.split('.')[1]);
+      expect(subject).toMatch(/^assay\.[a-z-]+\.[a-z_]+$/);
+      expect([...prefixes]).toContain(subject.split('.')[1]);
     }
     for (const queue of Object.keys(QUEUE_CONTRACTS)) expect(SERVICES).toContain(queue.split('.')[0]);
     for (const service of SERVICES) expect(SUBJECT_CONTRACTS).toHaveProperty([`assay.${service}.health`]);

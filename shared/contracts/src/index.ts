@@ -8,6 +8,8 @@ export * from './likelihood';
 export * from './guide-training';
 export * from './certifier';
 export * from './auditor';
+export * from './calibrator';
+export * from './reward-head';
 export * from './rectifier';
 export * from './registry';
 export * from './catalogue';

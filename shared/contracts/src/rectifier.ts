@@ -166,7 +166,7 @@ export const RectifierEvaluateJobStatusSchema = jobStatusSchema(RectifierEvaluat
 export const RECTIFIER_CONTRACT = defineService({
   service: 'rectifier',
   description: 'Detoxified decoding by dead-end analysis: a learned Q_D caps risky tokens at every step.',
-  portOffset: 8,
+  portOffset: 7,
   subjects: {
     'assay.rectifier.generate': { request: RectifiedGenerateRequestSchema, reply: RectifiedGenerateResponseSchema, summary: 'Sample rectified continuations' },
     'assay.rectifier.train': { request: RectifierTrainRequestSchema, reply: JobAcceptedSchema, summary: 'Queue Q_D training' },

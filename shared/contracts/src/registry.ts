@@ -1,10 +1,12 @@
 import type { z } from 'zod/v4';
 import { AUDITOR_CONTRACT } from './auditor';
+import { CALIBRATOR_CONTRACT } from './calibrator';
 import { CERTIFIER_CONTRACT } from './certifier';
 import type { QueueContract, RouteContract, SubjectContract } from './contract';
 import { GENERATION_CONTRACT } from './generation';
 import { GUIDE_TRAINING_CONTRACT } from './guide-training';
 import { LIKELIHOOD_CONTRACT } from './likelihood';
+import { REWARD_HEAD_CONTRACT } from './reward-head';
 import { RECTIFIER_CONTRACT } from './rectifier';
 
 /**
@@ -19,6 +21,8 @@ export const SERVICE_CONTRACTS = {
   'guide-training': GUIDE_TRAINING_CONTRACT,
   certifier: CERTIFIER_CONTRACT,
   auditor: AUDITOR_CONTRACT,
+  calibrator: CALIBRATOR_CONTRACT,
+  'reward-head': REWARD_HEAD_CONTRACT,
   rectifier: RECTIFIER_CONTRACT,
 } as const;
 

@@ -71,7 +71,7 @@ export interface ForgedTokenizer {
   charsPerToken: number;
 }
 
-export interface ForgedModel {
+export interface ForgedPairModel {
   dir: string;
   report: GptTrainingReport;
   /** Training examples (L: formatted texts; G: responses) and their tokens. */
@@ -81,8 +81,8 @@ export interface ForgedModel {
 
 export interface ForgedDomainPair {
   tokenizer: ForgedTokenizer;
-  large: ForgedModel;
-  guide: ForgedModel;
+  large: ForgedPairModel;
+  guide: ForgedPairModel;
 }
 
 /** An even sample of texts totalling about `maxChars` characters (all of them when they fit). */
@@ -123,7 +123,7 @@ async function trainAndExport(
   options: ForgeDomainPairOptions,
   inWorker: boolean,
   signal: AbortSignal,
-): Promise<ForgedModel> {
+): Promise<ForgedPairModel> {
   const train = inWorker ? trainGptInWorker : trainGptHere;
   const { weights, report } = await train({
     examples,

@@ -9,7 +9,12 @@ export interface BpeTrainingOptions {
   specialTokens?: readonly string[];
   /** Pairs seen fewer times than this are never merged (default 2). */
   minFrequency?: number;
+  /** Also reserve ChatML's turn markers (`<|im_start|>`, `<|im_end|>`) as special tokens, after `specialTokens`. */
+  chatTokens?: boolean;
 }
+
+/** ChatML's turn markers, reserved by `trainBpeTokenizer({ chatTokens: true })` (CHATML_TEMPLATE writes them). */
+export const CHATML_SPECIAL_TOKENS: readonly string[] = ['<|im_start|>', '<|im_end|>'];
 
 const PAIR_SHIFT = 2 ** 21;
 const pairKey = (a: number, b: number): number => a * PAIR_SHIFT + b;
@@ -168,7 +173,7 @@ export function learnMerges(wordCounts: Map<string, number>, maxTokens: number, 
 
 /** Trains a GPT-2-style byte-level BPE tokenizer and returns its Hugging Face `tokenizer.json`. */
 export function trainBpeTokenizer(options: BpeTrainingOptions): TokenizerJson {
-  const specials = options.specialTokens ?? DEFAULT_SPECIAL_TOKENS;
+  const specials = [...(options.specialTokens ?? DEFAULT_SPECIAL_TOKENS), ...(options.chatTokens ? CHATML_SPECIAL_TOKENS : [])];
   if (new Set(specials).size !== specials.length) throw new Error('duplicate special tokens');
   const maxTokens = options.vocabSize - specials.length;
   if (maxTokens < 256) throw new Error(`vocabSize must be at least ${256 + specials.length}`);
