@@ -7,6 +7,7 @@ import { modelsCommand } from './commands/models';
 import { forgeCommand } from './commands/forge';
 import { generateCommand, scoreCommand } from './commands/generate';
 import { auditCommand } from './commands/audit';
+import { rectifyCommand } from './commands/rectify';
 import { guideCommand } from './commands/guide';
 import { certifyBenchCommand, certifyCommand, certifyEvalCommand } from './commands/certify';
 import { demoCommand } from './commands/demo';
@@ -55,5 +56,6 @@ function buildProgram(): Command {
     .addCommand(certifyEvalCommand())
     .addCommand(certifyBenchCommand())
     .addCommand(demoCommand())
-    .addCommand(auditCommand());
+    .addCommand(auditCommand())
+    .addCommand(rectifyCommand());
 }
