@@ -101,7 +101,7 @@ export class TrainJob {
       }
       if (train.length === 0) throw AssayError.badRequest('no rollouts to train on (every completion was empty)');
       const layout = qHeadLayout({ inDim: model.info.hiddenSize, hidden: request.hidden, vocab: model.info.vocabSize });
-      const options = { learningRate: request.learningRate, polyak: request.polyak, gamma: request.gamma, batchSize: request.batchSize, seed: request.seed };
+      const options = { learningRate: request.learningRate, polyak: request.polyak, gamma: request.gamma, lambda: request.lambda, batchSize: request.batchSize, seed: request.seed };
       const prior = Math.min(0.5, Math.max(0.01, cp.stats.toxic / Math.max(1, cp.stats.trajectories)));
       const trainer = new QTrainer(layout, train, options, cp.trainer ? decodeSnapshot(await job.scratch.get(cp.trainer)) : initQHead(layout, new Rng(request.seed), prior));
       if (cp.stage === 'rollouts') {

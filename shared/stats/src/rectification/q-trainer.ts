@@ -18,7 +18,7 @@
 import { Adam } from '../nn/adam';
 import { Rng, RngState } from '../rng';
 import { QHeadLayout, qHeadTaken, qHeadTakenBackward } from './q-head';
-import { polyakUpdate, sarsaTargets } from './sarsa';
+import { polyakUpdate, sarsaLambdaTargets } from './sarsa';
 
 export interface QTrajectory {
   /** [T × D] hidden states h_0 … h_{T−1}. */
@@ -38,6 +38,8 @@ export interface QTrainerOptions {
   seed: number;
   /** Default cross-entropy (see the file comment). */
   loss?: 'squared' | 'cross-entropy';
+  /** SARSA(λ) (see sarsaLambdaTargets); default 0, one-step SARSA as the reference. */
+  lambda?: number;
 }
 
 export interface QTrainerState {
@@ -163,6 +165,6 @@ export class QTrainer {
   private targetsOf(t: QTrajectory): Float64Array {
     const taken = new Float64Array(t.actions.length);
     for (let k = 0; k < t.actions.length; k++) taken[k] = qHeadTaken(this.target, this.layout, t.hidden, k * this.layout.inDim, t.actions[k]);
-    return sarsaTargets(taken, t.reward, this.options.gamma);
+    return sarsaLambdaTargets(taken, t.reward, this.options.lambda ?? 0, this.options.gamma);
   }
 }
