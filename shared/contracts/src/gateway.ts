@@ -2,6 +2,7 @@ import { z } from 'zod/v4';
 import { FiniteNumber, LIMITS, ModelRefSchema, samplingTemperature } from './common';
 import { AttemptSchema, CertificateSchema, CertifyResponseSchema, REFUSAL_TEXT } from './certifier';
 import { defineService } from './contract';
+import { SERVICE_PORT_OFFSETS } from './services';
 
 /**
  * The gateway: named, versioned assurance policies, and an OpenAI-compatible API (`/v1/chat/completions`,
@@ -170,7 +171,7 @@ export type OpenAiError = z.infer<typeof OpenAiErrorSchema>;
 export const GATEWAY_CONTRACT = defineService({
   service: 'gateway',
   description: 'OpenAI-compatible endpoint for assured answers (policies composing rectification, VALID, reranking and calibrated confidence) and the web console.',
-  portOffset: 9,
+  portOffset: SERVICE_PORT_OFFSETS.gateway,
   subjects: {
     'assay.gateway.create': { request: PolicySpecSchema, reply: PolicySchema, summary: 'Create a policy, or a new version of it' },
     'assay.gateway.get': { request: PolicyGetRequestSchema, reply: PolicySchema, summary: 'One policy version (latest by default)' },
