@@ -19,8 +19,12 @@ export const COMMANDS: { name: string; description: string; load: () => Promise<
   { name: 'certify', description: 'answer a prompt with VALID: the first of up to T draws of L whose log2 L/G ratio is ≤ k bits per token, with its certificate, or a refusal', load: async () => (await import('./commands/certify')).certifyCommand() },
   { name: 'certify-eval', description: 'evaluate a (L, G) pair on in-domain and out-of-domain sets: k at a target FRR chosen on one part of each set, FRR, OOD rejection, AUROC and domain certificate on the held-out rest; waits and prints the result', load: async () => (await import('./commands/certify')).certifyEvalCommand() },
   { name: 'certify-bench', description: 'certified benchmarking: L\'s multiple-choice accuracy and mean(correct ∧ gold answer accepted) at each ε or k; waits and prints the result', load: async () => (await import('./commands/certify')).certifyBenchCommand() },
-  { name: 'demo', description: 'forge a small health-domain L and guide G, register them, calibrate k, and certify new health and general questions (needs `assay up`)', load: async () => (await import('./commands/demo')).demoCommand() },
+  { name: 'demo', description: 'register a small health-domain L and guide G (committed, built by the demo recipe; --rebuild trains them), calibrate k, and certify new health and general questions (needs `assay up`)', load: async () => (await import('./commands/demo')).demoCommand() },
   { name: 'audit', description: 'audit a candidate model against a reference for a shift in behaviour (anytime-valid, by betting)', load: async () => (await import('./commands/audit')).auditCommand() },
+  { name: 'policy', description: 'the gateway\'s assurance policies (versioned artifacts): create, list, show, delete', load: async () => (await import('./commands/policy')).policyCommand() },
+  { name: 'rectify', description: 'detoxified decoding: train a dead-end value Q_D for an LM, sample with it, evaluate it', load: async () => (await import('./commands/rectify')).rectifyCommand() },
+  { name: 'reward', description: 'reward heads (Direct Preference Heads): rewards read from L\'s own end-of-turn state', load: async () => (await import('./commands/reward')).rewardCommand() },
+  { name: 'calibrate', description: 'calibrated P(correct) for answers of L: labelled datasets, calibrator fits, evaluations, confidence', load: async () => (await import('./commands/calibrate')).calibrateCommand() },
 ];
 
 /**

@@ -155,6 +155,9 @@ export const FitResultSchema = z
     serve: CalibrationMethodSchema,
     methods: z.array(FittedMethodSchema),
     tunedModel: z.string().nullable().meta({ description: 'ct-query: the registered tuned model (name@version), else null.' }),
+    computedStages: z.record(z.string(), z.number().int()).meta({
+      description: 'Batches each stage computed in the attempt that finished the job; stages finished by an earlier attempt (a worker that stopped mid-fit) are read back from the job\'s checkpoints, not refitted, and do not appear.',
+    }),
   })
   .meta({ id: 'CalibratorFitResult' });
 export type FitResult = z.infer<typeof FitResultSchema>;

@@ -91,6 +91,10 @@ export const RectifierTrainRequestSchema = z
     learningRate: FiniteNumber.gt(0).max(1).default(3e-3),
     polyak: FiniteNumber.gt(0).max(1).default(0.1).meta({ description: 'α of the target head\'s Polyak update after every step.' }),
     gamma: FiniteNumber.min(0).max(1).default(1),
+    lambda: FiniteNumber.min(0)
+      .max(1)
+      .default(0)
+      .meta({ description: 'SARSA(λ): 0 is one-step SARSA (the reference), 1 the Monte Carlo return; in between a terminal reward reaches a 20-token rollout\'s first action in one update.' }),
     epsilon: EpsilonSchema.default(0.1).meta({ description: 'ε recorded in the artifact as its default.' }),
     capMode: CapModeSchema.default('relative'),
     checkpointEvery: z.number().int().min(1).max(100_000).default(50).meta({ description: 'Durable checkpoint every this many optimiser steps.' }),

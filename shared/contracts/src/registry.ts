@@ -3,6 +3,7 @@ import { AUDITOR_CONTRACT } from './auditor';
 import { CALIBRATOR_CONTRACT } from './calibrator';
 import { CERTIFIER_CONTRACT } from './certifier';
 import type { QueueContract, RouteContract, SubjectContract } from './contract';
+import { GATEWAY_CONTRACT } from './gateway';
 import { GENERATION_CONTRACT } from './generation';
 import { GUIDE_TRAINING_CONTRACT } from './guide-training';
 import { LIKELIHOOD_CONTRACT } from './likelihood';
@@ -25,6 +26,7 @@ export const SERVICE_CONTRACTS = {
   calibrator: CALIBRATOR_CONTRACT,
   'reward-head': REWARD_HEAD_CONTRACT,
   rectifier: RECTIFIER_CONTRACT,
+  gateway: GATEWAY_CONTRACT,
 } as const;
 
 export { SERVICES, PORT_OFFSETS } from './services';

@@ -13,6 +13,7 @@ export const SERVICE_PORT_OFFSETS = {
   calibrator: 6,
   'reward-head': 8,
   rectifier: 7,
+  gateway: 9,
 } as const;
 
 export type ServiceName = keyof typeof SERVICE_PORT_OFFSETS;
