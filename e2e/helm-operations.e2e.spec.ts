@@ -181,7 +181,7 @@ describeChart('helm chart in operation', () => {
       ['rel-assay-certifier', 8080, '300s'],
     ]);
     for (const name of ['rel-assay-gateway', 'rel-assay-certifier']) expect(named(objects, 'Service', name).spec.ports[0].port).toBe(8080);
-    expect(renderError(['--set', 'ingress.enabled=true'])).toContain('routes to services.gateway, which is not enabled');
+    expect(renderError(['--set', 'ingress.enabled=true', '--set', 'services.gateway.enabled=false'])).toContain('routes to services.gateway, which is not enabled');
   });
 
   describe('helm test hooks', () => {
