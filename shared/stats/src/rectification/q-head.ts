@@ -81,6 +81,20 @@ function rawTaken(p: Float64Array, layout: QHeadLayout, x: ArrayLike<number>, xO
 }
 
 /**
+ * Forward and backward of one action in one pass: Q(s, a) is computed, `dLossDu(q)` gives dLoss/du for the pre-bound
+ * output u (Q = −σ(u)), and that is backpropagated into `grad`. Returns Q(s, a).
+ */
+export function qHeadTakenForwardBackward(p: Float64Array, grad: Float64Array, layout: QHeadLayout, h: ArrayLike<number>, hOff: number, action: number, dLossDu: (q: number) => number): number {
+  const act = new Float64Array(layout.hidden);
+  const x = hiddenActivations(p, layout, h, hOff, act);
+  const xOff = layout.hidden === 0 ? hOff : 0;
+  const q = -sigmoid(rawTaken(p, layout, x, xOff, action));
+  const du = dLossDu(q);
+  if (du !== 0) backwardFrom(p, grad, layout, h, hOff, x, xOff, act, action, du);
+  return q;
+}
+
+/**
  * The backward pass of one action's loss into `grad` (only the taken row of the output layer and the hidden layer
  * receive gradient): `d` is dLoss/dQ, or with `wrt: 'raw'` dLoss/du for the pre-bound output u (Q = −σ(u)).
  */
@@ -93,7 +107,13 @@ export function qHeadTakenBackward(p: Float64Array, grad: Float64Array, layout: 
     const s = sigmoid(rawTaken(p, layout, x, xOff, action));
     du = d * -s * (1 - s);
   }
-  if (du === 0) return;
+  if (du !== 0) backwardFrom(p, grad, layout, h, hOff, x, xOff, act, action, du);
+}
+
+function backwardFrom(
+  p: Float64Array, grad: Float64Array, layout: QHeadLayout, h: ArrayLike<number>, hOff: number,
+  x: ArrayLike<number>, xOff: number, act: Float64Array, action: number, du: number,
+): void {
   const last = layout.layers[layout.layers.length - 1];
   const row = last.oW + action * last.inDim;
   grad[last.oB + action] += du;
