@@ -66,6 +66,32 @@ export function qHeadForward(p: Float64Array, layout: QHeadLayout, h: ArrayLike<
   return out;
 }
 
+/**
+ * Q(s, ·) of several hidden states at once (h[offsets[b] …], one output per offset): each output row's weights are
+ * read once for all states, which is what makes the head cheap next to a batched decoding step.
+ */
+export function qHeadForwardBatch(p: Float64Array, layout: QHeadLayout, h: ArrayLike<number>, offsets: readonly number[], outs: Float64Array[]): Float64Array[] {
+  const B = offsets.length;
+  const width = layout.hidden === 0 ? layout.inDim : layout.hidden;
+  const xs = new Float64Array(B * width);
+  for (let b = 0; b < B; b++) {
+    if (layout.hidden === 0) for (let j = 0; j < width; j++) xs[b * width + j] = h[offsets[b] + j];
+    else xs.set(hiddenActivations(p, layout, h, offsets[b], new Float64Array(width)) as Float64Array, b * width);
+  }
+  const last = layout.layers[layout.layers.length - 1];
+  for (let a = 0; a < layout.vocab; a++) {
+    const row = last.oW + a * width;
+    const bias = p[last.oB + a];
+    for (let b = 0; b < B; b++) {
+      let s = bias;
+      const base = b * width;
+      for (let j = 0; j < width; j++) s += p[row + j] * xs[base + j];
+      outs[b][a] = -sigmoid(s);
+    }
+  }
+  return outs;
+}
+
 /** Q(s, a) of one action only (H + D·H multiply-adds instead of V·H). */
 export function qHeadTaken(p: Float64Array, layout: QHeadLayout, h: ArrayLike<number>, hOff: number, action: number): number {
   return -sigmoid(rawTaken(p, layout, hiddenActivations(p, layout, h, hOff, new Float64Array(layout.hidden)), layout.hidden === 0 ? hOff : 0, action));
