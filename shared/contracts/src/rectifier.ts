@@ -2,6 +2,7 @@ import { z } from 'zod/v4';
 import { MetricSchema } from './auditor';
 import { ClientKeySchema, FiniteNumber, JobAcceptedSchema, JobIdSchema, LIMITS, ModelRefSchema, ObjectKeySchema, samplingTemperature } from './common';
 import { defineService, jobStatusSchema } from './contract';
+import { SERVICE_PORT_OFFSETS } from './services';
 import { ErrorEnvelopeSchema } from './errors';
 import { CompletionSchema, GenerateRequestFieldsSchema, GenerateResponseSchema, PROMPTS_XOR_MESSAGES, promptsXorMessages, StreamTokenEventSchema } from './generation';
 
@@ -170,7 +171,7 @@ export const RectifierEvaluateJobStatusSchema = jobStatusSchema(RectifierEvaluat
 export const RECTIFIER_CONTRACT = defineService({
   service: 'rectifier',
   description: 'Detoxified decoding by dead-end analysis: a learned Q_D caps risky tokens at every step.',
-  portOffset: 7,
+  portOffset: SERVICE_PORT_OFFSETS.rectifier,
   subjects: {
     'assay.rectifier.generate': { request: RectifiedGenerateRequestSchema, reply: RectifiedGenerateResponseSchema, summary: 'Sample rectified continuations' },
     'assay.rectifier.train': { request: RectifierTrainRequestSchema, reply: JobAcceptedSchema, summary: 'Queue Q_D training' },
