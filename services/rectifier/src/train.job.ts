@@ -18,6 +18,11 @@ import { collectRollouts, decodeRollouts, encodeRollouts } from './rollouts';
 const ROLLOUT_PROMPTS = 16;
 /** Every this many prompts (by position) is a validation prompt: its rollouts only measure the TD loss. */
 const VALIDATION_EVERY = 10;
+const TRAINER_BLOB = 'trainer.bin';
+/** Heartbeat the job at least this often while SARSA runs between checkpoints. */
+const HEARTBEAT_MS = 5_000;
+
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 interface RolloutStats {
   trajectories: number;
@@ -30,7 +35,7 @@ interface TrainCheckpoint {
   stage: 'rollouts' | 'train' | 'done';
   batchesDone: number;
   stats: RolloutStats;
-  /** Scratch blob of the newest trainer snapshot. */
+  /** Scratch blob name of the newest trainer snapshot. */
   trainer?: string;
   initialValLoss?: number;
   lastLoss?: number;
@@ -60,7 +65,8 @@ export class TrainJob {
     return withSpan('rectifier.train', { attributes: { [ATTR.jobId]: job.id, [ATTR.jobAttempt]: job.attempt, 'assay.rectifier.model': request.model } }, async () => {
       const cp: TrainCheckpoint = (await job.loadCheckpoint<TrainCheckpoint>()) ?? { stage: 'rollouts', batchesDone: 0, stats: { trajectories: 0, toxic: 0, scoringFailures: 0, actions: 0 } };
       if (cp.stage === 'done' && cp.result) return cp.result;
-      if (job.attempt > 1) this.logger.info({ jobId: job.id, stage: cp.stage, batchesDone: cp.batchesDone }, 'Q training resumed from its checkpoint');
+      const resumedFrom = job.attempt > 1 ? { stage: cp.stage, rolloutBatches: cp.batchesDone } : null;
+      if (resumedFrom) this.logger.info({ jobId: job.id, ...resumedFrom }, 'Q training resumed from its checkpoint');
       const model = await this.models.acquire(request.model);
       if (!model.info.hasHiddenStates) throw AssayError.badRequest(`${model.name}@${model.version} has no hidden-states output (run \`assay models prepare\`): the Q head reads them`);
       const prompts = (await loadPromptSet(this.store, request.prompts)).map((p) => p.prompt);
@@ -112,12 +118,21 @@ export class TrainJob {
       const totalSteps = request.epochs * trainer.stepsPerEpoch;
       const started = Date.now();
       const startStep = trainer.steps;
+      const resumed = resumedFrom ? { ...resumedFrom, sarsaStep: startStep } : null;
       let loss = cp.lastLoss ?? NaN;
+      let lastReport = Date.now();
       while (trainer.steps < totalSteps) {
         loss = trainer.step();
+        // SARSA steps are synchronous: between them, let NATS heartbeats, health probes and aborts through.
+        await yieldToEventLoop();
+        this.throwIfAborted(job);
+        if (Date.now() - lastReport > HEARTBEAT_MS) {
+          job.heartbeat();
+          lastReport = Date.now();
+        }
         if (trainer.steps % request.checkpointEvery === 0 || trainer.steps === totalSteps) {
-          this.throwIfAborted(job);
-          cp.trainer = await job.scratch.put('trainer.bin', encodeSnapshot(trainer.snapshot()));
+          await job.scratch.put(TRAINER_BLOB, encodeSnapshot(trainer.snapshot()));
+          cp.trainer = TRAINER_BLOB;
           cp.lastLoss = loss;
           await job.checkpoint(cp);
           const rate = (trainer.steps - startStep) / Math.max(1e-3, (Date.now() - started) / 1000);
@@ -140,6 +155,8 @@ export class TrainJob {
         validationTrajectories: validation.length,
         steps: totalSteps,
         epochs: request.epochs,
+        attempts: job.attempt,
+        resumedFrom: resumed,
         finalTrainLoss: loss,
         initialValidationLoss: cp.initialValLoss ?? null,
         validationLoss: valLoss,

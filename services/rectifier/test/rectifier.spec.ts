@@ -2,7 +2,9 @@ import { mkdtemp } from 'fs/promises';
 import { tmpdir } from 'os';
 import * as path from 'path';
 import { JobAccepted, RectifiedGenerateResponse, RectifierEvaluateResult, RectifierTrainResult } from '@assay/contracts';
-import { JobsClient } from '@assay/messaging';
+import { INestApplication } from '@nestjs/common';
+import { JobEvent, JobsClient } from '@assay/messaging';
+import { JobHostService } from '@assay/platform';
 import { initQHead, qHeadLayout, Rng } from '@assay/stats';
 import { forgeTinyModel, PlatformHarness } from '@assay/testing';
 import { qHeadConfig, writeQArtifactDir } from '../src/q-artifact';
@@ -17,6 +19,7 @@ describe('rectifier service (real NATS, S3 server, onnxruntime)', () => {
   const harness = new PlatformHarness('rectifier');
   let jobs: JobsClient;
   let url: string;
+  let app: INestApplication;
   let trained: RectifierTrainResult;
   const post = (route: string, body: unknown) =>
     fetch(`${url}${route}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': 'test-key' }, body: JSON.stringify(body) });
@@ -26,7 +29,7 @@ describe('rectifier service (real NATS, S3 server, onnxruntime)', () => {
     const dir = await forgeTinyModel({ texts, vocabSize: 300, dim: 32, layers: 1, heads: 2, contextLength: 64, seed: 2 });
     await harness.registry.push(dir, { name: 'tiny-l', version: '1', provenance: { kind: 'forged' } });
     jobs = await JobsClient.create(harness.nc, { namespace: harness.namespace });
-    await harness.startService(RectifierModule, 'rectifier');
+    app = await harness.startService(RectifierModule, 'rectifier');
     url = await harness.url('rectifier');
   }, 120_000);
   afterAll(() => harness.close());
@@ -122,5 +125,37 @@ describe('rectifier service (real NATS, S3 server, onnxruntime)', () => {
     const page = await html.text();
     expect(page).toContain('<svg');
     expect(page).toContain('Toxicity probability vs ε');
+  });
+
+  it('a worker stopped mid-training hands the job back; the next resumes from the trainer snapshot without new rollouts', async () => {
+    const accepted = await harness.rpc.request<JobAccepted>('assay.rectifier.train', {
+      model: 'tiny-l', name: 'resumed-q', prompts, metric: METRIC, rolloutsPerPrompt: 4, maxNewTokens: 4, hidden: 16, epochs: 60, batchSize: 8, checkpointEvery: 2,
+    });
+    let reached!: () => void;
+    const checkpointed = new Promise<void>((resolve) => (reached = resolve));
+    const events: JobEvent[] = [];
+    const watching = (async () => {
+      for await (const event of jobs.watch(accepted.jobId, { pollMs: 200 })) {
+        events.push(event);
+        if ((event.progress.metrics?.step ?? 0) >= 6) reached();
+      }
+    })();
+    await checkpointed;
+    const host = app.get(JobHostService) as unknown as { worker?: { stop(options: { graceMs: number; abortGraceMs: number }): Promise<void> } };
+    await host.worker?.stop({ graceMs: 0, abortGraceMs: 10_000 });
+    await app.close();
+    expect((await jobs.status(accepted.jobId)).status).toBe('queued');
+    app = await harness.startService(RectifierModule, 'rectifier');
+    url = await harness.url('rectifier');
+    const result = await jobs.result<RectifierTrainResult>(accepted.jobId, { waitMs: 120_000 });
+    await watching;
+    expect(result.report).toMatchObject({ attempts: 2, rollouts: { trajectories: 96 }, resumedFrom: { stage: 'train', rolloutBatches: 2 } });
+    const resumedStep = (result.report.resumedFrom as { sarsaStep: number }).sarsaStep;
+    expect(resumedStep).toBeGreaterThanOrEqual(6);
+    // The second attempt rolled nothing out again: its progress events are all SARSA steps after the snapshot.
+    const second = events.filter((e) => e.type === 'progress' && e.attempts === 2).map((e) => e.progress.metrics!);
+    expect(second.length).toBeGreaterThan(0);
+    for (const m of second) expect(m.stage).toBe(1);
+    expect(Math.min(...second.map((m) => m.step))).toBeGreaterThan(resumedStep);
   });
 });

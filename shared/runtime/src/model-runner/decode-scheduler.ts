@@ -1,6 +1,6 @@
 import { missingHiddenStates, RuntimeError } from '../errors';
 import { sampleToken } from '../sampling/sampler';
-import { qValues, sampleRectifiedToken } from '../sampling/rectified-sampler';
+import { qValues, qValuesBatch, RectifySpec, sampleRectifiedToken } from '../sampling/rectified-sampler';
 import { leftPad } from './batch-layout';
 import { GeneratedSequence, GenerateSequenceSpec, RunnableModel, SequenceToken } from './batch-types';
 import { assembleCache, CacheRowSource } from './kv-batch';
@@ -289,6 +289,7 @@ export class DecodeScheduler {
     }
     this.cache = out.present;
     const streamed = new Map<Job, SequenceToken[]>();
+    const qs = out.hiddenStates ? this.batchedQ(rows, out.hiddenStates, seqLen) : undefined;
     rows.forEach((row, b) => {
       row.length++;
       row.fed.push(tokens[b]);
@@ -300,21 +301,44 @@ export class DecodeScheduler {
       const last = (b + 1) * out.logitsPositions - 1;
       row.state.awaitingHidden = false;
       if (!row.state.finished && row.job.control.isCancelled?.(row.index)) row.state.cancel();
-      if (!row.state.finished) this.sampleInto(row, out.logits, last * out.vocab, out.vocab, streamed, out.hiddenStates, ((b + 1) * seqLen - 1) * shape.hiddenSize);
+      if (!row.state.finished) this.sampleInto(row, out.logits, last * out.vocab, out.vocab, streamed, out.hiddenStates, ((b + 1) * seqLen - 1) * shape.hiddenSize, qs?.get(row));
     });
     this.report(streamed);
+  }
+
+  /** Q(s, ·) of every unfinished rectified row of a step, one batched head pass per distinct head (a request's rows share one). */
+  private batchedQ(rows: Row[], hidden: Float32Array, seqLen: number): Map<Row, Float64Array> | undefined {
+    const byHead = new Map<RectifySpec['head'], { rows: Row[]; offsets: number[] }>();
+    rows.forEach((row, b) => {
+      const rectify = row.state.spec.rectify;
+      if (!rectify || row.state.finished) return;
+      const group = byHead.get(rectify.head) ?? { rows: [], offsets: [] };
+      group.rows.push(row);
+      group.offsets.push(((b + 1) * seqLen - 1) * this.model.shape.hiddenSize);
+      byHead.set(rectify.head, group);
+    });
+    if (byHead.size === 0) return undefined;
+    const qs = new Map<Row, Float64Array>();
+    for (const [head, group] of byHead) {
+      try {
+        qValuesBatch(head, hidden, group.offsets).forEach((q, i) => qs.set(group.rows[i], q));
+      } catch {
+        // A bad head fails its rows one by one in sampleInto (with the error), not the whole step.
+      }
+    }
+    return qs;
   }
 
   /**
    * Samples a row's next token from its logits; a rectified row (spec.rectify) first evaluates its Q head on the
    * final hidden state of the same position (so the Q model rides on L's KV cache: no prefix recomputation).
    */
-  private sampleInto(row: Row, logits: Float32Array, offset: number, vocab: number, streamed: Map<Job, SequenceToken[]>, hidden?: Float32Array, hiddenOffset = 0): void {
+  private sampleInto(row: Row, logits: Float32Array, offset: number, vocab: number, streamed: Map<Job, SequenceToken[]>, hidden?: Float32Array, hiddenOffset = 0, qBatched?: Float64Array): void {
     const { spec } = row.state;
     try {
       if (spec.rectify) {
         if (!hidden) throw new RuntimeError('EXECUTOR_FAILED', 'rectified decoding: the forward pass returned no hidden states');
-        const q = qValues(spec.rectify.head, hidden, hiddenOffset);
+        const q = qBatched ?? qValues(spec.rectify.head, hidden, hiddenOffset);
         row.state.accept(sampleRectifiedToken(logits, offset, vocab, q, spec.sampling, spec.rectify, row.state.rng));
       } else row.state.accept(sampleToken(logits, spec.sampling, row.state.rng, offset, vocab));
     } catch (error) {

@@ -1,4 +1,4 @@
-import { CapMode, qHeadForward, QHeadLayout, qHeadLayout, rectifyLogits } from '@assay/stats';
+import { CapMode, qHeadForward, qHeadForwardBatch, QHeadLayout, qHeadLayout, rectifyLogits } from '@assay/stats';
 import { logSumExp } from './log-softmax';
 import { candidateSet, SampledToken, SamplingParams, UniformSource } from './sampler';
 
@@ -50,6 +50,12 @@ function layoutOf(head: RectifySpec['head']): QHeadLayout {
 export function qValues(head: RectifySpec['head'], hidden: ArrayLike<number>, hiddenOffset = 0): Float64Array {
   const layout = layoutOf(head);
   return qHeadForward(head.params, layout, hidden, hiddenOffset, new Float64Array(layout.vocab));
+}
+
+/** Q(s, ·) of several rows' hidden states (offsets into `hidden`) with one head: one pass over its output weights. */
+export function qValuesBatch(head: RectifySpec['head'], hidden: ArrayLike<number>, offsets: readonly number[]): Float64Array[] {
+  const layout = layoutOf(head);
+  return qHeadForwardBatch(head.params, layout, hidden, offsets, offsets.map(() => new Float64Array(layout.vocab)));
 }
 
 /** Samples one token of a rectified row (see the file comment); `samplingLogprob` is log π′′(token) of the draw's own distribution. */

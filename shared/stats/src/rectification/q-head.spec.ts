@@ -1,5 +1,5 @@
 import { Rng } from '../rng';
-import { initQHead, qHeadForward, qHeadLayout, qHeadTaken, qHeadTakenBackward } from './q-head';
+import { initQHead, qHeadForward, qHeadLayout, qHeadTaken, qHeadTakenBackward, qHeadTakenForwardBackward } from './q-head';
 
 describe('Q head', () => {
   for (const hidden of [0, 6]) {
@@ -19,6 +19,10 @@ describe('Q head', () => {
       const y = -0.7;
       const grad = new Float64Array(p.length);
       qHeadTakenBackward(p, grad, layout, h, 2, 4, 2 * (qHeadTaken(p, layout, h, 2, 4) - y));
+      const fused = new Float64Array(p.length);
+      const q4 = qHeadTakenForwardBackward(p, fused, layout, h, 2, 4, (q) => 2 * (q - y) * q * (1 + q));
+      expect(q4).toBeCloseTo(full[4], 12);
+      fused.forEach((g, i) => expect(g).toBeCloseTo(grad[i], 12));
       const loss = () => (qHeadTaken(p, layout, h, 2, 4) - y) ** 2;
       for (let i = 0; i < p.length; i++) {
         const keep = p[i];

@@ -66,6 +66,32 @@ export function qHeadForward(p: Float64Array, layout: QHeadLayout, h: ArrayLike<
   return out;
 }
 
+/**
+ * Q(s, ·) of several hidden states at once (h[offsets[b] …], one output per offset): each output row's weights are
+ * read once for all states, which is what makes the head cheap next to a batched decoding step.
+ */
+export function qHeadForwardBatch(p: Float64Array, layout: QHeadLayout, h: ArrayLike<number>, offsets: readonly number[], outs: Float64Array[]): Float64Array[] {
+  const B = offsets.length;
+  const width = layout.hidden === 0 ? layout.inDim : layout.hidden;
+  const xs = new Float64Array(B * width);
+  for (let b = 0; b < B; b++) {
+    if (layout.hidden === 0) for (let j = 0; j < width; j++) xs[b * width + j] = h[offsets[b] + j];
+    else xs.set(hiddenActivations(p, layout, h, offsets[b], new Float64Array(width)) as Float64Array, b * width);
+  }
+  const last = layout.layers[layout.layers.length - 1];
+  for (let a = 0; a < layout.vocab; a++) {
+    const row = last.oW + a * width;
+    const bias = p[last.oB + a];
+    for (let b = 0; b < B; b++) {
+      let s = bias;
+      const base = b * width;
+      for (let j = 0; j < width; j++) s += p[row + j] * xs[base + j];
+      outs[b][a] = -sigmoid(s);
+    }
+  }
+  return outs;
+}
+
 /** Q(s, a) of one action only (H + D·H multiply-adds instead of V·H). */
 export function qHeadTaken(p: Float64Array, layout: QHeadLayout, h: ArrayLike<number>, hOff: number, action: number): number {
   return -sigmoid(rawTaken(p, layout, hiddenActivations(p, layout, h, hOff, new Float64Array(layout.hidden)), layout.hidden === 0 ? hOff : 0, action));
@@ -81,6 +107,20 @@ function rawTaken(p: Float64Array, layout: QHeadLayout, x: ArrayLike<number>, xO
 }
 
 /**
+ * Forward and backward of one action in one pass: Q(s, a) is computed, `dLossDu(q)` gives dLoss/du for the pre-bound
+ * output u (Q = −σ(u)), and that is backpropagated into `grad`. Returns Q(s, a).
+ */
+export function qHeadTakenForwardBackward(p: Float64Array, grad: Float64Array, layout: QHeadLayout, h: ArrayLike<number>, hOff: number, action: number, dLossDu: (q: number) => number): number {
+  const act = new Float64Array(layout.hidden);
+  const x = hiddenActivations(p, layout, h, hOff, act);
+  const xOff = layout.hidden === 0 ? hOff : 0;
+  const q = -sigmoid(rawTaken(p, layout, x, xOff, action));
+  const du = dLossDu(q);
+  if (du !== 0) backwardFrom(p, grad, layout, h, hOff, x, xOff, act, action, du);
+  return q;
+}
+
+/**
  * The backward pass of one action's loss into `grad` (only the taken row of the output layer and the hidden layer
  * receive gradient): `d` is dLoss/dQ, or with `wrt: 'raw'` dLoss/du for the pre-bound output u (Q = −σ(u)).
  */
@@ -93,7 +133,13 @@ export function qHeadTakenBackward(p: Float64Array, grad: Float64Array, layout: 
     const s = sigmoid(rawTaken(p, layout, x, xOff, action));
     du = d * -s * (1 - s);
   }
-  if (du === 0) return;
+  if (du !== 0) backwardFrom(p, grad, layout, h, hOff, x, xOff, act, action, du);
+}
+
+function backwardFrom(
+  p: Float64Array, grad: Float64Array, layout: QHeadLayout, h: ArrayLike<number>, hOff: number,
+  x: ArrayLike<number>, xOff: number, act: Float64Array, action: number, du: number,
+): void {
   const last = layout.layers[layout.layers.length - 1];
   const row = last.oW + action * last.inDim;
   grad[last.oB + action] += du;

@@ -17,7 +17,7 @@
  */
 import { Adam } from '../nn/adam';
 import { Rng, RngState } from '../rng';
-import { QHeadLayout, qHeadTaken, qHeadTakenBackward } from './q-head';
+import { QHeadLayout, qHeadTaken, qHeadTakenForwardBackward } from './q-head';
 import { polyakUpdate, sarsaLambdaTargets } from './sarsa';
 
 export interface QTrajectory {
@@ -116,14 +116,15 @@ export class QTrainer {
     let actions = 0;
     for (const t of batch) actions += t.actions.length;
     let loss = 0;
+    const squared = this.options.loss === 'squared';
     for (const t of batch) {
       const y = this.targetsOf(t);
       for (let k = 0; k < t.actions.length; k++) {
-        const q = qHeadTaken(params, layout, t.hidden, k * layout.inDim, t.actions[k]);
-        const d = q - y[k];
-        loss += d * d;
-        if (this.options.loss === 'squared') qHeadTakenBackward(params, grad, layout, t.hidden, k * layout.inDim, t.actions[k], (2 * d) / actions);
-        else qHeadTakenBackward(params, grad, layout, t.hidden, k * layout.inDim, t.actions[k], -d / actions, 'raw');
+        const target = y[k];
+        // dLoss/du: squared error (2(Q − y)·dQ/du, dQ/du = Q(1 + Q)) or cross-entropy on −Q vs −y ((y − Q)).
+        const dLossDu = squared ? (q: number) => ((2 * (q - target)) / actions) * q * (1 + q) : (q: number) => (target - q) / actions;
+        const q = qHeadTakenForwardBackward(params, grad, layout, t.hidden, k * layout.inDim, t.actions[k], dLossDu);
+        loss += (q - target) * (q - target);
       }
     }
     this.adam.step(params, grad, this.options.learningRate);
