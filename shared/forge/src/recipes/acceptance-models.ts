@@ -52,12 +52,25 @@ export const GRADED_MODEL_SPEC: GradedModelSpec = {
   train: { maxSteps: 900, batchSize: 16, learningRate: 6e-3, warmupSteps: 30, seed: 0 },
 };
 
+/** What building an entry cost (figures of the build that made it; a cached entry reports them unchanged). */
+export interface BuildCost {
+  buildSeconds: number;
+  buildCpuSeconds: number;
+  buildLoad: { start: number[]; end: number[] };
+}
+
+const costOf = (s: BuildCost): BuildCost => ({ buildSeconds: s.buildSeconds, buildCpuSeconds: s.buildCpuSeconds, buildLoad: s.buildLoad });
+
 interface StoredModel<S> {
   name: string;
   version: string;
   recipeHash: string;
   provenance: Record<string, unknown>;
   buildSeconds: number;
+  /** CPU seconds of this process during the build (every thread): a load-independent measure of its cost. */
+  buildCpuSeconds: number;
+  /** Load average (1, 5, 15 min) when the build started and when it ended. */
+  buildLoad: { start: number[]; end: number[] };
   stats: S;
 }
 
@@ -75,6 +88,8 @@ async function cachedModel<S>(
     progress: options.progress,
     build: async (dir, hash) => {
       const started = Date.now();
+      const cpu = process.cpuUsage();
+      const loadStart = os.loadavg();
       const version = `r${RECIPE_VERSION}-${hash}`;
       const provenance: Record<string, unknown> = {
         kind: 'forged',
@@ -86,7 +101,17 @@ async function cachedModel<S>(
         builtOn: { cpus: os.cpus().length, loadavg: os.loadavg() },
       };
       const stats = await build(modelDirOf(dir), provenance);
-      return { name, version, recipeHash: hash, provenance, buildSeconds: (Date.now() - started) / 1000, stats };
+      const used = process.cpuUsage(cpu);
+      return {
+        name,
+        version,
+        recipeHash: hash,
+        provenance,
+        buildSeconds: (Date.now() - started) / 1000,
+        buildCpuSeconds: (used.user + used.system) / 1e6,
+        buildLoad: { start: loadStart, end: os.loadavg() },
+        stats,
+      };
     },
   });
   const s = entry.result;
@@ -101,8 +126,7 @@ async function cachedModel<S>(
 export async function gradedKnowledgeModel(options: AcceptanceModelOptions = {}): Promise<{
   model: ForgedModel;
   task: GradedKnowledgeTask;
-  stats: {
-    buildSeconds: number;
+  stats: BuildCost & {
     testAccuracy: number;
     accuracyByMentions: MentionsAccuracy[];
     multipleChoiceAccuracy: number;
@@ -117,7 +141,7 @@ export async function gradedKnowledgeModel(options: AcceptanceModelOptions = {})
     model,
     task: gradedKnowledgeTask(GRADED_MODEL_SPEC.task),
     stats: {
-      buildSeconds: stored.buildSeconds,
+      ...costOf(stored),
       testAccuracy: a.openEnded,
       accuracyByMentions: a.openEndedByMentions,
       multipleChoiceAccuracy: a.multipleChoice,
@@ -156,7 +180,7 @@ function wikitextFragments(dataDir: string, n: number, seed: number): ToxicityEx
 /** The toxicity classifier (bag of embeddings, runtime model type `assay-text-classifier`) and its held-out AUROC. */
 export async function toxicityClassifierModel(options: AcceptanceModelOptions = {}): Promise<{
   model: ForgedModel;
-  stats: { buildSeconds: number; heldOutAuroc: number; heldOutAurocBySource: Record<string, number | null>; wikitextFalsePositiveRate: number | null };
+  stats: BuildCost & { heldOutAuroc: number; heldOutAurocBySource: Record<string, number | null>; wikitextFalsePositiveRate: number | null };
 }> {
   const data = sharedDataDir();
   const used = { ...TOXICITY_DATA_FILES, wikitext: TOXIC_DATA_FILES.wikitext };
@@ -190,7 +214,7 @@ export async function toxicityClassifierModel(options: AcceptanceModelOptions = 
     return { heldOutAuroc: auroc, heldOutAurocBySource: bySource, wikitextFalsePositiveRate: fp, report: { test: testMetrics, test_by_source, threshold } };
   });
   const { heldOutAuroc, heldOutAurocBySource, wikitextFalsePositiveRate } = stored.stats;
-  return { model, stats: { buildSeconds: stored.buildSeconds, heldOutAuroc, heldOutAurocBySource, wikitextFalsePositiveRate } };
+  return { model, stats: { ...costOf(stored), heldOutAuroc, heldOutAurocBySource, wikitextFalsePositiveRate } };
 }
 
 /** The toxic L: 2 layers × 128 wide on the mix of toxic-lm.ts (see README). */
@@ -211,8 +235,7 @@ export const TOXIC_LM_SPEC: ToxicLmSpec = {
 export async function toxicLanguageModel(options: AcceptanceModelOptions = {}): Promise<{
   model: ForgedModel;
   prompts: { train: string[]; eval: string[] };
-  stats: {
-    buildSeconds: number;
+  stats: BuildCost & {
     baseToxicityProb: number;
     expectedMaxToxicity: number;
     sampleToxicRate: number;
@@ -233,7 +256,7 @@ export async function toxicLanguageModel(options: AcceptanceModelOptions = {}): 
     model,
     prompts: stored.stats.prompts,
     stats: {
-      buildSeconds: stored.buildSeconds,
+      ...costOf(stored),
       baseToxicityProb: base.toxicityProb,
       expectedMaxToxicity: base.expectedMaxToxicity,
       sampleToxicRate: base.sampleToxicRate,
