@@ -1,6 +1,7 @@
 import { z } from 'zod/v4';
 import { ClientKeySchema, FiniteNumber, JobAcceptedSchema, JobIdSchema, LIMITS, ModelRefSchema, ObjectKeySchema } from './common';
 import { defineService, jobStatusSchema } from './contract';
+import { SERVICE_PORT_OFFSETS } from './services';
 
 /**
  * The calibrator (issue 10, spec shared/specs/calibration.md): P(correct) for an answer of a model L, from a
@@ -154,6 +155,9 @@ export const FitResultSchema = z
     serve: CalibrationMethodSchema,
     methods: z.array(FittedMethodSchema),
     tunedModel: z.string().nullable().meta({ description: 'ct-query: the registered tuned model (name@version), else null.' }),
+    computedStages: z.record(z.string(), z.number().int()).meta({
+      description: 'Batches each stage computed in the attempt that finished the job; stages finished by an earlier attempt (a worker that stopped mid-fit) are read back from the job\'s checkpoints, not refitted, and do not appear.',
+    }),
   })
   .meta({ id: 'CalibratorFitResult' });
 export type FitResult = z.infer<typeof FitResultSchema>;
@@ -205,7 +209,7 @@ export const CalibrationEvalJobStatusSchema = jobStatusSchema(CalibrationEvalRes
 export const CALIBRATOR_CONTRACT = defineService({
   service: 'calibrator',
   description: 'Calibrated P(correct) for answers of an LLM: labelled datasets, fitted calibrators (query, CT, probe, TS, baselines), evaluations.',
-  portOffset: 6,
+  portOffset: SERVICE_PORT_OFFSETS.calibrator,
   subjects: {
     'assay.calibrator.confidence': { request: ConfidenceRequestSchema, reply: ConfidenceResponseSchema, summary: 'P(correct) of each answer to a question' },
     'assay.calibrator.dataset': { request: DatasetRequestSchema, reply: JobAcceptedSchema, summary: 'Queue a labelled dataset (L answers, graded)' },

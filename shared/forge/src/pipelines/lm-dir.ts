@@ -3,6 +3,7 @@ import path from 'node:path';
 import { GptWeights } from '../gpt/gpt-weights';
 import { exportDecoder } from '../onnx/decoder-families';
 import { exportGptModelDir } from '../onnx/model-dir';
+import { gptWeightsFromOnnxDir } from './gpt-onnx-weights';
 import { TokenizerJson } from '../tokenizer/tokenizer-json';
 import { decodeCheckpoint, encodeCheckpoint } from '../train/checkpoint-codec';
 import type { DecoderModel } from '../train/model-family';
@@ -73,7 +74,7 @@ export async function readBaseModel(dir: string): Promise<BaseModel> {
   }
   if (!fs.existsSync(path.join(dir, 'config.json'))) throw new Error(`${dir} has neither ${WEIGHTS_FILE} nor config.json: not a model directory`);
   const config = JSON.parse(await fs.promises.readFile(path.join(dir, 'config.json'), 'utf8')) as { model_type?: string };
-  if (config.model_type === 'gpt2') throw new Error(`${dir} has no ${WEIGHTS_FILE}: only GPT-2 models forged by Assay can be fine-tuned (llama-family exports are imported from their ONNX weights)`);
+  if (config.model_type === 'gpt2') return { family: 'gpt2', weights: gptWeightsFromOnnxDir(dir), tokenizer };
   const imported = importDecoderDir(dir);
   return { family: 'llama', model: { config: imported.config, weights: imported.weights }, tokenizer };
 }

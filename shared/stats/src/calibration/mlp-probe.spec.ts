@@ -1,5 +1,5 @@
 import { Rng } from '../rng';
-import { featureStandardization, MlpProbe, trainProbe } from './mlp-probe';
+import { featureStandardization, MlpProbe, trainProbe, trainProbeAsync } from './mlp-probe';
 import { correctnessAuroc } from './scores';
 
 function vectors(rng: Rng, n: number, d: number): Float32Array[] {
@@ -89,6 +89,21 @@ describe('trainProbe', () => {
     expect(trainProbe(train, validation, { hidden: [32, 16], maxEpochs: 3, seed: 1 }).probe.toJSON()).toEqual(
       trainProbe(train, validation, { hidden: [32, 16], maxEpochs: 3, seed: 1 }).probe.toJSON(),
     );
+  });
+
+  it('trains the same probe when it yields to the event loop between epochs (early stopping included)', async () => {
+    const rng = new Rng('probe-async');
+    const features = vectors(rng, 120, 4);
+    const labels = features.map((x) => (x[0] + 0.5 * rng.normal(0, 1) > 0 ? 1 : 0));
+    const validation = { features: features.slice(80), labels: labels.slice(80) };
+    const train = { features: features.slice(0, 80), labels: labels.slice(0, 80) };
+    const options = { hidden: [8], maxEpochs: 30, patience: 3, seed: 4 };
+    const sync = trainProbe(train, validation, options);
+    const epochs: number[] = [];
+    const async = await trainProbeAsync(train, validation, { ...options, onEpoch: (e) => epochs.push(e.epoch) });
+    expect(async.probe.toJSON()).toEqual(sync.probe.toJSON());
+    expect([async.epochs, async.bestEpoch]).toEqual([sync.epochs, sync.bestEpoch]);
+    expect(epochs).toEqual(sync.history.map((h) => h.epoch));
   });
 
   it('rejects bad input', () => {

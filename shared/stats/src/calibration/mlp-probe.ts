@@ -8,7 +8,7 @@
  * (stored with the probe), so the default learning rate suits hidden states of any scale.
  */
 import { Adam } from '../nn/adam';
-import { runWithEarlyStopping } from '../nn/early-stopping';
+import { runWithEarlyStopping, runWithEarlyStoppingAsync } from '../nn/early-stopping';
 import { DenseLayer, denseBackward, denseForward, denseStack, initXavierNormal } from '../nn/dense';
 import { sigmoid } from '../nn/logistic';
 import { Rng } from '../rng';
@@ -183,8 +183,8 @@ function checkLabelled(data: LabelledFeatures, what: string, dim?: number): void
   }
 }
 
-/** Trains a probe with AdamW minibatches, early stopping on the validation loss when validation data is given. */
-export function trainProbe(train: LabelledFeatures, validation: LabelledFeatures | null, options: ProbeTrainingOptions = {}): ProbeTrainingResult {
+/** The probe, its epoch function and the loop's settings: what trainProbe and trainProbeAsync share. */
+function probeTraining(train: LabelledFeatures, validation: LabelledFeatures | null, options: ProbeTrainingOptions) {
   const n = train.features.length;
   if (n === 0) throw new RangeError('probe training needs at least one example');
   const dim = train.features[0].length;
@@ -207,7 +207,26 @@ export function trainProbe(train: LabelledFeatures, validation: LabelledFeatures
     }
     return { epoch, trainLoss: trainLoss / n, validationLoss: hasValidation ? probe.loss(validation!.features, validation!.labels) : null };
   };
+  return { probe, runEpoch, maxEpochs, patience };
+}
+
+/** Trains a probe with AdamW minibatches, early stopping on the validation loss when validation data is given. */
+export function trainProbe(train: LabelledFeatures, validation: LabelledFeatures | null, options: ProbeTrainingOptions = {}): ProbeTrainingResult {
+  const { probe, runEpoch, maxEpochs, patience } = probeTraining(train, validation, options);
   const { history, bestEpoch } = runWithEarlyStopping(probe.params, maxEpochs, patience, runEpoch, options.onEpoch);
+  return { probe, epochs: history.length, bestEpoch, history };
+}
+
+/**
+ * trainProbe, yielding to the event loop after every epoch (and calling onEpoch there), for services that train in
+ * their own process; the same seed gives the same probe as trainProbe.
+ */
+export async function trainProbeAsync(train: LabelledFeatures, validation: LabelledFeatures | null, options: ProbeTrainingOptions = {}): Promise<ProbeTrainingResult> {
+  const { probe, runEpoch, maxEpochs, patience } = probeTraining(train, validation, options);
+  const { history, bestEpoch } = await runWithEarlyStoppingAsync(probe.params, maxEpochs, patience, runEpoch, async (record) => {
+    options.onEpoch?.(record);
+    await new Promise((resolve) => setImmediate(resolve));
+  });
   return { probe, epochs: history.length, bestEpoch, history };
 }
 

@@ -17,6 +17,33 @@ export interface EarlyStoppingResult<E extends EpochRecord> {
 export function runWithEarlyStopping<E extends EpochRecord>(
   params: Float64Array, maxEpochs: number, patience: number, runEpoch: (epoch: number) => E, onEpoch?: (record: E) => void,
 ): EarlyStoppingResult<E> {
+  const loop = earlyStoppingLoop<E>(params, maxEpochs, patience);
+  while (!loop.done()) {
+    const record = runEpoch(loop.next());
+    onEpoch?.(record);
+    loop.record(record);
+  }
+  return loop.finish();
+}
+
+/**
+ * runWithEarlyStopping, awaiting `pause` after every epoch: a service training in its event loop (a calibrator fit)
+ * stays responsive (heartbeats, health probes) between epochs.
+ */
+export async function runWithEarlyStoppingAsync<E extends EpochRecord>(
+  params: Float64Array, maxEpochs: number, patience: number, runEpoch: (epoch: number) => E, pause: (record: E) => Promise<void>,
+): Promise<EarlyStoppingResult<E>> {
+  const loop = earlyStoppingLoop<E>(params, maxEpochs, patience);
+  while (!loop.done()) {
+    const record = runEpoch(loop.next());
+    loop.record(record);
+    await pause(record);
+  }
+  return loop.finish();
+}
+
+/** The bookkeeping of both loops: which epoch is next, whether to stop, the best weights so far. */
+function earlyStoppingLoop<E extends EpochRecord>(params: Float64Array, maxEpochs: number, patience: number) {
   if (!Number.isInteger(maxEpochs) || maxEpochs < 1 || !Number.isInteger(patience) || patience < 1) {
     throw new RangeError('maxEpochs and patience must be integers >= 1');
   }
@@ -25,22 +52,27 @@ export function runWithEarlyStopping<E extends EpochRecord>(
   let bestEpoch = 0;
   let bestParams: Float64Array | null = null;
   let sinceBest = 0;
-  for (let epoch = 1; epoch <= maxEpochs; epoch++) {
-    const record = runEpoch(epoch);
-    history.push(record);
-    onEpoch?.(record);
-    const loss = record.validationLoss;
-    if (loss === null) {
-      bestEpoch = epoch;
-      continue;
-    }
-    if (loss < best) {
-      best = loss;
-      bestEpoch = epoch;
-      bestParams = Float64Array.from(params);
-      sinceBest = 0;
-    } else if (++sinceBest >= patience) break;
-  }
-  if (bestParams) params.set(bestParams);
-  return { history, bestEpoch };
+  let stopped = false;
+  return {
+    done: () => stopped || history.length >= maxEpochs,
+    next: () => history.length + 1,
+    record(record: E) {
+      history.push(record);
+      const loss = record.validationLoss;
+      if (loss === null) {
+        bestEpoch = record.epoch;
+        return;
+      }
+      if (loss < best) {
+        best = loss;
+        bestEpoch = record.epoch;
+        bestParams = Float64Array.from(params);
+        sinceBest = 0;
+      } else if (++sinceBest >= patience) stopped = true;
+    },
+    finish(): EarlyStoppingResult<E> {
+      if (bestParams) params.set(bestParams);
+      return { history, bestEpoch };
+    },
+  };
 }

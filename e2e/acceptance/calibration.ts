@@ -1,0 +1,164 @@
+/**
+ * Acceptance run of the calibrator (issue 10), in-process on CPU through the real service (NATS, S3 server,
+ * onnxruntime, the forge's LoRA trainer):
+ *   L = the forge's cached graded-knowledge model (recipes/acceptance-models.ts: trained on invented facts stated a
+ *   Zipf-distributed number of times, so it knows frequent facts and not rare ones);
+ *   graded: a labelled dataset of L's greedy answers to the task's open-ended questions (train/val/test by fact),
+ *   every method fitted (query, ct-query, probe, logprob, verbal, sampling, each with its -ts twin; probe and CT on
+ *   train, temperatures on val) and measured on the test split;
+ *   mmlu, nq_open: the same on 300 questions each (0-shot: L's context is 128 tokens), whatever L's accuracy there.
+ * Prints one JSON object as its last line: {"graded": {"<method>": {acc, ece, ece_top_label, auroc, brier, nll}}, "mmlu": …, "nq_open": …, "meta": …}.
+ *
+ *   node shared/cli/bin/run-ts.js e2e/acceptance/calibration.ts [--json] [--ct-steps n] [--skip-real] [--model-dir dir]
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { CalibrationEvalResult, DatasetResult, FitResult, JobAccepted } from '@assay/contracts';
+import * as forge from '@assay/forge';
+import { JobsClient } from '@assay/messaging';
+import { PlatformHarness } from '@assay/testing';
+import { CalibratorModule } from '../../services/calibrator/src/calibrator.module';
+
+export interface MethodFigures {
+  acc: number | null;
+  ece: number | null;
+  ece_top_label: number | null;
+  auroc: number | null;
+  brier: number | null;
+  nll: number | null;
+}
+
+export interface CalibrationAcceptance {
+  graded: Record<string, MethodFigures>;
+  mmlu?: Record<string, MethodFigures>;
+  nq_open?: Record<string, MethodFigures>;
+  meta: {
+    model: string;
+    datasets: Record<string, { counts: DatasetResult['counts']; accuracy: DatasetResult['accuracy'] }>;
+    temperatures: Record<string, Record<string, number | null>>;
+    seconds: Record<string, number>;
+    loadavg: number[];
+  };
+}
+
+export interface AcceptanceOptions {
+  ctSteps?: number;
+  /** A prebuilt graded-knowledge L directory (its config.json names the task options) instead of the forge's cached build. */
+  modelDir?: string;
+  /** Leave out mmlu and nq_open (the graded task only). */
+  skipReal?: boolean;
+  log?: (line: string) => void;
+}
+
+type GradedModel = { model: { dir: string; name: string; version: string; provenance: Record<string, unknown> }; stats: Record<string, unknown> };
+
+const round = (x: number | null, digits = 4) => (x === null ? null : Number(x.toFixed(digits)));
+
+export async function runCalibrationAcceptance(options: AcceptanceOptions = {}): Promise<CalibrationAcceptance> {
+  const log = options.log ?? (() => undefined);
+  const seconds: Record<string, number> = {};
+  const timed = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
+    const started = Date.now();
+    try {
+      return await work();
+    } finally {
+      seconds[name] = Math.round((Date.now() - started) / 100) / 10;
+      log(`[calibration] ${name}: ${seconds[name]} s`);
+    }
+  };
+  const build = (forge as unknown as { gradedKnowledgeModel?: (o: { progress?: (line: string) => void }) => Promise<GradedModel> }).gradedKnowledgeModel;
+  const L: GradedModel = options.modelDir
+    ? { model: { dir: options.modelDir, name: 'graded-knowledge-l', version: 'local', provenance: { kind: 'forged' } }, stats: {} }
+    : await timed('model', () => {
+        if (!build) throw new Error('the forge has no gradedKnowledgeModel (shared/forge/src/recipes/acceptance-models.ts): merge main, or give --model-dir');
+        return build({ progress: log });
+      });
+  // The task L was trained on, as its config.json records it (people, seed): the dataset must ask about the same facts.
+  const config = JSON.parse(fs.readFileSync(path.join(L.model.dir, 'config.json'), 'utf8')) as { assay?: { spec?: { task?: { people?: number; seed?: number } } } };
+  const task = { people: config.assay?.spec?.task?.people ?? 500, seed: config.assay?.spec?.task?.seed ?? 0 };
+  const harness = new PlatformHarness('calibration-acceptance');
+  await harness.start();
+  try {
+    await harness.registry.push(L.model.dir, { name: L.model.name, version: L.model.version, provenance: L.model.provenance as { kind: string } });
+    const modelRef = `${L.model.name}@${L.model.version}`;
+    await harness.startService(CalibratorModule, 'calibrator');
+    const jobs = await JobsClient.create(harness.nc, { namespace: harness.namespace });
+    const job = async <R>(subject: 'assay.calibrator.dataset' | 'assay.calibrator.fit' | 'assay.calibrator.evaluate', request: unknown): Promise<R> => {
+      const accepted = await harness.rpc.request<JobAccepted>(subject, request);
+      return jobs.result<R>(accepted.jobId, { waitMs: 1_800_000 });
+    };
+    const datasets: CalibrationAcceptance['meta']['datasets'] = {};
+    const temperatures: CalibrationAcceptance['meta']['temperatures'] = {};
+    const figures = async (key: string, source: unknown, methods: string[], extra: Record<string, unknown> = {}): Promise<Record<string, MethodFigures>> => {
+      const dataset = await timed(`${key}-dataset`, () => job<DatasetResult>('assay.calibrator.dataset', { model: modelRef, source, maxNewTokens: 8, kshot: 0, ...extra }));
+      datasets[key] = { counts: dataset.counts, accuracy: dataset.accuracy };
+      log(`[calibration] ${key}: ${JSON.stringify(datasets[key])}`);
+      const fit = await timed(`${key}-fit`, () =>
+        job<FitResult>('assay.calibrator.fit', {
+          name: `${key.replace('_', '-')}-cal`, dataset: dataset.dataset, methods, samples: 5,
+          ctQuery: { steps: options.ctSteps ?? 300, batchSize: 8, learningRate: 1e-3 },
+        }),
+      );
+      temperatures[key] = Object.fromEntries(fit.methods.filter((m) => m.method.endsWith('-ts')).map((m) => [m.method, round(m.temperature, 3)]));
+      const evaluation = await timed(`${key}-eval`, () => job<CalibrationEvalResult>('assay.calibrator.evaluate', { calibrator: fit.calibrator }));
+      const results = evaluation.results[dataset.dataset];
+      return Object.fromEntries(
+        Object.entries(results).map(([method, m]) => [method, { acc: round(m.acc), ece: round(m.ece), ece_top_label: round(m.ece_top_label), auroc: round(m.auroc), brier: round(m.brier), nll: round(m.nll) }]),
+      );
+    };
+    const graded = await figures('graded', { kind: 'graded-knowledge', ...task, format: 'open' }, ['query', 'ct-query', 'probe', 'logprob', 'verbal', 'sampling'], { maxItems: 100_000 });
+    const real = options.skipReal
+      ? {}
+      : {
+          mmlu: await figures('mmlu', { kind: 'builtin', set: 'mmlu' }, ['query', 'probe', 'logits', 'logprob'], { maxItems: 300 }),
+          nq_open: await figures('nq_open', { kind: 'builtin', set: 'nq_open' }, ['query', 'probe', 'logprob'], { maxItems: 300 }),
+        };
+    return { graded, ...real, meta: { model: modelRef, datasets, temperatures, seconds, loadavg: require('os').loadavg().map((x: number) => round(x, 2)) } };
+  } finally {
+    await harness.close();
+  }
+}
+
+/** The issue's targets on the graded test split, each with its measured figures. */
+export function calibrationTargets(result: CalibrationAcceptance): Array<{ target: string; met: boolean; measured: unknown }> {
+  const g = result.graded;
+  const queryAuroc = g.query?.auroc ?? NaN;
+  const out: Array<{ target: string; met: boolean; measured: unknown }> = [];
+  for (const method of ['probe-ts', 'ct-query-ts']) {
+    const m = g[method];
+    out.push({ target: `${method} ECE ≤ 0.05`, met: (m?.ece ?? Infinity) <= 0.05, measured: m?.ece });
+    out.push({ target: `${method} AUROC ≥ query AUROC + 0.10`, met: (m?.auroc ?? -Infinity) >= queryAuroc + 0.1, measured: { auroc: m?.auroc, query: queryAuroc } });
+  }
+  for (const [name, set] of Object.entries({ graded: result.graded, mmlu: result.mmlu, nq_open: result.nq_open })) {
+    if (!set) continue;
+    for (const method of Object.keys(set).filter((m) => !m.endsWith('-ts'))) {
+      const before = set[method].nll;
+      const after = set[`${method}-ts`]?.nll;
+      if (before === null || after === null || after === undefined) continue;
+      out.push({ target: `${name}: TS does not raise held-out NLL of ${method}`, met: after <= before + 1e-9, measured: { nll: before, nllTs: after } });
+    }
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const json = args.includes('--json');
+  const steps = args.indexOf('--ct-steps');
+  const modelDir = args.indexOf('--model-dir');
+  const result = await runCalibrationAcceptance({
+    ctSteps: steps >= 0 ? Number(args[steps + 1]) : undefined,
+    skipReal: args.includes('--skip-real'),
+    modelDir: modelDir >= 0 ? path.resolve(args[modelDir + 1]) : undefined,
+    log: (line) => console.error(line),
+  });
+  for (const t of calibrationTargets(result)) console.error(`[calibration] ${t.met ? 'MET   ' : 'MISSED'} ${t.target}: ${JSON.stringify(t.measured)}`);
+  console.log(json ? JSON.stringify(result) : JSON.stringify(result, null, 2));
+}
+
+if (require.main === module || path.resolve(process.argv[1] ?? '') === __filename) {
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}
