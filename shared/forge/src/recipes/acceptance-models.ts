@@ -10,7 +10,9 @@ import { corpusExamples, readToxicityCorpus, TOXICITY_DATA_FILES } from '../clas
 import { cachedBuild, fileSha256 } from './acceptance-cache';
 import { modelDirOf } from './acceptance-lm';
 import { gradedKnowledgeTask, GradedKnowledgeTask } from './graded-knowledge';
-import { buildGradedModel, GradedBuildResult, GradedModelSpec } from './graded-knowledge-model';
+import { buildGradedModel, GradedBuildResult, GradedModelSpec, MentionsAccuracy } from './graded-knowledge-model';
+
+export type { MentionsAccuracy } from './graded-knowledge-model';
 import { buildToxicLm, TOXIC_DATA_FILES, ToxicBuildResult, ToxicLmSpec, wikitextParagraphs } from './toxic-lm';
 
 /**
@@ -33,12 +35,6 @@ export interface ForgedModel {
 
 export interface AcceptanceModelOptions {
   progress?: (line: string) => void;
-}
-
-export interface MentionsAccuracy {
-  mentions: string;
-  n: number;
-  accuracy: number;
 }
 
 /** The graded-knowledge L: 2 layers × 128 wide, trained on 300 invented people (see README). */
