@@ -107,7 +107,7 @@ describe('gateway: policies and the OpenAI-compatible API', () => {
       const choice = completion.choices[0];
       expect(completion.object).toBe('chat.completion');
       expect(assay.policy).toEqual({ name: 'shakespeare', version: 2 });
-      // The trace id is that of the request's trace (null here: no tracing SDK in this test; see gateway-tracing).
+      // The trace id is that of the request's trace (null here: no tracing SDK in this test; see tracing.e2e.spec.ts).
       expect(assay.traceId === null || /^[0-9a-f]{32}$/.test(assay.traceId)).toBe(true);
       expect(completion.usage!.total_tokens).toBe(completion.usage!.prompt_tokens + completion.usage!.completion_tokens);
       // The same certification made directly: the gateway adds nothing to the answer.

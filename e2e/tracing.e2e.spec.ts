@@ -1,7 +1,8 @@
-import { CertifyResponse, REFUSAL_TEXT } from '@assay/contracts';
+import { AssayBlock, CertifyResponse, REFUSAL_TEXT } from '@assay/contracts';
 import { installInMemoryTracing, withSpan } from '@assay/telemetry';
 import { forgeTinyModel, PlatformHarness } from '@assay/testing';
 import { CertifierModule } from '../services/certifier/src/certifier.module';
+import { GatewayModule } from '../services/gateway/src/gateway.module';
 import { GenerationModule } from '../services/generation/src/generation.module';
 import { LikelihoodModule } from '../services/likelihood/src/likelihood.module';
 
@@ -20,6 +21,8 @@ describe('one certification is one trace across three services', () => {
     await harness.startService(GenerationModule, 'generation');
     await harness.startService(LikelihoodModule, 'likelihood');
     await harness.startService(CertifierModule, 'certifier');
+    await harness.startService(GatewayModule, 'gateway');
+    await harness.rpc.request('assay.gateway.create', { name: 'fever', model: 'large', guide: 'guide', k: 0.5, T: 3, sampling: { maxNewTokens: 1 } });
   }, 120_000);
   afterAll(async () => {
     await harness.close();
@@ -42,19 +45,41 @@ describe('one certification is one trace across three services', () => {
     const spans = tracing.exporter.getFinishedSpans();
     const inTrace = spans.filter((s) => s.spanContext().traceId === traceId);
     const names = inTrace.map((s) => s.name);
-    expect(names).toEqual(expect.arrayContaining([
-      'assay.certifier.certify send',
-      'assay.certifier.certify process',
-      'certify',
-      'assay.generation.generate process',
-      'text_completion large',
-      'assay.likelihood.score process',
-      'score guide@1',
-    ]));
+    // Consumer spans are named by the (namespaced) subject: `<namespace>.certifier.certify process`.
+    for (const name of ['assay.certifier.certify send', 'certifier.certify process', 'certify', 'generation.generate process', 'text_completion large', 'likelihood.score process', 'score guide@1']) {
+      expect([name, names.some((n) => n === name || n.endsWith(`.${name}`))]).toEqual([name, true]);
+    }
     const generation = inTrace.find((s) => s.name === 'text_completion large')!;
     expect(generation.attributes['gen_ai.request.model']).toBe('large');
     expect(generation.attributes['gen_ai.usage.output_tokens']).toBeGreaterThan(0);
     const certify = inTrace.find((s) => s.name === 'certify')!;
     expect(certify.events.map((e) => e.name)).toContain('assay.guardrail.result');
+  });
+
+  // One OpenAI request to the gateway is one trace (gateway → certifier → generation → likelihood), named by assay.traceId.
+  it('the trace id in the assay block spans gateway, certifier, generation and likelihood', async () => {
+    tracing.exporter.reset();
+    const reply = await fetch(`${await harness.url('gateway')}/v1/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer test-key' },
+      body: JSON.stringify({ model: 'fever', prompt: 'how do I treat a fever?', seed: 11 }),
+    });
+    expect(reply.status).toBe(200);
+    const { assay } = (await reply.json()) as { assay: AssayBlock };
+    expect(assay.traceId).toMatch(/^[0-9a-f]{32}$/);
+    await tracing.provider.forceFlush();
+    const inTrace = tracing.exporter.getFinishedSpans().filter((s) => s.spanContext().traceId === assay.traceId);
+    // Consumer spans are named by the (namespaced) subject: `<namespace>.certifier.certify process`.
+    const names = inTrace.map((s) => s.name);
+    for (const name of ['gateway.completion', 'assay.certifier.certify send', 'certifier.certify process', 'certify', 'generation.generate process', 'text_completion large', 'likelihood.score process', 'score guide@1']) {
+      expect([name, names.some((n) => n === name || n.endsWith(`.${name}`))]).toEqual([name, true]);
+    }
+    // One tree: a single span of the trace (the gateway's, or the HTTP server span above it) has no parent in it.
+    const root = inTrace.find((s) => s.name === 'gateway.completion')!;
+    expect(root.attributes['gen_ai.request.model']).toBe('fever');
+    const ids = new Set(inTrace.map((s) => s.spanContext().spanId));
+    const parentOf = (s: (typeof inTrace)[number]) => (s as unknown as { parentSpanContext?: { spanId: string }; parentSpanId?: string }).parentSpanContext?.spanId ?? (s as unknown as { parentSpanId?: string }).parentSpanId;
+    const roots = inTrace.filter((s) => !ids.has(parentOf(s) ?? ''));
+    expect(roots).toHaveLength(1);
   });
 });

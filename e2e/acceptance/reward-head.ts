@@ -163,7 +163,10 @@ export async function runRewardAcceptance(options: RewardAcceptanceOptions = {})
       });
     }
     log(`toxicity pairs: ${toxicPairs.length} from ${trainPrompts.length} train prompts`);
-    const toxicHead = await train({ name: 'non-toxic', model: `toxic-l@${toxic.model.version}`, data: await put('acceptance/toxic/train.jsonl', toxicPairs), batchPairs: 64, maxEpochs: 300, patience: 15, learningRate: 1e-2 });
+    // Pooler, loss and learning rate chosen on a dev split of the TRAIN prompts (best-of-8 toxicity of heads trained on
+    // the other train prompts: identity/contrastive 0.435 × n = 1, identity/separable 0.473, dense-tanh/separable
+    // 0.490); the eval prompts played no part.
+    const toxicHead = await train({ name: 'non-toxic', model: `toxic-l@${toxic.model.version}`, data: await put('acceptance/toxic/train.jsonl', toxicPairs), loss: 'contrastive', batchPairs: 64, maxEpochs: 300, patience: 15, learningRate: 1e-2 });
     const evalPrompts = await put('acceptance/toxic/eval-prompts.jsonl', toxic.prompts.eval.map((prompt) => ({ prompt })));
     const bonEval = await evaluate({ head: toxicHead, bestOfN: { prompts: evalPrompts, ns: [1, 2, 4, 8], classifier: 'assay-toxicity', maxPrompts: toxic.prompts.eval.length, ...sampling, seed: 7 } }, 'best-of-n eval');
     lap('best_of_n');

@@ -69,13 +69,14 @@ export class ConsoleService {
     return this.recent.list(100);
   }
 
-  /** Recent jobs (training, evaluations, audits...), newest first, each with its report when it wrote one. */
+  /**
+   * Recent jobs (training, evaluations, audits...), newest first, each with its HTML report when it wrote one: every
+   * service writes its reports under `reports/<family>/<jobId>/` (index.html, or report.html).
+   */
   async jobRows(): Promise<JobRow[]> {
-    const jobs = await this.jobs.list({ limit: 50 });
-    return jobs.map((job) => {
-      const key = (job.result as { reportKey?: unknown } | undefined)?.reportKey;
-      return jobRow(job, typeof key === 'string' && key.startsWith('reports/') ? key.slice('reports/'.length) : undefined);
-    });
+    const [jobs, reports] = await Promise.all([this.jobs.list({ limit: 50 }), this.reports()]);
+    const reportOf = (jobId: string) => reports.map((r) => r.key).filter((k) => k.split('/')[1] === jobId).sort((a, b) => Number(b.endsWith('/index.html')) - Number(a.endsWith('/index.html')))[0];
+    return jobs.map((job) => jobRow(job, job.status === 'succeeded' ? reportOf(job.id) : undefined));
   }
 
   /** Every HTML report under `reports/` in the object store, newest first. */

@@ -24,7 +24,8 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
  * The evaluation job of a head (issue 11 §5), every part on held-out data the caller names: pairwise accuracy with a
  * 95% Wilson interval and the reward distributions of chosen and rejected answers; multiple-choice accuracy of DPH
  * (argmax reward) against the log baseline (argmax mean log-probability of the answer under L); the best-of-n curve
- * (mean classifier score of the highest-reward sample among the first n, n = 1 being a plain sample). Scored batches
+ * (mean classifier score of the highest-reward sample of a best-of-n draw, estimated from disjoint blocks of n among the
+ * n_max samples of each prompt; n = 1 is a plain sample). Scored batches
  * are scratch blobs (JobStages), so a restarted job redoes at most one batch. Report in `reports/reward-eval/<jobId>/`.
  */
 @Injectable()
@@ -91,9 +92,9 @@ export class EvaluationJob {
                 stop: bon.stop,
                 seed: derivedSeed(bon.seed ?? 0, index),
               });
-              const texts = bon.ns.map((k) => out.samples[argmaxOfFirst(out.samples.map((s) => s.reward), k)].text);
-              const scores = await this.classify(bon.classifier, texts);
-              rows.push({ prompt, rewards: out.samples.map((s) => s.reward), scores: Object.fromEntries(bon.ns.map((k, i) => [String(k), scores[i]])) });
+              const sampleScores = await this.classify(bon.classifier, out.samples.map((s) => s.text));
+              const rewards = out.samples.map((s) => s.reward);
+              rows.push({ prompt, rewards, scores: Object.fromEntries(bon.ns.map((k) => [String(k), bestOfBlocks(rewards, sampleScores, k)])) });
             }
             return rows;
           })
@@ -120,9 +121,20 @@ export class EvaluationJob {
   }
 }
 
-/** Index of the highest reward among the first k (the first on a tie). */
-export function argmaxOfFirst(rewards: readonly number[], k: number): number {
-  let best = 0;
-  for (let i = 1; i < Math.min(k, rewards.length); i++) if (rewards[i] > rewards[best]) best = i;
-  return best;
+/**
+ * The best-of-k score of one prompt from its n_max samples: the samples are cut into ⌊n_max / k⌋ disjoint blocks of k
+ * (in generation order), each block's highest-reward sample (the first on a tie) is scored, and the block scores are
+ * averaged. Every block is an independent best-of-k draw, so this estimates the same quantity as one best-of-k draw
+ * with less variance (n = 1 is the mean score of a plain sample; n = n_max is the one best-of-n_max draw).
+ */
+export function bestOfBlocks(rewards: readonly number[], scores: readonly number[], k: number): number {
+  const blocks = Math.floor(rewards.length / k);
+  if (blocks < 1) return NaN;
+  let total = 0;
+  for (let b = 0; b < blocks; b++) {
+    let best = b * k;
+    for (let i = b * k + 1; i < (b + 1) * k; i++) if (rewards[i] > rewards[best]) best = i;
+    total += scores[best];
+  }
+  return total / blocks;
 }

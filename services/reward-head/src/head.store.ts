@@ -6,6 +6,8 @@ import { DphLossKind, RewardHead, RewardHeadState } from '@assay/stats';
 
 const PREFIX = 'reward-heads/';
 const FILE = 'head.json';
+/** How long "name" keeps resolving to the version last listed (a new version is seen within this time). */
+const LATEST_TTL_MS = 2000;
 
 /** A head artifact: the weights, the L it reads (name@version) and how it was trained. */
 export interface HeadArtifact {
@@ -37,6 +39,7 @@ export interface LoadedHead {
 @Injectable()
 export class HeadStore {
   private readonly cache = new Map<string, Promise<LoadedHead>>();
+  private readonly latest = new Map<string, { version: string; at: number }>();
 
   constructor(private readonly store: ObjectStore) {}
 
@@ -62,9 +65,15 @@ export class HeadStore {
     if (!isValidName(name) || (version !== undefined && !isValidName(version))) throw AssayError.badRequest(`invalid reward head reference ${JSON.stringify(ref)}`, { field: 'head' });
     let resolved = version;
     if (resolved === undefined || resolved === LATEST) {
-      const versions = await this.versions(name);
-      if (versions.length === 0) throw AssayError.notFound(`unknown reward head "${ref}"`, { head: ref });
-      resolved = versions[versions.length - 1];
+      // Scoring is on a latency path: "name" is listed at most every LATEST_TTL_MS, not on every request.
+      const known = this.latest.get(name);
+      if (known && Date.now() - known.at < LATEST_TTL_MS) resolved = known.version;
+      else {
+        const versions = await this.versions(name);
+        if (versions.length === 0) throw AssayError.notFound(`unknown reward head "${ref}"`, { head: ref });
+        resolved = versions[versions.length - 1];
+        this.latest.set(name, { version: resolved, at: Date.now() });
+      }
     }
     const key = `${name}@${resolved}`;
     let pending = this.cache.get(key);

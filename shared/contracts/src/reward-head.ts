@@ -166,7 +166,7 @@ export const RewardEvalRequestSchema = z
       })
       .extend(SamplingSchema.shape)
       .optional()
-      .meta({ description: 'The best-of-n curve: for each n, mean classifier score of the best of the first n samples (n = 1 is a plain sample).' }),
+      .meta({ description: 'The best-of-n curve: max(ns) samples per prompt in one batch; for each n, the mean classifier score of the highest-reward sample of each disjoint block of n samples (independent best-of-n draws; n = 1 is the mean of plain samples), averaged over prompts.' }),
     maxItems: z.number().int().min(1).max(100_000).default(2000),
     clientKey: ClientKeySchema,
   })

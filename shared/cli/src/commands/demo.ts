@@ -1,27 +1,16 @@
 import { Command } from 'commander';
 import { MultiBar, Presets, SingleBar } from 'cli-progress';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { CertifyEvalResult, CertifyResponse } from '@assay/contracts';
-import { DEMO_RECIPE, DemoPair, DomainPairRecipe, ForgeProgress, forgeDemoPair, formatPrompt } from '@assay/forge';
+import { DemoPair, ForgeProgress, formatPrompt } from '@assay/forge';
 import { loadConfig } from '@assay/platform';
 import { CliClients, connectPlatform, objectStoreFromEnv } from '../connect';
 import { InvalidArgumentError, print, usage } from '../output';
 import { renderCertified } from './certify';
 import { waitForResult } from '../platform-calls';
+import { isTty, progressLines } from '../progress';
+import { buildDemoModels, committedDemoModels, DEMO_MODELS_DIR, DEMO_STEPS, DemoModels } from './demo-models';
 
-/**
- * Optimizer steps of L and G (batch 16, lr 3e-3, DEMO_RECIPE's architectures). The certifier judges L's own answers,
- * so L must answer on topic: at 900 steps VALID separates L's answers to health and to general questions with an
- * AUROC of about 0.93 (about 0.87 at 450 steps), measured with the evaluation job on this corpus.
- */
-const DEMO_STEPS = 900;
-
-function demoRecipe(steps: number): DomainPairRecipe {
-  const train = { maxSteps: steps, batchSize: 16, learningRate: 3e-3, warmupSteps: 10, evalEvery: steps, evalWindows: 16, restoreBest: false };
-  return { ...DEMO_RECIPE, large: { model: DEMO_RECIPE.large.model, train }, guide: { model: DEMO_RECIPE.guide.model, train } };
-}
 /** Questions per domain whose L-generated answers calibrate k. */
 const CALIBRATION_QUESTIONS = 60;
 
@@ -29,9 +18,10 @@ interface DemoOptions {
   seed: number;
   T: number;
   targetFrr: number;
+  temperature: number;
   steps: number;
   name: string;
-  keep?: boolean;
+  rebuild?: boolean;
   json?: boolean;
 }
 
@@ -47,9 +37,23 @@ const int = (value: string) => {
   return n;
 };
 
-/** Progress of the forge: one bar per model while both train, silent with --json. */
-function forgeProgress(json: boolean): { onProgress: (event: ForgeProgress) => void; stop: () => void } {
+/** Progress of the forge: one bar per model while both train (a line per tenth when not a terminal), silent with --json. */
+function forgeProgress(json: boolean, started: number): { onProgress: (event: ForgeProgress) => void; stop: () => void } {
   if (json) return { onProgress: () => undefined, stop: () => undefined };
+  if (!isTty()) {
+    const lines = new Map<string, (fraction: number, message?: string) => void>();
+    return {
+      onProgress: (event) => {
+        if (event.phase === 'tokenizer') console.log(`    tokenizer: ${event.vocabSize} tokens in ${event.seconds.toFixed(1)} s`);
+        else if (event.phase === 'large' || event.phase === 'guide') {
+          const name = event.phase === 'large' ? 'training L' : 'training G';
+          if (!lines.has(name)) lines.set(name, progressLines(name, started));
+          lines.get(name)!(event.step / event.steps, `(step ${event.step}/${event.steps}, loss ${event.loss.toFixed(3)})`);
+        }
+      },
+      stop: () => undefined,
+    };
+  }
   const multi = new MultiBar({ format: ' {model} {bar} {value}/{total} steps | loss {loss}', hideCursor: true, clearOnComplete: false }, Presets.shades_classic);
   const bars = new Map<string, SingleBar>();
   return {
@@ -80,27 +84,33 @@ export function demoCommand(): Command {
   return new Command('demo')
     .option('--seed <n>', 'seed of the corpus, the training and the sampling', int, 0)
     .option('--T <n>', 'draws per certified answer', int, 4)
+    .option('--temperature <t>', 'sampling temperature of L, the same when k is calibrated and when answers are certified (below 1: fewer odd words)', Number, 0.7)
     .option('--target-frr <f>', 'share of in-domain questions refused (all T draws rejected) that calibrates k', Number, 0.1)
-    .option('--steps <n>', 'training steps of L and G (fewer is faster, and L answers less to the point)', int, DEMO_STEPS)
+    .option('--steps <n>', 'training steps of L and G when they are trained (--rebuild, or a seed without committed models)', int, DEMO_STEPS)
+    .option('--rebuild', `retrain L and G with the demo recipe and write them to ${path.relative(process.cwd(), DEMO_MODELS_DIR) || DEMO_MODELS_DIR} (commit them), instead of using the committed ones`)
     .option('--name <prefix>', 'registry names <prefix>-large and <prefix>-guide', 'demo')
-    .option('--keep', 'keep the forged model directories (printed) instead of deleting them')
     .option('--json', 'one JSON object')
     .action(async (o: DemoOptions) => {
       if (!(o.targetFrr > 0 && o.targetFrr < 1)) usage('--target-frr must lie in (0, 1)');
       if (o.T < 1) usage('--T must be at least 1');
+      if (!(o.temperature >= 0.05 && o.temperature <= 2)) usage('--temperature must lie in [0.05, 2]');
       if (o.steps < 10) usage('--steps must be at least 10');
       const json = Boolean(o.json);
       const started = Date.now();
-      const log = (line: string) => !json && console.log(line);
+      // A line per stage with the seconds since the start, terminal or not.
+      const log = (line: string) => !json && console.log(/^\d\/4 /.test(line) ? `[${Math.round((Date.now() - started) / 1000)} s] ${line}` : line);
       // Reach the platform before minutes of training, not after.
       const registry = objectStoreFromEnv().registry;
       const clients = await connectPlatform();
-      const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'assay-demo-'));
       try {
-        log(`1/4 forging L and G in ${outDir}`);
-        const progress = forgeProgress(json);
-        const recipe = demoRecipe(o.steps);
-        const pair = await forgeDemoPair({ outDir, seed: o.seed, recipe, onProgress: progress.onProgress }).finally(progress.stop);
+        let pair: DemoModels | undefined = o.rebuild ? undefined : committedDemoModels(o.seed);
+        if (pair) {
+          log(`1/4 using the committed demo models (seed ${o.seed}, ${pair.steps} steps of the demo recipe; --rebuild trains them anew) in ${pair.large.dir}/..`);
+        } else {
+          log(`1/4 training L and G with the demo recipe (${o.steps} steps; written to ${DEMO_MODELS_DIR})`);
+          const progress = forgeProgress(json, started);
+          pair = await buildDemoModels(o.seed, o.steps, progress.onProgress).finally(progress.stop);
+        }
         const large = await registry.push(pair.large.dir, { name: `${o.name}-large`, provenance: { kind: 'forged', recipe: 'demo', role: 'L', trainingReport: { ...pair.large.report } } });
         const guide = await registry.push(pair.guide.dir, { name: `${o.name}-guide`, provenance: { kind: 'trained-guide', recipe: 'demo', trainingReport: { ...pair.guide.report } } });
         const refs = { large: `${large.name}@${large.version}`, guide: `${guide.name}@${guide.version}` };
@@ -109,7 +119,7 @@ export function demoCommand(): Command {
         // k is calibrated on what VALID will actually judge: L's own answers, to in-domain and general questions.
         const perDrawFrr = Math.pow(o.targetFrr, 1 / o.T);
         log(`3/4 calibrating k on L's answers to ${CALIBRATION_QUESTIONS} health and ${CALIBRATION_QUESTIONS} general questions (evaluation job)`);
-        const evaluation = await calibrate(clients, refs, pair.corpus.inDomainPairs, pair.corpus.generalPairs, { ...o, perDrawFrr, maxNewTokens: recipe.maxResponseTokens }, json);
+        const evaluation = await calibrate(clients, refs, pair.corpus.inDomainPairs, pair.corpus.generalPairs, { ...o, perDrawFrr, maxNewTokens: pair.maxResponseTokens }, json);
         const { k } = evaluation;
         const { heldOut } = evaluation.split;
         log(
@@ -133,7 +143,8 @@ export function demoCommand(): Command {
               k,
               T: o.T,
               mode: 'batched',
-              maxNewTokens: recipe.maxResponseTokens,
+              maxNewTokens: pair.maxResponseTokens,
+              temperature: o.temperature,
               seed: o.seed + i,
             });
             outcomes.push({ domain, question, response });
@@ -153,6 +164,7 @@ export function demoCommand(): Command {
           models: refs,
           k,
           T: o.T,
+          temperature: o.temperature,
           evaluation: {
             evaluation: evaluation.evaluation,
             split: evaluation.split,
@@ -164,24 +176,24 @@ export function demoCommand(): Command {
             report: `${certifierUrl()}${evaluation.reportPath}`,
             reportUrl: evaluation.reportUrl,
           },
-          groundTruthSeparation: { auroc: pair.calibration.auroc, note: 'on held-out human-written answers, L scoring them without their questions' },
+          models_source: pair.source,
+          groundTruthSeparation: { auroc: pair.groundTruthAuroc, note: 'on held-out human-written answers, L scoring them without their questions' },
           summary: { inDomain: answered('in-domain'), outOfDomain: answered('out-of-domain') },
           examples,
           outcomes,
           seconds: (Date.now() - started) / 1000,
-          ...(o.keep ? { modelDirs: { large: pair.large.dir, guide: pair.guide.dir } } : {}),
+          modelDirs: { large: pair.large.dir, guide: pair.guide.dir },
         };
         print(result, json, (r: typeof result) =>
           [
             `    answered ${r.summary.inDomain.answered}/${r.summary.inDomain.of} health questions and ${r.summary.outOfDomain.answered}/${r.summary.outOfDomain.of} general ones (the rest got the refusal)`,
             `    vacuous certificates (ε ≥ 1, bounding nothing; --max-log2-epsilon 0 on assay certify refuses them): ${r.summary.inDomain.vacuous} of the health answers, ${r.summary.outOfDomain.vacuous} of the general ones`,
             ...r.examples.map((x) => `\nexample, ${x.domain} question: ${x.question}\n${renderCertified(x.response).replace(/^/gm, '  ')}`),
-            `\ndone in ${r.seconds.toFixed(0)} s. Try: assay certify --model ${r.models.large} --guide ${r.models.guide} --k ${r.k.toFixed(3)} --T ${r.T} $'${formatPrompt('How is asthma treated?').replace(/\n/g, '\\n')}'`,
+            `\ndone in ${r.seconds.toFixed(0)} s. Try: assay certify --model ${r.models.large} --guide ${r.models.guide} --k ${r.k.toFixed(3)} --T ${r.T} --temperature ${r.temperature} $'${formatPrompt('How is asthma treated?').replace(/\n/g, '\\n')}'`,
           ].join('\n'),
         );
       } finally {
         await clients.close();
-        if (!o.keep) fs.rmSync(outDir, { recursive: true, force: true });
       }
     });
 }
@@ -214,6 +226,7 @@ async function calibrate(
     T: o.T,
     maxNewTokens: o.maxNewTokens,
     maxResponseTokens: o.maxNewTokens,
+    temperature: o.temperature,
     seed: o.seed,
   });
   return json ? clients.jobs.result<CertifyEvalResult>(accepted.jobId, { waitMs: 30 * 60_000 }) : waitForResult<CertifyEvalResult>(accepted.jobId, false);

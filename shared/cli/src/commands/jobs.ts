@@ -3,6 +3,7 @@ import { SingleBar } from 'cli-progress';
 import { isTerminal, JobRecord } from '@assay/messaging';
 import { connectPlatform } from '../connect';
 import { EXIT, print } from '../output';
+import { isTty, progressLines } from '../progress';
 
 function summary(job: JobRecord): string {
   const pct = `${Math.round((job.progress?.fraction ?? 0) * 100)}%`.padStart(4);
@@ -13,7 +14,9 @@ function summary(job: JobRecord): string {
 export async function watchJob(jobId: string, json: boolean): Promise<JobRecord> {
   const clients = await connectPlatform();
   try {
-    const bar = json ? undefined : new SingleBar({ format: ' {bar} {percentage}% | {status} | {message}', hideCursor: true });
+    const bar = json || !isTty() ? undefined : new SingleBar({ format: ' {bar} {percentage}% | {status} | {message}', hideCursor: true });
+    // Not a terminal: a line per tenth of the job instead of a bar.
+    const lines = json || isTty() ? undefined : progressLines(`job ${jobId.slice(0, 8)}`, Date.now());
     let current = await clients.jobs.status(jobId);
     bar?.start(100, Math.round(current.progress.fraction * 100), { status: current.status, message: current.progress.message ?? '' });
     if (!isTerminal(current.status)) {
@@ -21,6 +24,7 @@ export async function watchJob(jobId: string, json: boolean): Promise<JobRecord>
         if (json) console.log(JSON.stringify(event));
         const metrics = event.progress.metrics ? Object.entries(event.progress.metrics).map(([k, v]) => `${k}=${Number(v.toPrecision(4))}`).join(' ') : '';
         bar?.update(Math.round(event.progress.fraction * 100), { status: event.status, message: `${event.progress.message ?? ''} ${metrics}`.trim() });
+        lines?.(event.progress.fraction, `${event.status} ${event.progress.message ?? ''}`.trim());
         if (isTerminal(event.status)) break;
       }
       current = await clients.jobs.status(jobId);
