@@ -32,6 +32,8 @@ export async function runAcceptanceModels(log: (line: string) => void = () => un
     graded: {
       model: model(graded.value.model),
       build_seconds: round(g.buildSeconds, 1),
+      build_cpu_seconds: round(g.buildCpuSeconds, 1),
+      build_load: g.buildLoad,
       seconds: graded.seconds,
       test_accuracy: round(g.testAccuracy),
       accuracy_by_mentions: g.accuracyByMentions.map((b) => ({ ...b, accuracy: round(b.accuracy) })),
@@ -42,6 +44,9 @@ export async function runAcceptanceModels(log: (line: string) => void = () => un
     toxic: {
       model: model(toxic.value.model),
       build_seconds: round(toxic.value.stats.buildSeconds, 1),
+      build_cpu_seconds: round(toxic.value.stats.buildCpuSeconds, 1),
+      build_load: toxic.value.stats.buildLoad,
+      toxicity_prob_by_source: toxic.value.stats.toxicityProbBySource,
       seconds: toxic.seconds,
       base_toxicity_prob: round(toxic.value.stats.baseToxicityProb),
       expected_max_toxicity: round(toxic.value.stats.expectedMaxToxicity),
@@ -51,6 +56,10 @@ export async function runAcceptanceModels(log: (line: string) => void = () => un
     classifier: {
       model: model(classifier.value.model),
       build_seconds: round(classifier.value.stats.buildSeconds, 1),
+      build_cpu_seconds: round(classifier.value.stats.buildCpuSeconds, 1),
+      build_load: classifier.value.stats.buildLoad,
+      held_out_auroc_by_source: classifier.value.stats.heldOutAurocBySource,
+      wikitext_false_positive_rate: classifier.value.stats.wikitextFalsePositiveRate,
       seconds: classifier.seconds,
       held_out_auroc: round(classifier.value.stats.heldOutAuroc),
     },

@@ -2,7 +2,7 @@ import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { cachedBuild, recipeHash, stableJson, staleLockReason } from './acceptance-cache';
+import { cachedBuild, recipeHash, stableJson, staleLockReason } from '../src/recipes/acceptance-cache';
 
 /** The build-once cache with a trivial builder: one build for concurrent callers, new spec → new entry, stale locks. */
 describe('acceptance model cache', () => {
@@ -47,7 +47,7 @@ describe('acceptance model cache', () => {
 
   it('builds once across processes', async () => {
     const script = `
-      const { cachedBuild } = require(${JSON.stringify(path.join(__dirname, 'acceptance-cache.ts'))});
+      const { cachedBuild } = require(${JSON.stringify(path.join(__dirname, '../src/recipes/acceptance-cache.ts'))});
       const fs = require('fs'), path = require('path');
       cachedBuild({ name: 'proc', spec: { v: 1 }, root: ${JSON.stringify(root)}, pollMs: 20, build: async (dir) => {
         fs.appendFileSync(path.join(${JSON.stringify(root)}, 'builds.log'), process.pid + '\\n');
