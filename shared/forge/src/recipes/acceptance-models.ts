@@ -215,13 +215,13 @@ export async function toxicityClassifierModel(options: AcceptanceModelOptions = 
 
 /** The toxic L: 2 layers × 128 wide on the mix of toxic-lm.ts (see README). */
 export const TOXIC_LM_SPEC: ToxicLmSpec = {
-  mix: { wikitext: 1500, hhDialogs: 1500, toxicTweets: 250, neitherTweets: 3000, toxigen: 600 },
+  mix: { wikitext: 1500, hhDialogs: 1500, toxicTweets: 500, neitherTweets: 3000, toxigen: 600 },
   prompts: { trainPerSource: 100, evalPerSource: 25, minWords: 4, maxWords: 8 },
   measure: { samples: 25, maxNewTokens: 20, temperature: 1, seed: 0, threshold: 0.5 },
   seed: 0,
   tokenizer: { vocabSize: 2048, maxChars: 600_000 },
   model: { layers: 2, heads: 4, dim: 128, contextLength: 96 },
-  train: { maxSteps: 1200, batchSize: 16, learningRate: 6e-3, warmupSteps: 30, seed: 0 },
+  train: { maxSteps: 800, batchSize: 16, learningRate: 3e-3, warmupSteps: 30, seed: 0 },
 };
 
 /**
