@@ -3,7 +3,7 @@ import { QHeadSessions, qValuesBatch, RectifyOptions, SessionConfigSchema } from
 
 /**
  * The rectifier's Q head in onnxruntime (one session per distinct head, batched over a step's rows) must give the
- * JavaScript head's Q(s, ·) — float32 products against float64 ones, the same float64 bound −σ(u) — within 1e-5.
+ * JavaScript head's Q(s, ·) (float32 graph against float64 JavaScript) within 1e-5, bounded to [−1, 0].
  */
 function randomHead(inDim: number, hidden: number, vocab: number, seed: number, spread: number): RectifyOptions['head'] {
   const layout = qHeadLayout({ inDim, hidden, vocab });
@@ -26,7 +26,7 @@ describe('Q heads in onnxruntime', () => {
     const cases = [
       { inDim: 32, hidden: 16, vocab: 300, spread: 4 },
       { inDim: 24, hidden: 0, vocab: 101, spread: 4 },
-      // Biases far out: σ saturates, Q at −1 or −0 in float64 as in JavaScript.
+      // Biases far out: σ saturates (Q at −1 or −0) in both.
       { inDim: 16, hidden: 8, vocab: 64, spread: 60 },
     ];
     let compared = 0;

@@ -8,20 +8,21 @@ import { OnnxSession } from './onnx-session';
 
 /**
  * The Q heads of rectified decoding (issue 12) run in onnxruntime, beside the LM they read: one session per
- * distinct head (the artifact's `model.onnx` graph, rebuilt here from the parameters a request carries), batched
- * over the rows of a decoding step. The graph stops at the pre-bound output u (Gemm → Relu → Gemm, float32); the
- * bound Q = −σ(u) is applied in float64 exactly as the JavaScript head does, so Q stays in [−1, 0] whatever the
- * float32 products. Heads cross to worker threads by structured clone (a fresh object per request), so sessions are
- * keyed by a hash of the parameters and the few most recent are kept.
+ * distinct head, batched over the rows of a decoding step. The graph is the Q artifact's `model.onnx`
+ * (Gemm → Relu → Gemm → Sigmoid → Neg, float32), rebuilt here from the parameters a request carries, so Q = −σ(u)
+ * lies in [−1, 0] as the JavaScript head's does (σ saturates to exactly 1 from u ≈ 17 in float32, from u ≈ 37 in
+ * float64; the caps clamp Q to [−1, 0] either way). The rows' Q values are views of the one output tensor (no
+ * copy, no per-value work in JavaScript). Heads cross to worker threads by structured clone (a fresh object per
+ * request), so sessions are keyed by a hash of the parameters and the few most recent are kept.
  */
 export interface QHeadRunner {
-  /** Q(s, ·) of the hidden states at `offsets` (each `inDim` long) in `hidden`, one Float64Array per offset. */
-  evaluate(head: RectifySpec['head'], hidden: Float32Array, offsets: readonly number[]): Promise<Float64Array[]>;
+  /** Q(s, ·) of the hidden states at `offsets` (each `inDim` long) in `hidden`, one row of V values per offset. */
+  evaluate(head: RectifySpec['head'], hidden: Float32Array, offsets: readonly number[]): Promise<Float32Array[]>;
   release(): Promise<void>;
 }
 
 const INPUT = 'hidden_states';
-const OUTPUT = 'q_logits';
+const OUTPUT = 'q_values';
 /** Sessions kept (distinct heads in recent use on this thread). */
 const MAX_SESSIONS = 4;
 
@@ -37,8 +38,8 @@ function valueInfo(name: string, dims: (number | string)[]): onnx.IValueInfoProt
   };
 }
 
-/** The head up to its pre-bound output: `hidden_states [n, D]` → `q_logits [n, V]` (Gemm → Relu → Gemm, float32). */
-export function qHeadLogitsGraph(layout: QHeadLayout, params: Float64Array): Uint8Array {
+/** The head as the artifact's `model.onnx`: `hidden_states [n, D]` → `q_values [n, V]` = −σ(MLP(h)), float32. */
+export function qHeadGraph(layout: QHeadLayout, params: Float64Array): Uint8Array {
   const nodes: onnx.INodeProto[] = [];
   const initializer: onnx.ITensorProto[] = [];
   let x = INPUT;
@@ -46,7 +47,7 @@ export function qHeadLogitsGraph(layout: QHeadLayout, params: Float64Array): Uin
     initializer.push(floatInit(`w${i}`, params.subarray(layer.oW, layer.oW + layer.inDim * layer.outDim), [layer.outDim, layer.inDim]));
     initializer.push(floatInit(`b${i}`, params.subarray(layer.oB, layer.oB + layer.outDim), [layer.outDim]));
     const last = i + 1 === layout.layers.length;
-    const y = last ? OUTPUT : `gemm${i}`;
+    const y = `gemm${i}`;
     nodes.push({ opType: 'Gemm', input: [x, `w${i}`, `b${i}`], output: [y], name: `gemm${i}`, attribute: [{ name: 'transB', type: onnx.AttributeProto.AttributeType.INT, i: 1 }] });
     x = y;
     if (!last) {
@@ -54,20 +55,15 @@ export function qHeadLogitsGraph(layout: QHeadLayout, params: Float64Array): Uin
       x = `relu${i}`;
     }
   });
+  nodes.push({ opType: 'Sigmoid', input: [x], output: ['sigmoid'], name: 'sigmoid' });
+  nodes.push({ opType: 'Neg', input: ['sigmoid'], output: [OUTPUT], name: 'neg' });
   const model: onnx.IModelProto = {
     irVersion: 8,
     producerName: 'assay-runtime',
     opsetImport: [{ domain: '', version: 17 }],
-    graph: { name: 'assay-q-head-logits', node: nodes, initializer, input: [valueInfo(INPUT, ['n', layout.inDim])], output: [valueInfo(OUTPUT, ['n', layout.vocab])] },
+    graph: { name: 'assay-q-head', node: nodes, initializer, input: [valueInfo(INPUT, ['n', layout.inDim])], output: [valueInfo(OUTPUT, ['n', layout.vocab])] },
   };
   return onnx.ModelProto.encode(model).finish();
-}
-
-/** −σ(u) in float64, the JavaScript head's bound (stable for any finite u). */
-function negSigmoid(u: number): number {
-  if (u >= 0) return -1 / (1 + Math.exp(-u));
-  const e = Math.exp(u);
-  return -e / (1 + e);
 }
 
 interface HeadSession {
@@ -92,7 +88,7 @@ export class QHeadSessions implements QHeadRunner {
     return this.byHash.size;
   }
 
-  async evaluate(head: RectifySpec['head'], hidden: Float32Array, offsets: readonly number[]): Promise<Float64Array[]> {
+  async evaluate(head: RectifySpec['head'], hidden: Float32Array, offsets: readonly number[]): Promise<Float32Array[]> {
     const { layout, backend } = await this.sessionOf(head);
     const D = layout.inDim;
     const V = layout.vocab;
@@ -103,13 +99,9 @@ export class QHeadSessions implements QHeadRunner {
       input.set(hidden.subarray(offset, offset + D), b * D);
     });
     const out = await backend.run({ [INPUT]: { type: 'float32', data: input, dims: [n, D] } }, [OUTPUT]);
-    const u = out[OUTPUT];
-    if (u.type !== 'float32' || u.data.length !== n * V) throw new RangeError(`the Q head returned ${u.data.length} values for ${n} rows of ${V}`);
-    return offsets.map((_, b) => {
-      const q = new Float64Array(V);
-      for (let a = 0; a < V; a++) q[a] = negSigmoid(u.data[b * V + a]);
-      return q;
-    });
+    const q = out[OUTPUT];
+    if (q.type !== 'float32' || q.data.length !== n * V) throw new RangeError(`the Q head returned ${q.data.length} values for ${n} rows of ${V}`);
+    return offsets.map((_, b) => q.data.subarray(b * V, (b + 1) * V));
   }
 
   async release(): Promise<void> {
@@ -150,7 +142,7 @@ export class QHeadSessions implements QHeadRunner {
   private async open(head: RectifySpec['head']): Promise<HeadSession> {
     const layout = qHeadLayout(head);
     if (head.params.length !== layout.size) throw new RangeError(`Q head has ${head.params.length} parameters, its shape needs ${layout.size}`);
-    const opened = await OnnxSession.open('<rectifier Q head>', this.config, qHeadLogitsGraph(layout, head.params));
+    const opened = await OnnxSession.open('<rectifier Q head>', this.config, qHeadGraph(layout, head.params));
     return { layout, session: opened.session, backend: this.wrap(opened.session) };
   }
 }

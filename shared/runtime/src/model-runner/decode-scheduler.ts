@@ -310,7 +310,7 @@ export class DecodeScheduler {
   }
 
   /** Q(s, ·) of every unfinished rectified row of a step, one batched head pass per distinct head (a request's rows share one). */
-  private async batchedQ(rows: Row[], hidden: Float32Array, seqLen: number): Promise<Map<Row, Float64Array> | undefined> {
+  private async batchedQ(rows: Row[], hidden: Float32Array, seqLen: number): Promise<Map<Row, ArrayLike<number>> | undefined> {
     const byHead = new Map<RectifySpec['head'], { rows: Row[]; offsets: number[] }>();
     rows.forEach((row, b) => {
       const rectify = row.state.spec.rectify;
@@ -321,10 +321,10 @@ export class DecodeScheduler {
       byHead.set(rectify.head, group);
     });
     if (byHead.size === 0) return undefined;
-    const qs = new Map<Row, Float64Array>();
+    const qs = new Map<Row, ArrayLike<number>>();
     for (const [head, group] of byHead) {
       try {
-        const values = this.qHeads ? await this.qHeads.evaluate(head, hidden, group.offsets).catch(() => qValuesBatch(head, hidden, group.offsets)) : qValuesBatch(head, hidden, group.offsets);
+        const values: ArrayLike<number>[] = this.qHeads ? await this.qHeads.evaluate(head, hidden, group.offsets).catch(() => qValuesBatch(head, hidden, group.offsets)) : qValuesBatch(head, hidden, group.offsets);
         values.forEach((q, i) => qs.set(group.rows[i], q));
       } catch {
         // A bad head fails its rows one by one in sampleInto (with the error), not the whole step.
@@ -337,7 +337,7 @@ export class DecodeScheduler {
    * Samples a row's next token from its logits; a rectified row (spec.rectify) first evaluates its Q head on the
    * final hidden state of the same position (so the Q model rides on L's KV cache: no prefix recomputation).
    */
-  private sampleInto(row: Row, logits: Float32Array, offset: number, vocab: number, streamed: Map<Job, SequenceToken[]>, hidden?: Float32Array, hiddenOffset = 0, qBatched?: Float64Array): void {
+  private sampleInto(row: Row, logits: Float32Array, offset: number, vocab: number, streamed: Map<Job, SequenceToken[]>, hidden?: Float32Array, hiddenOffset = 0, qBatched?: ArrayLike<number>): void {
     const { spec } = row.state;
     try {
       if (spec.rectify) {
