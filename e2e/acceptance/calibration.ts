@@ -9,7 +9,7 @@
  *   mmlu, nq_open: the same on 300 questions each (0-shot: L's context is 128 tokens), whatever L's accuracy there.
  * Prints one JSON object as its last line: {"graded": {"<method>": {acc, ece, ece_top_label, auroc, brier, nll}}, "mmlu": …, "nq_open": …, "meta": …}.
  *
- *   node shared/cli/bin/run-ts.js e2e/acceptance/calibration.ts [--json] [--ct-steps n] [--skip-real] [--model-dir dir]
+ *   node shared/cli/bin/run-ts.js e2e/acceptance/calibration.ts [--json] [--ct-steps n] [--ct-lr x] [--skip-real] [--model-dir dir]
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -43,6 +43,7 @@ export interface CalibrationAcceptance {
 
 export interface AcceptanceOptions {
   ctSteps?: number;
+  ctLearningRate?: number;
   /** A prebuilt graded-knowledge L directory (its config.json names the task options) instead of the forge's cached build. */
   modelDir?: string;
   /** Leave out mmlu and nq_open (the graded task only). */
@@ -95,7 +96,7 @@ export async function runCalibrationAcceptance(options: AcceptanceOptions = {}):
           // Mean-pooled probe features: this 2-layer L's last-token state (spec §3.2) carries no correctness signal
           // (measured: test AUROC 0.51 last-token against 0.70 mean-pooled, same probe and splits).
           probe: { pooling: 'mean' },
-          ctQuery: { steps: options.ctSteps ?? 300, batchSize: 8, learningRate: 3e-3, targets: ['c_attn', 'c_fc'] },
+          ctQuery: { steps: options.ctSteps ?? 300, batchSize: 8, learningRate: options.ctLearningRate ?? 3e-3, targets: ['c_attn', 'c_fc'] },
         }),
       );
       temperatures[key] = Object.fromEntries(fit.methods.filter((m) => m.method.endsWith('-ts')).map((m) => [m.method, round(m.temperature, 3)]));
@@ -149,9 +150,11 @@ async function main(): Promise<void> {
   const json = args.includes('--json');
   const steps = args.indexOf('--ct-steps');
   const modelDir = args.indexOf('--model-dir');
+  const lr = args.indexOf('--ct-lr');
   const result = await runCalibrationAcceptance({
     ctSteps: steps >= 0 ? Number(args[steps + 1]) : undefined,
     skipReal: args.includes('--skip-real'),
+    ctLearningRate: lr >= 0 ? Number(args[lr + 1]) : undefined,
     modelDir: modelDir >= 0 ? path.resolve(args[modelDir + 1]) : undefined,
     log: (line) => console.error(line),
   });
