@@ -46,7 +46,7 @@ describe('auditor service: audit jobs end to end', () => {
     await harness.registry.push(zDir, { name: 'tiny-z', version: '1', provenance: { kind: 'forged' } });
     await harness.store.put('prompts/empty.jsonl', Buffer.from('\n\n'));
     await harness.store.put('prompts/set.jsonl', Buffer.from(PROMPTS.map((prompt) => JSON.stringify({ prompt })).join('\n')));
-    harness.nc.subscribe('assay.generation.generate', {
+    harness.nc.subscribe(harness.subject('assay.generation.generate'), {
       callback: (_err, msg) => {
         const { data } = JSON.parse(Buffer.from(msg.data).toString('utf8'));
         generated.push({ model: data.model, prompts: data.prompts });

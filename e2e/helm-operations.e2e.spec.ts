@@ -51,9 +51,12 @@ describeChart('helm chart in operation', () => {
       expect(hpaTargets).toEqual(apis(objects).map((d) => d.metadata.name).sort());
     });
 
-    it('follows the jobs namespace: two releases on one NATS scale on their own streams', () => {
-      const so = named(renderSet('keda', '--set', 'config.ASSAY_JOBS_NAMESPACE=team_a'), 'ScaledObject', 'rel-assay-certifier-worker');
+    it('follows the namespace: two releases on one NATS scale on their own streams', () => {
+      const so = named(renderSet('keda', '--set', 'config.ASSAY_NAMESPACE=team_a'), 'ScaledObject', 'rel-assay-certifier-worker');
       expect(so.spec.triggers.map((t: { metadata: { stream: string } }) => t.metadata.stream)).toEqual([jobNames('team_a').stream, jobNames('team_a').stream]);
+      // The older name still works.
+      const old = named(renderSet('keda', '--set', 'config.ASSAY_JOBS_NAMESPACE=team_b'), 'ScaledObject', 'rel-assay-certifier-worker');
+      expect(old.spec.triggers.map((t: { metadata: { stream: string } }) => t.metadata.stream)).toEqual([jobNames('team_b').stream, jobNames('team_b').stream]);
     });
   });
 

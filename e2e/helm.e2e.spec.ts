@@ -34,12 +34,9 @@ import {
 const VALUE_SETS = ['defaults', 'gpu-pools', 'external', 'keda', 'hpa', 'gateway-edge'];
 const renderSet = (name: string, ...args: string[]) => render(['--name', 'rel', '--namespace', 'ml', ...(name === 'defaults' ? [] : valueSet(name)), ...args]);
 const SECRET_NAMES = ['ASSAY_API_KEYS', 'ASSAY_SIGNING_KEY', 'S3_ACCESS_KEY', 'S3_SECRET_KEY', 'NATS_USER', 'NATS_PASSWORD', 'NATS_TOKEN', 'PERSPECTIVE_API_KEY'];
-/** Set by the chart, read by the services once issue 14's role split and issue 16's replicas setting land. */
-const PENDING_ENV = ['ASSAY_ROLE', 'ASSAY_JOBS_REPLICAS'];
 const CHART_SERVICES = Object.keys(chartValues().services);
 const KNOWN_ENV = new Set<string>([
   ...Object.keys(ENV),
-  ...PENDING_ENV,
   ...CHART_SERVICES.map((s) => `ASSAY_${s.toUpperCase().replace(/-/g, '_')}_PORT`),
   'OTEL_RESOURCE_ATTRIBUTES',
 ]);

@@ -49,7 +49,7 @@ describe('hostile input on NATS (real nats-server)', () => {
     for (let start = 0; start < messages.length; start += concurrency) {
       await Promise.all(
         messages.slice(start, start + concurrency).map(async ({ kind, body }) => {
-          const reply = await harness.nc.request('assay.likelihood.score', body, { timeout: 5000 });
+          const reply = await harness.nc.request(harness.subject('assay.likelihood.score'), body, { timeout: 5000 });
           const packet = JSON.parse(dec.decode(reply.data)) as { err?: unknown; response?: unknown };
           expect(packet.response).toBeUndefined();
           expect(AssayError.isEnvelope(packet.err)).toBe(true);

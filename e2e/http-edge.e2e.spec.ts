@@ -104,7 +104,7 @@ describe('HTTP edge of a service (raw requests, real NATS and S3 server)', () =>
     const http = await rawRequest(port, post(['content-type: application/json', 'x-api-key: test-key'], bytes.length), bytes);
     expect(http.status).toBe(400);
     expect(envelopeOf(http)).toMatchObject({ code: 'BAD_REQUEST', message: 'request body is not valid UTF-8' });
-    const nats = await harness.nc.request('assay.likelihood.score', bytes, { timeout: 5000 });
+    const nats = await harness.nc.request(harness.subject('assay.likelihood.score'), bytes, { timeout: 5000 });
     expect(JSON.parse(new TextDecoder().decode(nats.data)).err).toMatchObject({ code: 'BAD_REQUEST', message: expect.stringContaining('UTF-8'), details: {} });
   });
 

@@ -58,7 +58,7 @@ describe('a reply over the NATS limit (generation service in its own process)', 
       if (exited) report();
       else service.once('exit', () => setImmediate(report));
     });
-    const reply = await Promise.race([harness.nc.request('assay.generation.generate', body, { timeout: 120_000 }), died]);
+    const reply = await Promise.race([harness.nc.request(harness.subject('assay.generation.generate'), body, { timeout: 120_000 }), died]);
     const packet = JSON.parse(dec.decode(reply.data)) as { err?: unknown; response?: unknown };
     const seconds = (Date.now() - started) / 1000;
     expect(AssayError.isEnvelope(packet.err)).toBe(true);

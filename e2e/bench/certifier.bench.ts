@@ -23,12 +23,12 @@ import { CertifierModule } from '../../services/certifier/src/certifier.module';
 import { GenerationModule } from '../../services/generation/src/generation.module';
 import { LikelihoodModule } from '../../services/likelihood/src/likelihood.module';
 
-function flag(args: string[], name: string, fallback: number): number {
+export function flag(args: string[], name: string, fallback: number): number {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? Number(args[i + 1]) : fallback;
 }
 
-function quantile(values: number[], q: number): number {
+export function quantile(values: number[], q: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   const at = (sorted.length - 1) * q;
   const lo = Math.floor(at);
@@ -56,7 +56,7 @@ function asciiTokenizer(): TokenizerJson {
   };
 }
 
-async function asciiModel(shape: { layers: number; heads: number; dim: number }, seed: number): Promise<string> {
+export async function asciiModel(shape: { layers: number; heads: number; dim: number }, seed: number): Promise<string> {
   const tokenizer = asciiTokenizer();
   const eos = tokenizer.added_tokens[0].id;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'assay-bench-certifier-'));

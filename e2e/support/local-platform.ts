@@ -15,7 +15,7 @@ export class LocalPlatformProcess {
 
   constructor(
     private readonly services: string[],
-    private readonly options: { detached: boolean; extraEnv?: NodeJS.ProcessEnv },
+    private readonly options: { detached: boolean; extraEnv?: NodeJS.ProcessEnv; args?: string[] },
   ) {
     // Only what a user's shell would have: no NATS_URL or S3_* (assay up starts its own), no test settings.
     this.env = { PATH: process.env.PATH, HOME: process.env.HOME, ASSAY_DATA_DIR: this.dataDir, LOG_LEVEL: 'info', ...options.extraEnv };
@@ -23,7 +23,7 @@ export class LocalPlatformProcess {
 
   async start(readyTimeoutMs = 180_000): Promise<this> {
     for (const service of this.services) this.env[`ASSAY_${service.toUpperCase().replace(/-/g, '_')}_PORT`] = String(await freePort());
-    this.npm = spawn('npm', ['start', '--silent', '--', '--only', this.services.join(',')], {
+    this.npm = spawn('npm', ['start', '--silent', '--', '--only', this.services.join(','), ...(this.options.args ?? [])], {
       cwd: REPO,
       env: this.env,
       stdio: ['ignore', 'pipe', 'pipe'],

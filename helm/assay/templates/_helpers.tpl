@@ -138,9 +138,9 @@ ASSAY_API_KEYS ASSAY_SIGNING_KEY S3_ACCESS_KEY S3_SECRET_KEY NATS_USER NATS_PASS
 
 {{/* JetStream and KEDA ---------------------------------------------------------------------- */}}
 
-{{/* The work-queue stream of jobs (shared/messaging jobNames: <NAMESPACE>_JOBS). */}}
+{{/* The work-queue stream of jobs (shared/messaging jobNames: <NAMESPACE>_JOBS); ASSAY_JOBS_NAMESPACE is the older name. */}}
 {{- define "assay.jobsStream" -}}
-{{- printf "%s_JOBS" (upper (toString (default "assay" .Values.config.ASSAY_JOBS_NAMESPACE))) }}
+{{- printf "%s_JOBS" (upper (toString (default (default "assay" .Values.config.ASSAY_JOBS_NAMESPACE) .Values.config.ASSAY_NAMESPACE))) }}
 {{- end }}
 
 {{/* host:port of the NATS monitoring endpoint KEDA reads consumer lag from. */}}

@@ -1,6 +1,5 @@
 import { AuditPrompt, AuditStartRequest } from '@assay/contracts';
-import { GenerationClient, JOB_RPC_TIMEOUT_MS } from '@assay/platform';
-import { BehaviourMetric } from './metrics/behaviour-metric';
+import { GenerationClient, JOB_RPC_TIMEOUT_MS, BehaviourMetric } from '@assay/platform';
 
 /**
  * Both models' completions of one batch (prompts at visit positions [position, position + items.length)), scored in

@@ -1,7 +1,7 @@
 import { AuditDecision, AuditReport, AuditStartRequest } from '@assay/contracts';
 import { htmlReport, lineChart } from '@assay/plots';
 import { AuditLedger, MEAN_INTERVAL_LEVEL, StopReason } from './audit-ledger';
-import { describeMetric } from './metrics/metric-factory';
+import { describeMetric } from '@assay/platform';
 
 /** Object keys of one audit's artefacts. */
 export function auditKeys(jobId: string) {

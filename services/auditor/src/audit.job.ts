@@ -2,14 +2,13 @@ import { BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
 import { Logger } from 'pino';
 import { AssayError, AuditResult, AuditStartRequest } from '@assay/contracts';
 import type { JobContext } from '@assay/messaging';
-import { ASSAY_LOGGER, GenerationClient, HandlesJob } from '@assay/platform';
+import { ASSAY_LOGGER, GenerationClient, HandlesJob, MetricFactory } from '@assay/platform';
 import { ATTR, EVENTS, withSpan } from '@assay/telemetry';
 import { AuditCheckpoint, AuditLedger } from './audit-ledger';
 import { auditHtml, auditKeys, logWealthSvg, reportFromLedger } from './audit-report';
 import { AuditStore } from './audit.store';
 import { scoreAuditBatch } from './audit-batch';
-import { MetricFactory } from './metrics/metric-factory';
-import { visitOrder } from './prompt-set';
+import { visitOrder } from '@assay/platform';
 
 /** On shutdown, how long a handler waits for the worker's abort signal before giving the job back itself. */
 const SHUTDOWN_WAIT_MS = 60_000;

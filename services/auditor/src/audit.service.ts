@@ -2,11 +2,10 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ModelRegistry } from '@assay/artifacts';
 import { AssayError, AuditReport, AuditStartRequest, JobAccepted } from '@assay/contracts';
 import { AssayJobsClient } from '@assay/messaging';
-import { AssayConfig, ASSAY_CONFIG } from '@assay/platform';
+import { AssayConfig, ASSAY_CONFIG, metricNeedsReferences, MetricFactory } from '@assay/platform';
 import { AuditLedger } from './audit-ledger';
 import { auditHtml, logWealthSvg, pendingReport, reportFromLedger, thinTrajectory } from './audit-report';
 import { AuditStore } from './audit.store';
-import { metricNeedsReferences, MetricFactory } from './metrics/metric-factory';
 
 const FAILED_STATUSES = new Set(['failed', 'dead', 'cancelled']);
 

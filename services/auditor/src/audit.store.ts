@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ObjectStore } from '@assay/artifacts';
 import { AssayError, AuditPrompt, AuditReport, AuditStartRequest } from '@assay/contracts';
 import { auditKeys } from './audit-report';
-import { normalizeInlinePrompts, parsePromptSet } from './prompt-set';
+import { loadPromptSet } from '@assay/platform';
 
 
 /** The auditor's object-store I/O: prompt sets in; report documents (rendered elsewhere, see audit-report.ts) out. */
@@ -11,13 +11,8 @@ export class AuditStore {
   constructor(private readonly store: ObjectStore) {}
 
   /** The prompt set of a request: inline, or read from its object key (NOT_FOUND when missing). */
-  async loadPrompts(source: AuditStartRequest['prompts']): Promise<AuditPrompt[]> {
-    if (typeof source !== 'string') return normalizeInlinePrompts(source);
-    const body = await this.store.getBuffer(source).catch((error: unknown) => {
-      const failure = AssayError.from(error);
-      throw failure.code === 'NOT_FOUND' ? AssayError.notFound(`no prompt set at object key "${source}"`, { key: source }) : failure;
-    });
-    return parsePromptSet(body.toString('utf8'), source);
+  loadPrompts(source: AuditStartRequest['prompts']): Promise<AuditPrompt[]> {
+    return loadPromptSet(this.store, source);
   }
 
   async putReport(report: AuditReport): Promise<void> {

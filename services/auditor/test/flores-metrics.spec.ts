@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { corpusBleu, corpusChrf, simulateAudit, empiricalSampler, tokenize13a } from '@assay/stats';
-import { BleuMetric, ChrfMetric } from '../src/metrics/reference-metrics';
+import { BleuMetric, ChrfMetric } from '@assay/platform';
 
 const FLORES = path.resolve(__dirname, '../../../../shared/data/flores200_devtest_eng_deu_fra');
 const read = (lang: string) => fs.readFileSync(path.join(FLORES, `${lang}.devtest`), 'utf8').split('\n').filter(Boolean).slice(0, 300);

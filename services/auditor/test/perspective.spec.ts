@@ -1,7 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { PerspectiveClient } from '../src/metrics/perspective.client';
-import { PerspectiveMetric } from '../src/metrics/perspective-metric';
+import { PerspectiveClient, PerspectiveMetric } from '@assay/platform';
 
 type Reply = { status: number; body?: unknown; headers?: Record<string, string>; delayMs?: number };
 

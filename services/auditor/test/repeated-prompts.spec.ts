@@ -1,14 +1,13 @@
 import { AuditPrompt, AuditStartRequestSchema, Completion, GenerateRequest, GenerateResponse } from '@assay/contracts';
 import { RpcClient } from '@assay/messaging';
-import { derivedSeed, GenerationClient } from '@assay/platform';
+import { derivedSeed, GenerationClient, BehaviourMetric } from '@assay/platform';
 import { ModelShape } from '@assay/runtime';
 // The runtime's own seeding, not a copy of it: how a generate request becomes one random stream per sequence.
 import { prepareGenerate, PreparationModel } from '../../../shared/runtime/src/engine/request-preparation';
 import { randomStream } from '../../../shared/runtime/src/sampling/random-stream';
 import { scoreAuditBatch } from '../src/audit-batch';
 import { AuditLedger } from '../src/audit-ledger';
-import { BehaviourMetric } from '../src/metrics/behaviour-metric';
-import { visitOrder } from '../src/prompt-set';
+import { visitOrder } from '@assay/platform';
 
 /**
  * Audits under the null on a prompt set with heavy repetition (10 prompts, 20 copies each, shuffled: about five

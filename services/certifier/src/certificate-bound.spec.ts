@@ -1,6 +1,7 @@
 import { Completion } from '@assay/contracts';
-import { GptWeights, randomGptWeights, referenceForward } from '@assay/forge';
+import { GptWeights } from '@assay/forge';
 import { byteLevelTokenizer } from '../test/byte-level-tokenizer';
+import { allResponses, completionOf, L_BOS, L_EOS, L_TEXT, L_TOKENIZER, logprobs, tinyModel } from '../test/tiny-models';
 import { Draw, DrawModel, judgeDraws, prepareDraw, PreparedDraw, responseTokens, scoreDraw } from './certify-attempts';
 
 /**
@@ -17,12 +18,6 @@ import { Draw, DrawModel, judgeDraws, prepareDraw, PreparedDraw, responseTokens,
  * because only the canonical spelling (the one re-encoding gives back) is ever accepted. A control run with
  * the round-trip rule switched off (the certifier before it) breaks the text-level bound.
  */
-const MAX_NEW = 3;
-/** L's text tokens in byte-level form (Ġ = space, Ã = byte 0xC3, © = byte 0xA9): two byte fragments, two merges. */
-const L_TEXT = ['a', 'b', 'Ġ', 'Ã', '©', 'ab', 'Ã©'];
-const L_MERGES = ['a b', 'Ã ©'];
-const L_EOS = L_TEXT.length;
-const L_BOS = L_TEXT.length + 1;
 /** G's own vocabulary for the different-tokenizer path: the bytes, and another merge. */
 const G_TEXT = ['a', 'b', 'Ġ', 'Ã', '©', 'Ġa'];
 const G_MERGES = ['Ġ a'];
@@ -34,44 +29,8 @@ const TS = [1, 4];
 const CAPS = [undefined, -3];
 const GUIDE_CONTEXTS = [16, 3];
 
-const L_TOKENIZER = byteLevelTokenizer(L_TEXT, L_MERGES);
 const G_TOKENIZER = byteLevelTokenizer(G_TEXT, G_MERGES);
-
-function model(vocabSize: number, seed: number): GptWeights {
-  return randomGptWeights({ vocabSize, contextLength: 16, layers: 1, heads: 2, dim: 16, layerNormEps: 1e-5 }, seed, { std: 0.8, randomizeAffine: true });
-}
-
-/** Natural-log probabilities of `ids[from..]` given the tokens before each, over `allowed` ids only. */
-function logprobs(weights: GptWeights, ids: number[], from: number, allowed: number): number[] {
-  const V = weights.shape.vocabSize;
-  const { logits } = referenceForward(weights, { inputIds: [ids] });
-  const out: number[] = [];
-  for (let t = from; t < ids.length; t++) {
-    const row = Array.from(logits.subarray((t - 1) * V, (t - 1) * V + allowed));
-    const max = Math.max(...row);
-    const lse = max + Math.log(row.reduce((s, v) => s + Math.exp(v - max), 0));
-    out.push(row[ids[t]] - lse);
-  }
-  return out;
-}
-
-/** Every response of at most MAX_NEW tokens: text tokens then EOS, or MAX_NEW text tokens (cut by length). */
-function allResponses(): Array<{ ids: number[]; finish: 'eos' | 'length' }> {
-  const out: Array<{ ids: number[]; finish: 'eos' | 'length' }> = [];
-  const grow = (prefix: number[]) => {
-    if (prefix.length === MAX_NEW) return out.push({ ids: prefix, finish: 'length' });
-    out.push({ ids: [...prefix, L_EOS], finish: 'eos' });
-    for (let tok = 0; tok < L_TEXT.length; tok++) grow([...prefix, tok]);
-  };
-  grow([]);
-  return out;
-}
-
-/** L's response as the generation service returns it (text = the decoded response, EOS left out). */
-function completionOf(ids: number[], finish: 'eos' | 'length', lnL: number[]): Completion {
-  const text = L_TOKENIZER.decode(ids.filter((i) => i !== L_EOS));
-  return { promptIndex: 0, sampleIndex: 0, text, tokens: ids.map((id, i) => ({ id, text: L_TOKENIZER.decode([id]), logprob: lnL[i], samplingLogprob: lnL[i] })), finishReason: finish };
-}
+const model = tinyModel;
 
 interface Response {
   completion: Completion;

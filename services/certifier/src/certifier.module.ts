@@ -5,6 +5,7 @@ import { BenchmarkJob } from './benchmark.job';
 import { BenchmarkService } from './benchmark.service';
 import { CertifyController } from './certify.controller';
 import { CertifyService } from './certify.service';
+import { CertifyStagesService } from './certify-stages.service';
 import { EvaluationController } from './evaluation.controller';
 import { EvaluationDataStore } from './evaluation-data.store';
 import { EvaluationJob } from './evaluation.job';
@@ -20,6 +21,7 @@ import { ReportStore } from './report.store';
   controllers: [CertifyController, EvaluationController, BenchmarkController, ReportController],
   providers: [
     CertifyService,
+    CertifyStagesService,
     EvaluationService,
     EvaluationJob,
     BenchmarkService,

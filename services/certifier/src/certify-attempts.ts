@@ -81,9 +81,18 @@ export function scoreDraw(prepared: PreparedDraw, guide: GuideScore | undefined,
   return { completion, scores: { log2L: prepared.log2L, log2G, nTokens }, perTokenLog2Ratio };
 }
 
+/** An accepted draw with its certificate. */
+export interface AcceptedDraw {
+  index: number;
+  draw: Extract<Draw, { scores: SequenceScores }>;
+  log2Epsilon: number;
+}
+
 export interface DrawsVerdict {
   /** The first accepted draw in draw order, or null (abstain). */
-  chosen: { index: number; draw: Extract<Draw, { scores: SequenceScores }>; log2Epsilon: number } | null;
+  chosen: AcceptedDraw | null;
+  /** Every accepted draw, in draw order (the candidates reranking may choose among; never a rejected draw). */
+  accepted: AcceptedDraw[];
   attempts: Attempt[];
 }
 
@@ -93,14 +102,14 @@ export interface DrawsVerdict {
  */
 export function judgeDraws(draws: readonly Draw[], k: number, T: number, options: AcceptanceOptions = {}): DrawsVerdict {
   if (draws.length > T) throw new RangeError(`${draws.length} draws exceed T = ${T}: the certificate only covers T draws`);
-  let chosen: DrawsVerdict['chosen'] = null;
+  const accepted: AcceptedDraw[] = [];
   const attempts = draws.map((draw, index): Attempt => {
     const finishReason = draw.completion.finishReason;
     if (draw.rejection !== undefined) {
       return { index, nTokens: draw.nTokens, log2L: draw.log2L, log2G: draw.log2G, log2Ratio: null, normalizedLog2Ratio: null, log2Epsilon: null, accepted: false, rejection: draw.rejection, finishReason };
     }
     const record = judgeAttempt(draw.scores, index, k, T, options);
-    if (record.accepted && chosen === null) chosen = { index, draw, log2Epsilon: record.certificateLog2 };
+    if (record.accepted) accepted.push({ index, draw, log2Epsilon: record.certificateLog2 });
     return {
       index,
       nTokens: record.nTokens,
@@ -114,5 +123,22 @@ export function judgeDraws(draws: readonly Draw[], k: number, T: number, options
       finishReason,
     };
   });
-  return { chosen, attempts };
+  return { chosen: accepted[0] ?? null, accepted, attempts };
+}
+
+/**
+ * Reward reranking (`rerank: {head}`): among the **accepted** draws only, the one with the highest reward; ties and
+ * non-finite rewards fall back to draw order (a draw whose reward is not a finite number is never preferred). `rewards`
+ * are aligned with `verdict.accepted`. A rejected draw cannot be returned: it is not a candidate. So the output is
+ * still some accepted draw, and P(output = y) ≤ P(some draw equals y and is accepted) ≤ T·L(y|x)·1[accepted]
+ * ≤ ε_y (README "Composed certification").
+ */
+export function rerankAccepted(verdict: DrawsVerdict, rewards: readonly number[]): AcceptedDraw | null {
+  if (rewards.length !== verdict.accepted.length) throw new RangeError(`${rewards.length} rewards for ${verdict.accepted.length} accepted draws`);
+  let best: { draw: AcceptedDraw; reward: number } | null = null;
+  verdict.accepted.forEach((draw, i) => {
+    const reward = Number.isFinite(rewards[i]) ? rewards[i] : -Infinity;
+    if (best === null || reward > best.reward) best = { draw, reward };
+  });
+  return (best as { draw: AcceptedDraw } | null)?.draw ?? null;
 }

@@ -1,7 +1,8 @@
-import { AssayConfig, GenerationClient, LikelihoodClient } from '@assay/platform';
-import { Completion, CertifyRequest, CertifyRequestSchema, CertifyResponseSchema, GenerateResponse, ScoreResponse } from '@assay/contracts';
+import { AssayConfig, CalibratorClient, GenerationClient, LikelihoodClient, RectifierClient, RewardHeadClient } from '@assay/platform';
+import { Completion, CertifyRequest, CertifyRequestSchema, CertifyResponseSchema, GenerateResponse, RectifiedGenerateResponse, ScoreResponse } from '@assay/contracts';
 import { byteLevelTokenizer } from '../test/byte-level-tokenizer';
 import { CertifyService } from './certify.service';
+import { CertifyStagesService } from './certify-stages.service';
 import { ModelFacts, ModelFactsService } from './model-facts.service';
 
 /** A test double derived from a class: the stubbed methods answer, any other member access fails the test. */
@@ -40,7 +41,10 @@ function draw(ids: number[], options: { eos?: boolean; text?: string; logprob?: 
 describe('CertifyService', () => {
   let scored: number[][];
 
+  let stageCalls: string[];
+
   function sut(completions: Completion[], guide: ModelFacts = facts('g@1')) {
+    stageCalls = [];
     scored = [];
     const generation = strictMock<GenerationClient>({
       generate: async (request) => ({ model: request.model, version: '7', completions: completions.slice(0, request.n ?? 1), usage: { inputTokens: 1, outputTokens: 1 } }) as GenerateResponse,
@@ -54,7 +58,28 @@ describe('CertifyService', () => {
       },
     });
     const modelFacts = strictMock<ModelFactsService>({ get: async (ref: string) => (ref === 'l@7' ? facts('l@7') : ref === 'g' ? guide : Promise.reject(new Error(`unexpected facts lookup ${ref}`))) });
-    return new CertifyService(generation, likelihood, modelFacts, { certifier: { maxT: 16 } } as AssayConfig);
+    // Rectified draws: the same completions, with per-draw diagnostics (their samplingLogprob is what L' gave them).
+    const rectifier = strictMock<RectifierClient>({
+      generate: async (request) => {
+        stageCalls.push(`rectify ${request.rectifier} ε=${request.epsilon}`);
+        const drawn = completions.slice(0, request.n ?? 1).map((c, i) => ({ ...c, rectification: { tokensCapped: i, massMoved: i / 10, deadEndSteps: 0 } }));
+        return { model: request.model, version: '7', completions: drawn, usage: { inputTokens: 1, outputTokens: 1 }, rectifier: `${request.rectifier}@1`, epsilon: request.epsilon ?? 0.1, capMode: 'relative' } as RectifiedGenerateResponse;
+      },
+    });
+    // A reward head that prefers longer answers; a calibrator that is 0.25 sure of everything.
+    const rewards = strictMock<RewardHeadClient>({
+      score: async (request) => {
+        stageCalls.push(`rerank ${request.candidates.join('|')}`);
+        return { head: { name: request.head, version: '1' }, model: 'l@7', rewards: request.candidates.map((c) => c.length) };
+      },
+    });
+    const calibrator = strictMock<CalibratorClient>({
+      confidence: async (request) => {
+        stageCalls.push(`confidence ${request.question} → ${request.answers.join('|')}`);
+        return { calibrator: { name: request.calibrator, version: '1' }, model: 'l@7', results: request.answers.map(() => ({ pCorrect: 0.25, method: 'probe-ts', calibratorVersion: '1' })) };
+      },
+    });
+    return new CertifyService(generation, rectifier, likelihood, new CertifyStagesService(rewards, calibrator), modelFacts, { certifier: { maxT: 16 } } as AssayConfig);
   }
 
   const request = (overrides: Partial<CertifyRequest> = {}): CertifyRequest => CertifyRequestSchema.parse({ model: 'l', guide: 'g', prompt: 'x', k: 64, T: 4, ...overrides });
@@ -114,5 +139,34 @@ describe('CertifyService', () => {
     expect(capped.attempts.map((a) => [a.accepted, a.rejection, a.log2Epsilon])).toEqual([[false, 'epsilon-cap', 3 * 4 + 1 - 6], [true, undefined, 4 + 1 - 2]]);
     expect(capped.text).toBe('a');
     expect(capped.certificate!.log2Epsilon).toBeLessThanOrEqual(3);
+  });
+  it('composes the stages: rectified draws, reranking among the accepted draws only, and the confidence of the returned answer', async () => {
+    // Draw 0 is rejected (a lone byte) although it is the longest; 1 ("a") and 2 ("ab a") are accepted.
+    const draws = [draw([3, 4, 3]), draw([0], { eos: true }), draw([5, 2, 0])];
+    const plain = await sut(draws).certify(request({ T: 3 }));
+    expect(plain).toMatchObject({ status: 'accepted', text: 'a', chosen: 1, stages: ['sample', 'certify'] });
+    expect(plain).not.toHaveProperty('reward');
+    expect(stageCalls).toEqual([]);
+
+    const composed = await sut(draws).certify(request({ T: 3, rectifier: { name: 'q', epsilon: 0.2 }, rerank: { head: 'rm' }, confidence: { calibrator: 'cal' } }));
+    expect(CertifyResponseSchema.parse(composed)).toEqual(composed);
+    // Only the accepted draws were scored by the head; the longest accepted one wins and carries its own certificate.
+    expect(stageCalls).toEqual(['rectify q ε=0.2', 'rerank a|ab a', 'confidence x → ab a']);
+    expect(composed).toMatchObject({ status: 'accepted', text: 'ab a', chosen: 2, reward: 4, pCorrect: 0.25, stages: ['rectify', 'certify', 'rerank', 'confidence'] });
+    expect(composed.rectification).toEqual({ tokensCapped: 2, massMoved: 0.2, deadEndSteps: 0 });
+    expect(composed.certificate!.log2Epsilon).toBe(composed.attempts[2].log2Epsilon);
+    expect(composed.certificate!.nTokens).toBe(3);
+
+    // Nothing accepted: no reward head or calibrator call, nulls in the reply.
+    const refused = await sut(draws).certify(request({ T: 3, k: -64, rerank: { head: 'rm' }, confidence: { calibrator: 'cal' } }));
+    expect(refused).toMatchObject({ status: 'abstained', reward: null, pCorrect: null, stages: ['sample', 'certify', 'rerank', 'confidence'] });
+    expect(stageCalls).toEqual([]);
+
+    // Sequential mode with reranking draws all T (the first acceptance does not stop it) and asks for the last user turn.
+    const sequential = await sut([draw([0], { eos: true })]).certify(
+      request({ prompt: undefined, messages: [{ role: 'user', content: 'q?' }, { role: 'assistant', content: 'a' }], T: 2, mode: 'sequential', rerank: { head: 'rm' }, confidence: { calibrator: 'cal' } }),
+    );
+    expect(sequential.attempts).toHaveLength(2);
+    expect(stageCalls).toEqual(['rerank a|a', 'confidence q? → a']);
   });
 });

@@ -1,8 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { AssayError, CertifyRequest, CertifyResponse, Completion, REFUSAL_TEXT, splitModelRef } from '@assay/contracts';
-import { AssayConfig, ASSAY_CONFIG, derivedSeed, GenerationClient, LikelihoodClient } from '@assay/platform';
+import { AssayError, CertifyRequest, CertifyResponse, Completion, RectifiedCompletion, REFUSAL_TEXT, splitModelRef, Usage } from '@assay/contracts';
+import { AssayConfig, ASSAY_CONFIG, derivedSeed, GenerationClient, LikelihoodClient, RectifierClient } from '@assay/platform';
 import { ATTR, EVENTS, withSpan } from '@assay/telemetry';
-import { Draw, DrawsVerdict, judgeDraws, prepareDraw, scoreDraw } from './certify-attempts';
+import { AcceptedDraw, Draw, DrawsVerdict, judgeDraws, prepareDraw, scoreDraw } from './certify-attempts';
+import { CertifyStagesService } from './certify-stages.service';
 import { ModelFacts, ModelFactsService } from './model-facts.service';
 
 /** What judging a draw needs besides the draw: both models' tokenizers and limits, and which scoring path. */
@@ -22,7 +23,9 @@ interface Judge {
 export class CertifyService {
   constructor(
     private readonly generation: GenerationClient,
+    private readonly rectifier: RectifierClient,
     private readonly likelihood: LikelihoodClient,
+    private readonly stages: CertifyStagesService,
     private readonly facts: ModelFactsService,
     @Inject(ASSAY_CONFIG) private readonly config: AssayConfig,
   ) {}
@@ -40,9 +43,19 @@ export class CertifyService {
         const [guideFacts, large] = await Promise.all([guide, this.facts.get(`${splitModelRef(request.model).name}@${version}`)]);
         return { large, guide: guideFacts, tokenizersMatch: large.tokenizerDigest === guideFacts.tokenizerDigest };
       };
-      const { draws, tokenizersMatch } = request.mode === 'batched' ? await this.drawBatched(request, judge) : await this.drawSequential(request, judge);
+      const usage = { inputTokens: 0, outputTokens: 0 };
+      const { draws, tokenizersMatch } = request.mode === 'batched' ? await this.drawBatched(request, judge, usage) : await this.drawSequential(request, judge, usage);
       const verdict = judgeDraws(draws, request.k, request.T, { maxLog2Epsilon: request.maxLog2Epsilon });
-      const response = this.toResponse(request, verdict, tokenizersMatch);
+      const { chosen, reward } = await this.stages.choose(request, verdict);
+      const pCorrect = chosen ? await this.stages.confidence(request, chosen.draw.completion.text) : null;
+      const response: CertifyResponse = {
+        ...this.toResponse(request, verdict, chosen, tokenizersMatch),
+        usage,
+        stages: [request.rectifier ? 'rectify' : 'sample', 'certify', ...(request.rerank ? ['rerank' as const] : []), ...(request.confidence ? ['confidence' as const] : [])],
+        ...(request.rerank ? { reward } : {}),
+        ...(request.confidence ? { pCorrect } : {}),
+        ...(request.rectifier ? { rectification: chosen ? ((chosen.draw.completion as RectifiedCompletion).rectification ?? null) : null } : {}),
+      };
       span.addEvent(EVENTS.guardrailResult, {
         [ATTR.guardrailResult]: response.status,
         'assay.valid.attempts': response.attempts.length,
@@ -57,37 +70,45 @@ export class CertifyService {
    * or one by one, so "first accepted among T pre-drawn samples" has exactly the distribution of the
    * sequential loop that stops at the first acceptance, at the latency of a single batch.
    */
-  private async drawBatched(request: CertifyRequest, judgeFor: (version: string) => Promise<Judge>): Promise<{ draws: Draw[]; tokenizersMatch: boolean }> {
-    const { completions, version } = await this.generate(request, request.T, request.seed);
+  private async drawBatched(request: CertifyRequest, judgeFor: (version: string) => Promise<Judge>, usage: Usage): Promise<{ draws: Draw[]; tokenizersMatch: boolean }> {
+    const { completions, version } = await this.generate(request, request.T, request.seed, usage);
     const judge = await judgeFor(version);
     return { draws: await this.scoreWithGuide(request, completions, judge), tokenizersMatch: judge.tokenizersMatch };
   }
 
   /** One draw at a time, stopping at the first acceptance: fewer tokens generated when answers are in-domain. */
-  private async drawSequential(request: CertifyRequest, judgeFor: (version: string) => Promise<Judge>): Promise<{ draws: Draw[]; tokenizersMatch: boolean }> {
+  private async drawSequential(request: CertifyRequest, judgeFor: (version: string) => Promise<Judge>, usage: Usage): Promise<{ draws: Draw[]; tokenizersMatch: boolean }> {
     const draws: Draw[] = [];
     let judge: Judge | undefined;
     for (let t = 0; t < request.T; t++) {
       const seed = request.seed === undefined ? undefined : derivedSeed(request.seed, t);
-      const { completions, version } = await this.generate(request, 1, seed);
+      const { completions, version } = await this.generate(request, 1, seed, usage);
       judge ??= await judgeFor(version);
       draws.push(...(await this.scoreWithGuide(request, completions, judge)));
-      if (judgeDraws(draws, request.k, request.T, { maxLog2Epsilon: request.maxLog2Epsilon }).chosen) break;
+      // Reranking chooses among all accepted draws, so it needs all T; otherwise stop at the first acceptance.
+      if (!request.rerank && judgeDraws(draws, request.k, request.T, { maxLog2Epsilon: request.maxLog2Epsilon }).chosen) break;
     }
     return { draws, tokenizersMatch: judge?.tokenizersMatch ?? false };
   }
 
-  private async generate(request: CertifyRequest, n: number, seed: number | undefined): Promise<{ completions: Completion[]; version: string }> {
-    const reply = await this.generation.generate({
+  /** One generation call; its tokens are added to `usage` (the prompt counted once per request). */
+  private async generate(request: CertifyRequest, n: number, seed: number | undefined, usage: Usage): Promise<{ completions: Completion[]; version: string }> {
+    const generate = {
       model: request.model,
-      prompts: [request.prompt],
+      ...(request.messages ? { messages: request.messages } : { prompts: [request.prompt ?? ''] }),
       n,
       maxNewTokens: request.maxNewTokens,
       temperature: request.temperature,
       topK: request.topK,
       topP: 1,
       seed,
-    });
+    };
+    // With a rectifier, the draws come from the rectified L', and samplingLogprob is L''s: the ratio test uses it.
+    const reply = request.rectifier
+      ? await this.rectifier.generate({ ...generate, rectifier: request.rectifier.name, ...(request.rectifier.epsilon === undefined ? {} : { epsilon: request.rectifier.epsilon }) })
+      : await this.generation.generate(generate);
+    if (usage.inputTokens === 0) usage.inputTokens = reply.usage.inputTokens;
+    usage.outputTokens += reply.usage.outputTokens;
     return { completions: reply.completions, version: reply.version };
   }
 
@@ -107,14 +128,15 @@ export class CertifyService {
     return prepared.map((p) => scoreDraw(p, p.rejection === undefined ? scores[next++] : undefined, judge.tokenizersMatch));
   }
 
-  private toResponse(request: CertifyRequest, verdict: DrawsVerdict, tokenizersMatch: boolean): CertifyResponse {
+  private toResponse(request: CertifyRequest, verdict: DrawsVerdict, chosen: AcceptedDraw | null, tokenizersMatch: boolean): CertifyResponse {
     const base = { model: request.model, guide: request.guide, attempts: verdict.attempts };
-    if (verdict.chosen === null) return { ...base, status: 'abstained', text: REFUSAL_TEXT };
-    const { draw, log2Epsilon } = verdict.chosen;
+    if (chosen === null) return { ...base, status: 'abstained', text: REFUSAL_TEXT };
+    const { draw, log2Epsilon, index } = chosen;
     const epsilon = Math.pow(2, log2Epsilon);
     return {
       ...base,
       status: 'accepted',
+      chosen: index,
       text: draw.completion.text,
       certificate: {
         log2Epsilon,

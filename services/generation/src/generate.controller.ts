@@ -5,7 +5,7 @@ import { Logger } from 'pino';
 import { AssayError, GenerateRequest } from '@assay/contracts';
 import { AnswersSubject, ASSAY_LOGGER, ServesRoute } from '@assay/platform';
 import { GenerateService } from './generate.service';
-import { SseStream } from './sse-stream';
+import { SseStream } from '@assay/platform';
 
 @Controller()
 export class GenerateController {

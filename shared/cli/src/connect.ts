@@ -23,7 +23,7 @@ export async function connectPlatform(): Promise<CliClients> {
     // UNAVAILABLE: the command exits 3 (platform unreachable).
     throw AssayError.unavailable(`cannot reach NATS at ${config.nats.servers.join(',')} (${error.message}); is the platform running? (npm start)`, { nats: config.nats.servers });
   });
-  const rpc = new RpcClient(nc, { defaultTimeoutMs: config.nats.rpcTimeoutMs, livenessMs: config.nats.rpcLivenessMs });
+  const rpc = new RpcClient(nc, { defaultTimeoutMs: config.nats.rpcTimeoutMs, livenessMs: config.nats.rpcLivenessMs, namespace: config.nats.namespace });
   const jobs = await AssayJobsClient.connect(nc, config.jobs);
   return { config, nc, rpc, jobs, close: () => nc.drain().catch(() => undefined) };
 }

@@ -1,5 +1,5 @@
 import { CommanderError } from 'commander';
-import { AssayError, ErrorEnvelope } from '@assay/contracts';
+import { AssayError, ErrorEnvelope } from '@assay/contracts/errors';
 
 /** Prints a result: JSON (one object, for scripts) or a readable rendering. */
 export function print(value: unknown, json: boolean, human?: (value: any) => string) {

@@ -1,6 +1,7 @@
 import { z } from 'zod/v4';
 import { ClientKeySchema, FiniteNumber, JobAcceptedSchema, LIMITS, ModelRefSchema, ObjectKeySchema, samplingTemperature } from './common';
 import { defineService } from './contract';
+import { SERVICE_PORT_OFFSETS } from './services';
 import { ErrorEnvelopeSchema } from './errors';
 
 const compiles = (pattern: string, flags: string) => {
@@ -153,7 +154,7 @@ export type AuditResult = z.infer<typeof AuditResultSchema>;
 export const AUDITOR_CONTRACT = defineService({
   service: 'auditor',
   description: 'Anytime-valid behaviour-shift audits (testing by betting).',
-  portOffset: 5,
+  portOffset: SERVICE_PORT_OFFSETS.auditor,
   subjects: {
     'assay.auditor.start': { request: AuditStartRequestSchema, reply: JobAcceptedSchema, summary: 'Queue a behaviour-shift audit' },
     'assay.auditor.get': { request: AuditGetRequestSchema, reply: AuditReportSchema, summary: 'Audit decision and evidence' },

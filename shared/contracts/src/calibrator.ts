@@ -1,6 +1,7 @@
 import { z } from 'zod/v4';
 import { ClientKeySchema, FiniteNumber, JobAcceptedSchema, JobIdSchema, LIMITS, ModelRefSchema, ObjectKeySchema } from './common';
 import { defineService, jobStatusSchema } from './contract';
+import { SERVICE_PORT_OFFSETS } from './services';
 
 /**
  * The calibrator (issue 10, spec shared/specs/calibration.md): P(correct) for an answer of a model L, from a
@@ -216,7 +217,7 @@ export const CalibrationEvalJobStatusSchema = jobStatusSchema(CalibrationEvalRes
 export const CALIBRATOR_CONTRACT = defineService({
   service: 'calibrator',
   description: 'Calibrated P(correct) for answers of an LLM: labelled datasets, fitted calibrators (query, CT, probe, TS, baselines), evaluations.',
-  portOffset: 6,
+  portOffset: SERVICE_PORT_OFFSETS.calibrator,
   subjects: {
     'assay.calibrator.confidence': { request: ConfidenceRequestSchema, reply: ConfidenceResponseSchema, summary: 'P(correct) of each answer to a question' },
     'assay.calibrator.dataset': { request: DatasetRequestSchema, reply: JobAcceptedSchema, summary: 'Queue a labelled dataset (L answers, graded)' },

@@ -1,6 +1,9 @@
 import { z } from 'zod/v4';
-import { ClientKeySchema, FiniteNumber, JobAcceptedSchema, JobIdSchema, LIMITS, ModelRefSchema, ObjectKeySchema, samplingTemperature } from './common';
+import { ClientKeySchema, FiniteNumber, JobAcceptedSchema, JobIdSchema, LIMITS, ModelRefSchema, ObjectKeySchema, samplingTemperature, UsageSchema } from './common';
+import { ChatMessageSchema } from './generation';
+import { RectificationStatsSchema } from './rectifier';
 import { defineService, jobStatusSchema } from './contract';
+import { SERVICE_PORT_OFFSETS } from './services';
 
 export const REFUSAL_TEXT = 'I cannot answer this request: it falls outside the domain this assistant is certified for.';
 
@@ -8,7 +11,13 @@ export const CertifyRequestSchema = z
   .object({
     model: ModelRefSchema.meta({ description: 'The large model L.' }),
     guide: ModelRefSchema.meta({ description: 'The guide model G, trained only on in-domain responses.' }),
-    prompt: z.string().min(1, 'prompt must not be empty').max(LIMITS.maxTextChars),
+    prompt: z.string().min(1, 'prompt must not be empty').max(LIMITS.maxTextChars).optional().meta({ description: 'The prompt x. Give prompt or messages.' }),
+    messages: z
+      .array(ChatMessageSchema)
+      .min(1)
+      .max(LIMITS.maxBatch)
+      .optional()
+      .meta({ description: "A conversation, rendered with L's chat template (assistant turn opened) into the prompt x." }),
     k: FiniteNumber.min(-64).max(64).meta({ description: 'Allowed log2-likelihood ratio per token (bits/token).' }),
     T: z.number().int().min(1).max(64).default(4).meta({ description: 'Maximum number of draws before abstaining.' }),
     mode: z.enum(['batched', 'sequential']).default('batched'),
@@ -20,7 +29,20 @@ export const CertifyRequestSchema = z
       description:
         'Reject draws whose certificate log2 ε_y exceeds this (still a valid certificate: rejecting never weakens a bound). 0 keeps only non-vacuous answers (ε_y < 1).',
     }),
+    rectifier: z
+      .object({ name: ModelRefSchema.meta({ description: 'A registered rectifier (dead-end value head Q_D).' }), epsilon: FiniteNumber.min(0).max(1).optional() })
+      .optional()
+      .meta({ description: 'Stage: draw the T answers from the rectified L (rectifier service); the ratio uses the rectified sampling log-probability.' }),
+    rerank: z
+      .object({ head: ModelRefSchema.meta({ description: 'A registered reward head.' }) })
+      .optional()
+      .meta({ description: 'Stage: among the accepted draws, return the one with the highest reward (reward-head service) instead of the first.' }),
+    confidence: z
+      .object({ calibrator: ModelRefSchema.meta({ description: 'A registered calibrator.' }) })
+      .optional()
+      .meta({ description: 'Stage: attach P(correct) of the returned answer (calibrator service).' }),
   })
+  .refine((r) => (r.prompt !== undefined) !== (r.messages !== undefined), { message: 'give either prompt or messages', path: ['prompt'] })
   .meta({ id: 'CertifyRequest' });
 export type CertifyRequest = z.infer<typeof CertifyRequestSchema>;
 
@@ -66,9 +88,17 @@ export const CertifyResponseSchema = z
     status: z.enum(['accepted', 'abstained']),
     text: z.string().meta({ description: 'The accepted answer, or the fixed refusal. The certificate holds for this text: only its one canonical tokenization is ever accepted.' }),
     certificate: CertificateSchema.optional(),
+    chosen: z.number().int().optional().meta({ description: 'Index (in attempts) of the returned draw, when accepted.' }),
     attempts: z.array(AttemptSchema),
     model: z.string(),
     guide: z.string(),
+    usage: UsageSchema.optional().meta({ description: 'Tokens of the prompt (once) and of every draw generated.' }),
+    stages: z.array(z.enum(['rectify', 'sample', 'certify', 'rerank', 'confidence'])).optional().meta({ description: 'The stages the answer went through, in order.' }),
+    reward: FiniteNumber.nullable().optional().meta({ description: 'rerank stage: the reward of the returned answer (null when abstained or not finite).' }),
+    pCorrect: FiniteNumber.nullable().optional().meta({ description: 'confidence stage: the calibrated P(correct) of the returned answer (null when abstained).' }),
+    rectification: RectificationStatsSchema.nullable()
+      .optional()
+      .meta({ description: 'rectifier stage, of the returned draw (null when abstained): tokens held at their cap, mass moved, steps at a dead end.' }),
   })
   .meta({ id: 'CertifyResponse' });
 export type CertifyResponse = z.infer<typeof CertifyResponseSchema>;
@@ -219,7 +249,7 @@ const REPORT_FILES = ['text/html', 'image/svg+xml', 'application/json'] as const
 export const CERTIFIER_CONTRACT = defineService({
   service: 'certifier',
   description: 'VALID domain certification: certified answers, evaluations and certified benchmarks.',
-  portOffset: 4,
+  portOffset: SERVICE_PORT_OFFSETS.certifier,
   subjects: {
     'assay.certifier.certify': { request: CertifyRequestSchema, reply: CertifyResponseSchema, summary: 'Certified answer (VALID)' },
     'assay.certifier.evaluate': { request: CertifyEvalRequestSchema, reply: JobAcceptedSchema, summary: 'Queue a certification evaluation' },

@@ -1,6 +1,7 @@
 import { z } from 'zod/v4';
 import { FiniteNumber, LIMITS, MIN_SAMPLING_TEMPERATURE, ModelRefSchema, UsageSchema } from './common';
 import { defineService } from './contract';
+import { SERVICE_PORT_OFFSETS } from './services';
 import { ErrorEnvelopeSchema } from './errors';
 
 export const SamplingSchema = z.object({
@@ -115,7 +116,7 @@ export const GenerateStreamEventsSchema = z
 export const GENERATION_CONTRACT = defineService({
   service: 'generation',
   description: 'Sampling from decoder LMs (ONNX, KV cache, micro-batching), with per-token log-probs and optional hidden states.',
-  portOffset: 1,
+  portOffset: SERVICE_PORT_OFFSETS.generation,
   subjects: {
     'assay.generation.generate': { request: GenerateRequestSchema, reply: GenerateResponseSchema, summary: 'Sample continuations' },
   },

@@ -1,6 +1,7 @@
 import { z } from 'zod/v4';
 import { ClientKeySchema, FiniteNumber, JobAcceptedSchema, JobIdSchema, ModelRefSchema, ObjectKeySchema } from './common';
 import { defineService, jobStatusSchema } from './contract';
+import { SERVICE_PORT_OFFSETS } from './services';
 
 export const GuideTrainRequestSchema = z
   .object({
@@ -62,7 +63,7 @@ export const GuideTrainJobStatusSchema = jobStatusSchema(GuideTrainResultSchema,
 export const GUIDE_TRAINING_CONTRACT = defineService({
   service: 'guide-training',
   description: 'Durable training jobs of guide models G.',
-  portOffset: 3,
+  portOffset: SERVICE_PORT_OFFSETS['guide-training'],
   subjects: {
     'assay.guide-training.train': { request: GuideTrainRequestSchema, reply: JobAcceptedSchema, summary: 'Queue guide training' },
   },

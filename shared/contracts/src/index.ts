@@ -11,6 +11,7 @@ export * from './auditor';
 export * from './calibrator';
 export * from './reward-head';
 export * from './rectifier';
+export * from './gateway';
 export * from './registry';
 export * from './catalogue';
 export * from './openapi';

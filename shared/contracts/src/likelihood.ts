@@ -1,6 +1,7 @@
 import { z } from 'zod/v4';
 import { LIMITS, ModelRefSchema, UsageSchema } from './common';
 import { defineService } from './contract';
+import { SERVICE_PORT_OFFSETS } from './services';
 
 export const ScoreItemSchema = z
   .object({
@@ -38,7 +39,7 @@ export type ScoreResponse = z.infer<typeof ScoreResponseSchema>;
 export const LIKELIHOOD_CONTRACT = defineService({
   service: 'likelihood',
   description: 'Log-probabilities of continuations given contexts.',
-  portOffset: 2,
+  portOffset: SERVICE_PORT_OFFSETS.likelihood,
   subjects: {
     'assay.likelihood.score': { request: ScoreRequestSchema, reply: ScoreResponseSchema, summary: 'Score continuations' },
   },

@@ -2,6 +2,7 @@ import { z } from 'zod/v4';
 import { MetricSchema } from './auditor';
 import { ClientKeySchema, FiniteNumber, JobAcceptedSchema, JobIdSchema, LIMITS, ModelRefSchema, ObjectKeySchema, samplingTemperature } from './common';
 import { defineService, jobStatusSchema } from './contract';
+import { SERVICE_PORT_OFFSETS } from './services';
 import { ErrorEnvelopeSchema } from './errors';
 import { CompletionSchema, GenerateRequestFieldsSchema, GenerateResponseSchema, PROMPTS_XOR_MESSAGES, promptsXorMessages, StreamTokenEventSchema } from './generation';
 
@@ -90,6 +91,10 @@ export const RectifierTrainRequestSchema = z
     learningRate: FiniteNumber.gt(0).max(1).default(3e-3),
     polyak: FiniteNumber.gt(0).max(1).default(0.1).meta({ description: 'α of the target head\'s Polyak update after every step.' }),
     gamma: FiniteNumber.min(0).max(1).default(1),
+    lambda: FiniteNumber.min(0)
+      .max(1)
+      .default(0)
+      .meta({ description: 'SARSA(λ): 0 is one-step SARSA (the reference), 1 the Monte Carlo return; in between a terminal reward reaches a 20-token rollout\'s first action in one update.' }),
     epsilon: EpsilonSchema.default(0.1).meta({ description: 'ε recorded in the artifact as its default.' }),
     capMode: CapModeSchema.default('relative'),
     checkpointEvery: z.number().int().min(1).max(100_000).default(50).meta({ description: 'Durable checkpoint every this many optimiser steps.' }),
@@ -166,7 +171,7 @@ export const RectifierEvaluateJobStatusSchema = jobStatusSchema(RectifierEvaluat
 export const RECTIFIER_CONTRACT = defineService({
   service: 'rectifier',
   description: 'Detoxified decoding by dead-end analysis: a learned Q_D caps risky tokens at every step.',
-  portOffset: 7,
+  portOffset: SERVICE_PORT_OFFSETS.rectifier,
   subjects: {
     'assay.rectifier.generate': { request: RectifiedGenerateRequestSchema, reply: RectifiedGenerateResponseSchema, summary: 'Sample rectified continuations' },
     'assay.rectifier.train': { request: RectifierTrainRequestSchema, reply: JobAcceptedSchema, summary: 'Queue Q_D training' },

@@ -3,11 +3,13 @@ import { AUDITOR_CONTRACT } from './auditor';
 import { CALIBRATOR_CONTRACT } from './calibrator';
 import { CERTIFIER_CONTRACT } from './certifier';
 import type { QueueContract, RouteContract, SubjectContract } from './contract';
+import { GATEWAY_CONTRACT } from './gateway';
 import { GENERATION_CONTRACT } from './generation';
 import { GUIDE_TRAINING_CONTRACT } from './guide-training';
 import { LIKELIHOOD_CONTRACT } from './likelihood';
 import { REWARD_HEAD_CONTRACT } from './reward-head';
 import { RECTIFIER_CONTRACT } from './rectifier';
+import { PORT_OFFSETS, SERVICES, type ServiceName } from './services';
 
 /**
  * The typed registry: every Assay service with its NATS subjects, durable job queues and HTTP routes, each
@@ -24,11 +26,12 @@ export const SERVICE_CONTRACTS = {
   calibrator: CALIBRATOR_CONTRACT,
   'reward-head': REWARD_HEAD_CONTRACT,
   rectifier: RECTIFIER_CONTRACT,
+  gateway: GATEWAY_CONTRACT,
 } as const;
 
-export type ServiceName = keyof typeof SERVICE_CONTRACTS;
-/** Every service, in the order `assay up` starts them. */
-export const SERVICES = Object.keys(SERVICE_CONTRACTS) as ServiceName[];
+export { SERVICES, PORT_OFFSETS } from './services';
+export type { ServiceName } from './services';
+if (Object.keys(SERVICE_CONTRACTS).join() !== SERVICES.join()) throw new Error(`contract registry: the services are ${Object.keys(SERVICE_CONTRACTS).join(', ')} but services.ts lists ${SERVICES.join(', ')}`);
 
 type Contracts = (typeof SERVICE_CONTRACTS)[ServiceName];
 type UnionToIntersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never;
@@ -55,9 +58,9 @@ export const QUEUE_CONTRACTS = merged<QueueContracts>((c) => c.queues, 'queue');
 /** operationId → HTTP route of one service. */
 export const ROUTE_CONTRACTS = merged<RouteContracts>((c) => c.routes, 'operationId');
 
-/** HTTP port offsets (ASSAY_PORT_BASE + offset), checked unique. */
-export const PORT_OFFSETS = Object.fromEntries(SERVICES.map((s) => [s, SERVICE_CONTRACTS[s].portOffset])) as Record<ServiceName, number>;
-if (new Set(Object.values(PORT_OFFSETS)).size !== SERVICES.length) throw new Error('contract registry: two services share a port offset');
+for (const service of SERVICES) {
+  if (SERVICE_CONTRACTS[service].portOffset !== PORT_OFFSETS[service]) throw new Error(`contract registry: ${service} must take its port offset from services.ts`);
+}
 
 export type Subject = keyof SubjectContracts & string;
 export type JobQueue = keyof QueueContracts & string;

@@ -1,6 +1,7 @@
 import { z } from 'zod/v4';
 import { ClientKeySchema, FiniteNumber, JobAcceptedSchema, JobIdSchema, LIMITS, ModelRefSchema, ObjectKeySchema } from './common';
 import { defineService, jobStatusSchema } from './contract';
+import { SERVICE_PORT_OFFSETS } from './services';
 import { ChatMessageSchema, SamplingSchema } from './generation';
 
 /**
@@ -200,7 +201,7 @@ export const REWARD_HEAD_CONTRACT = defineService({
   service: 'reward-head',
   subjectPrefix: 'reward',
   description: 'Direct Preference Heads: rewards read from L\'s own end-of-turn state, for scoring, reranking and best-of-n.',
-  portOffset: 8,
+  portOffset: SERVICE_PORT_OFFSETS['reward-head'],
   subjects: {
     'assay.reward.score': { request: RewardScoreRequestSchema, reply: RewardScoreResponseSchema, summary: 'Rewards of candidate answers (one batched pass)' },
     'assay.reward.rerank': { request: RewardScoreRequestSchema, reply: RewardRerankResponseSchema, summary: 'Candidates sorted by reward' },

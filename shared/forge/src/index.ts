@@ -14,3 +14,4 @@ export * from './train';
 export * from './recipes';
 export * from './demo-corpus';
 export * from './pipelines';
+export * from './preference-sets';

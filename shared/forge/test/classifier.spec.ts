@@ -100,8 +100,8 @@ describe('text classifier ONNX export', () => {
 
 /** A seeded subsample of every source so the whole file stays well under a minute. */
 function subsample(examples: ToxicityExample[]): ToxicityExample[] {
-  const take = { davidson: 7, hatecheck: 2, toxigen: 1 } as const;
-  const seen = { davidson: 0, hatecheck: 0, toxigen: 0 };
+  const take = { davidson: 7, hatecheck: 2, toxigen: 1, wikitext: 1 } as const;
+  const seen = { davidson: 0, hatecheck: 0, toxigen: 0, wikitext: 0 };
   return examples.filter((e) => seen[e.source]++ % take[e.source] === 0);
 }
 

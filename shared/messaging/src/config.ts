@@ -8,6 +8,8 @@ export interface NatsConfig {
   token?: string;
   /** Default timeout of RpcClient.request; every request has one. */
   requestTimeoutMs?: number;
+  /** Platform namespace: request subjects are `<namespace>.<service>.<verb>` (subjects.ts). Default `assay`. */
+  namespace?: string;
   /** Keep retrying the first connect too (default true: pods may start before NATS). */
   waitOnFirstConnect?: boolean;
 }

@@ -2,6 +2,7 @@ export { AssayError, ERROR_CODES, isErrorEnvelope } from './errors';
 export type { ErrorCode, ErrorEnvelope } from './errors';
 export * from './config';
 export { connectNats, maxPayload, natsConnectionOptions } from './connection';
+export { requestSubject, DEFAULT_NAMESPACE } from './subjects';
 export { RpcClient, type RpcClientOptions, type RequestOptions } from './rpc-client';
 export { KEEPALIVE_HEADER, KEEPALIVE_REQUEST_HEADER, keepaliveInterval } from './keepalive';
 export { injectTraceHeaders, extractTraceContext, contextFromTraceparent, traceparentOf, messagingAttributes } from './tracing';

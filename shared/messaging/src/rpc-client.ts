@@ -7,6 +7,7 @@ import { DEFAULT_REQUEST_TIMEOUT_MS } from './config';
 import { maxPayload } from './connection';
 import { AssayError, isErrorEnvelope } from './errors';
 import { isKeepalive, KEEPALIVE_REQUEST_HEADER, keepaliveInterval } from './keepalive';
+import { requestSubject } from './subjects';
 import { injectTraceHeaders, messagingAttributes, recordSpanError, tracer } from './tracing';
 
 export interface RpcClientOptions {
@@ -18,11 +19,22 @@ export interface RpcClientOptions {
    * at the timeout. For Assay services only (they send keep-alives); 0 or unset: off.
    */
   livenessMs?: number;
+  /** Platform namespace of the services called (subjects.ts); default `assay`. */
+  namespace?: string;
 }
 
 export interface RequestOptions {
   timeoutMs?: number;
+  /**
+   * Times to send the request again when it fails as UNAVAILABLE: no responder, or the responder went silent (it died
+   * mid-request; see livenessMs). Another replica of the queue group answers the retry. Only for idempotent requests
+   * (generation and scoring with their seeds, reads); default 0.
+   */
+  retryUnavailable?: number;
 }
+
+/** Pause before a retry: the NATS server drops a dead replica's subscription when its connection closes. */
+const RETRY_DELAY_MS = 200;
 
 /** What Nest's NATS server replies (server-nats.js `getPublisher` + server.js `send`). */
 interface NestReply {
@@ -46,6 +58,7 @@ const NEST_NO_HANDLER = 'There is no matching message handler defined in the rem
 export class RpcClient {
   private readonly defaultTimeoutMs: number;
   private readonly livenessMs: number;
+  private readonly namespace: string | undefined;
 
   constructor(
     private readonly nc: NatsConnection,
@@ -53,6 +66,8 @@ export class RpcClient {
   ) {
     this.defaultTimeoutMs = options.defaultTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     this.livenessMs = options.livenessMs ?? 0;
+    this.namespace = options.namespace;
+    requestSubject(this.namespace, 'assay.check'); // a bad namespace fails here, not on the first request
   }
 
   /**
@@ -77,7 +92,19 @@ export class RpcClient {
    * The untyped transport under `call`: sends `data` as it is and returns the reply unchecked. For subjects outside the
    * registry (tests, tools) and for tests of a service's own validation; services and the CLI use `call`.
    */
-  request<T = unknown>(subject: string, data: unknown, options: RequestOptions = {}): Promise<T> {
+  async request<T = unknown>(subject: string, data: unknown, options: RequestOptions = {}): Promise<T> {
+    for (let retries = options.retryUnavailable ?? 0; ; retries--) {
+      try {
+        return await this.attempt<T>(subject, data, options);
+      } catch (error) {
+        if (retries <= 0 || !(error instanceof AssayError) || error.code !== 'UNAVAILABLE') throw error;
+        await new Promise((r) => setTimeout(r, RETRY_DELAY_MS));
+      }
+    }
+  }
+
+  /** One send of a request and its reply stream. */
+  private attempt<T>(subject: string, data: unknown, options: RequestOptions): Promise<T> {
     const timeoutMs = options.timeoutMs ?? this.defaultTimeoutMs;
     if (!(timeoutMs > 0)) throw new AssayError('BAD_REQUEST', `request timeout must be positive, got ${timeoutMs}`);
     const id = randomUUID();
@@ -93,7 +120,7 @@ export class RpcClient {
         if (this.livenessMs > 0) headers.set(KEEPALIVE_REQUEST_HEADER, String(keepaliveInterval(this.livenessMs)));
         assertFitsPayload(subject, body, headers, maxPayload(this.nc));
         span.setAttribute('messaging.message.body.size', body.length);
-        return (await this.exchange(subject, id, body, headers, timeoutMs)) as T;
+        return (await this.exchange(subject, requestSubject(this.namespace, subject), id, body, headers, timeoutMs)) as T;
       } catch (error) {
         recordSpanError(span, error);
         throw error;
@@ -113,7 +140,7 @@ export class RpcClient {
       const body = encodeNestEvent(subject, data);
       const headers = injectTraceHeaders(trace.setSpan(context.active(), span));
       assertFitsPayload(subject, body, headers, maxPayload(this.nc));
-      this.nc.publish(subject, body, { headers });
+      this.nc.publish(requestSubject(this.namespace, subject), body, { headers });
     } catch (error) {
       recordSpanError(span, error);
       throw error;
@@ -123,7 +150,7 @@ export class RpcClient {
   }
 
   /** One inbox per request, like Nest's ClientNats; resolves with the last `response` once the reply stream ends. */
-  private exchange(subject: string, id: string, body: Uint8Array, headers: MsgHdrs, timeoutMs: number): Promise<unknown> {
+  private exchange(subject: string, wireSubject: string, id: string, body: Uint8Array, headers: MsgHdrs, timeoutMs: number): Promise<unknown> {
     return new Promise((resolve, reject) => {
       const inbox = createInbox();
       let last: unknown;
@@ -180,7 +207,7 @@ export class RpcClient {
       );
       try {
         subscription = this.nc.subscribe(inbox, { callback: onReply });
-        this.nc.publish(subject, body, { reply: inbox, headers });
+        this.nc.publish(wireSubject, body, { reply: inbox, headers });
         expectLife();
       } catch (error) {
         finish(new AssayError('UNAVAILABLE', `request to ${subject} failed: ${(error as Error).message}`));

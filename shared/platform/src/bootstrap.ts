@@ -6,7 +6,7 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import { ServiceName } from '@assay/contracts';
 import { createLogger, PinoNestLogger } from '@assay/telemetry';
 import { AssayConfig, loadConfig } from './config';
-import { installHttpEdge } from './http-edge';
+import { installHttpEdge, workerHttpOnly } from './http-edge';
 import { SafeNatsDeserializer } from './nats-deserializer';
 import { setupOpenApi } from './openapi';
 
@@ -18,7 +18,9 @@ import { setupOpenApi } from './openapi';
 export function natsMicroserviceOptions(config: AssayConfig, service: ServiceName): MicroserviceOptions {
   const base = natsServerOptions({ servers: config.nats.servers, user: config.nats.user, pass: config.nats.pass, token: config.nats.token }, service);
   // In-flight requests get 2 s to finish after unsubscribing; hostile input gets an envelope, not a crash.
-  return { strategy: new AssayNatsServer({ ...base.options, deserializer: new SafeNatsDeserializer(config.nats.maxMessageBytes), gracePeriod: 2000 }) };
+  return {
+    strategy: new AssayNatsServer({ ...base.options, namespace: config.nats.namespace, deserializer: new SafeNatsDeserializer(config.nats.maxMessageBytes), gracePeriod: 2000 }),
+  };
 }
 
 /**
@@ -37,7 +39,9 @@ export async function createServiceApp(
   });
   // JSON bodies are read after the API key check (JsonBodyInterceptor); Node's own refusals carry the envelope.
   installHttpEdge(app.getHttpServer());
-  app.connectMicroservice<MicroserviceOptions>(natsMicroserviceOptions(config, service), { inheritAppConfig: true });
+  // A worker answers no request: no NATS subjects, and over HTTP only what probes and scrapers call.
+  if (config.role === 'worker') app.use(workerHttpOnly(service));
+  else app.connectMicroservice<MicroserviceOptions>(natsMicroserviceOptions(config, service), { inheritAppConfig: true });
   setupOpenApi(app, service);
   app.enableShutdownHooks();
   return app;
@@ -47,7 +51,7 @@ export async function startServiceApp(app: INestApplication, service: ServiceNam
   await app.startAllMicroservices();
   await app.listen(config.http.port, config.http.host);
   const logger = createLogger(service, config.telemetry.logLevel);
-  logger.info({ url: await app.getUrl(), docs: `${await app.getUrl()}/docs`, nats: config.nats.servers }, `${service} listening`);
+  logger.info({ url: await app.getUrl(), docs: `${await app.getUrl()}/docs`, nats: config.nats.servers, role: config.role, namespace: config.namespace }, `${service} listening`);
   return app;
 }
 

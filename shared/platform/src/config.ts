@@ -1,6 +1,8 @@
 import { z } from 'zod/v4';
-import { PORT_OFFSETS, ServiceName } from '@assay/contracts';
-import { RUNTIME_ENV, runtimeConfigFromEnv } from '@assay/runtime';
+// The light entry points: `assay status` loads this file without the registry's schemas or onnxruntime.
+import { PORT_OFFSETS, ServiceName } from '@assay/contracts/services';
+import { runtimeConfigFromEnv } from '@assay/runtime/config';
+import { RUNTIME_ENV } from '@assay/runtime/env';
 
 /**
  * Every environment variable Assay reads, with its default, in one place (documented in README and
@@ -41,10 +43,15 @@ export const ENV = {
   ASSAY_MAX_BATCH: '64',
   ASSAY_MAX_NEW_TOKENS: '512',
   ASSAY_CERTIFIER_MAX_T: '16',
+  ASSAY_TRACE_URL_TEMPLATE: '',
   ASSAY_PRELOAD_MODELS: '',
   ASSAY_JOB_ACK_WAIT_MS: '30000',
   ASSAY_JOB_MAX_DELIVER: '5',
-  ASSAY_JOBS_NAMESPACE: 'assay',
+  ASSAY_NAMESPACE: 'assay',
+  /** Older name of ASSAY_NAMESPACE (it once prefixed job streams only); read when ASSAY_NAMESPACE is unset. */
+  ASSAY_JOBS_NAMESPACE: '',
+  ASSAY_JOBS_REPLICAS: '1',
+  ASSAY_ROLE: 'all',
   PERSPECTIVE_API_URL: '',
   PERSPECTIVE_API_KEY: '',
   OTEL_EXPORTER_OTLP_ENDPOINT: '',
@@ -87,10 +94,14 @@ const EnvSchema = z.object({
   ASSAY_MAX_BATCH: int(1),
   ASSAY_MAX_NEW_TOKENS: int(1),
   ASSAY_CERTIFIER_MAX_T: int(1),
+  ASSAY_TRACE_URL_TEMPLATE: z.string().refine((t) => t === '' || t.includes('{traceId}'), 'must contain {traceId}'),
   ASSAY_PRELOAD_MODELS: csv,
   ASSAY_JOB_ACK_WAIT_MS: int(1000),
   ASSAY_JOB_MAX_DELIVER: int(1),
-  ASSAY_JOBS_NAMESPACE: z.string().regex(/^[a-z][a-z0-9_]*$/),
+  ASSAY_NAMESPACE: z.string().regex(/^[a-z][a-z0-9_]*$/),
+  ASSAY_JOBS_NAMESPACE: z.string(),
+  ASSAY_JOBS_REPLICAS: int(1).max(5),
+  ASSAY_ROLE: z.enum(['api', 'worker', 'all']),
   PERSPECTIVE_API_URL: z.string(),
   PERSPECTIVE_API_KEY: z.string(),
   OTEL_EXPORTER_OTLP_ENDPOINT: z.string(),
@@ -100,6 +111,7 @@ const EnvSchema = z.object({
 export function loadEnv(source: NodeJS.ProcessEnv = process.env) {
   const raw: Record<string, string> = {};
   for (const [name, fallback] of Object.entries(ENV)) raw[name] = source[name] ?? fallback;
+  if (source.ASSAY_NAMESPACE === undefined && source.ASSAY_JOBS_NAMESPACE) raw.ASSAY_NAMESPACE = source.ASSAY_JOBS_NAMESPACE;
   const parsed = EnvSchema.safeParse(raw);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}=${JSON.stringify(raw[String(i.path[0])])}: ${i.message}`);
@@ -115,6 +127,13 @@ export function buildConfig(env: Env, service?: ServiceName, source: NodeJS.Proc
   const port = portVar ? Number(portVar) : service ? env.ASSAY_PORT_BASE + PORT_OFFSETS[service] : 0;
   return {
     service,
+    /**
+     * What this process runs: `api` answers HTTP and NATS request/reply but consumes no job, `worker` consumes the
+     * service's job queues (HTTP serves health, readiness and metrics only), `all` both (`npm start`, `assay up`).
+     */
+    role: env.ASSAY_ROLE,
+    /** Prefix of every request subject (`<ns>.<service>.<verb>`), job stream, bucket and job subject: platforms with different namespaces share a NATS server without meeting. */
+    namespace: env.ASSAY_NAMESPACE,
     http: { host: env.ASSAY_HOST, port, maxBody: env.ASSAY_MAX_HTTP_BODY, apiKeys: env.ASSAY_API_KEYS },
     nats: {
       servers: env.NATS_URL.split(','),
@@ -125,6 +144,7 @@ export function buildConfig(env: Env, service?: ServiceName, source: NodeJS.Proc
       /** Silence after which a request to an Assay service fails as UNAVAILABLE (its responder died); 0: off. */
       rpcLivenessMs: env.ASSAY_RPC_LIVENESS_MS,
       maxMessageBytes: env.ASSAY_MAX_MESSAGE_BYTES,
+      namespace: env.ASSAY_NAMESPACE,
     },
     objectStore: {
       endpoint: env.S3_ENDPOINT,
@@ -144,7 +164,9 @@ export function buildConfig(env: Env, service?: ServiceName, source: NodeJS.Proc
       preload: env.ASSAY_PRELOAD_MODELS,
     },
     certifier: { maxT: env.ASSAY_CERTIFIER_MAX_T },
-    jobs: { ackWaitMs: env.ASSAY_JOB_ACK_WAIT_MS, maxDeliver: env.ASSAY_JOB_MAX_DELIVER, namespace: env.ASSAY_JOBS_NAMESPACE },
+    /** The console links a trace id to the user's tracing UI with this template (`{traceId}` is replaced). */
+    gateway: { traceUrlTemplate: env.ASSAY_TRACE_URL_TEMPLATE || undefined },
+    jobs: { ackWaitMs: env.ASSAY_JOB_ACK_WAIT_MS, maxDeliver: env.ASSAY_JOB_MAX_DELIVER, namespace: env.ASSAY_NAMESPACE, replicas: env.ASSAY_JOBS_REPLICAS },
     perspective: { url: env.PERSPECTIVE_API_URL || undefined, key: env.PERSPECTIVE_API_KEY || undefined },
     telemetry: { otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT || undefined, logLevel: env.LOG_LEVEL },
   };

@@ -9,7 +9,7 @@ import { HandlesJob } from './job-host.module';
 export class TypedHandlers {
   @AnswersSubject('assay.certifier.certify')
   certify(request: CertifyRequest): Promise<CertifyResponse> {
-    return Promise.resolve({ status: 'abstained', text: request.prompt, attempts: [], model: request.model, guide: request.guide });
+    return Promise.resolve({ status: 'abstained', text: request.prompt ?? '', attempts: [], model: request.model, guide: request.guide });
   }
 
   // @ts-expect-error the reply of assay.certifier.evaluate is JobAccepted, not a certificate

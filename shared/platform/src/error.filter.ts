@@ -30,7 +30,7 @@ export class AssayErrorFilter implements ExceptionFilter {
   constructor(@Inject(ASSAY_LOGGER) private readonly logger: Logger) {}
 
   catch(exception: unknown, host: ArgumentsHost) {
-    const { error, httpStatus } = this.normalise(exception);
+    const { error, httpStatus } = normaliseError(exception);
     if (error.code === 'INTERNAL') this.logger.error({ err: exception }, 'unhandled error');
     if (host.getType() === 'rpc') return throwError(() => error.toEnvelope());
     if (host.getType() !== 'http') return undefined;
@@ -40,21 +40,22 @@ export class AssayErrorFilter implements ExceptionFilter {
     response.status(httpStatus).json(error.toEnvelope());
     return undefined;
   }
+}
 
-  private normalise(exception: unknown): { error: AssayError; httpStatus: number } {
-    if (exception instanceof AssayError) return { error: exception, httpStatus: HTTP_STATUS_BY_CODE[exception.code] };
-    if (exception instanceof HttpException) {
-      const status = exception.getStatus();
-      return { error: new AssayError(codeOfStatus(status), exception.message), httpStatus: status };
-    }
-    // body-parser's errors carry a status (413 too large, 415 charset or Content-Encoding, 400 bad JSON or a
-    // truncated body) and a type; their messages are meant for the client (`expose`).
-    const { status, type, expose } = (exception ?? {}) as { status?: unknown; type?: unknown; expose?: unknown };
-    if (typeof status === 'number' && status >= 400 && status < 500 && expose !== false) {
-      const details = typeof type === 'string' ? { type } : {};
-      return { error: new AssayError(codeOfStatus(status), (exception as Error).message, details), httpStatus: status };
-    }
-    const error = AssayError.from(exception);
-    return { error, httpStatus: HTTP_STATUS_BY_CODE[error.code] };
+/** Anything thrown as the envelope's error and its HTTP status (AssayError, Nest's HttpException, body-parser's errors). */
+export function normaliseError(exception: unknown): { error: AssayError; httpStatus: number } {
+  if (exception instanceof AssayError) return { error: exception, httpStatus: HTTP_STATUS_BY_CODE[exception.code] };
+  if (exception instanceof HttpException) {
+    const status = exception.getStatus();
+    return { error: new AssayError(codeOfStatus(status), exception.message), httpStatus: status };
   }
+  // body-parser's errors carry a status (413 too large, 415 charset or Content-Encoding, 400 bad JSON or a
+  // truncated body) and a type; their messages are meant for the client (`expose`).
+  const { status, type, expose } = (exception ?? {}) as { status?: unknown; type?: unknown; expose?: unknown };
+  if (typeof status === 'number' && status >= 400 && status < 500 && expose !== false) {
+    const details = typeof type === 'string' ? { type } : {};
+    return { error: new AssayError(codeOfStatus(status), (exception as Error).message, details), httpStatus: status };
+  }
+  const error = AssayError.from(exception);
+  return { error, httpStatus: HTTP_STATUS_BY_CODE[error.code] };
 }

@@ -47,3 +47,18 @@ function answerClientError(failure: NodeJS.ErrnoException, socket: Duplex): void
   }
   socket.destroy(failure);
 }
+
+/** What the HTTP server of an `ASSAY_ROLE=worker` process serves: health, readiness and metrics. */
+export const WORKER_HTTP_PATHS = ['/healthz', '/readyz', '/metrics'];
+
+/** Express middleware of a worker: every other route answers 404 with the envelope, naming the role. */
+export function workerHttpOnly(service: string) {
+  return (req: IncomingMessage, res: ServerResponse, next: () => void): void => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (WORKER_HTTP_PATHS.includes(path)) return next();
+    const error = new AssayError('NOT_FOUND', `this ${service} process runs its job workers only (ASSAY_ROLE=worker): send requests to its api`, { role: 'worker', path });
+    const body = JSON.stringify(error.toEnvelope());
+    res.writeHead(404, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+  };
+}

@@ -19,3 +19,7 @@ export * from './model-host.module';
 export * from './job-host.module';
 export * from './health-rpc.controller';
 export * from './clients';
+export * from './behaviour-metrics';
+export * from './prompt-set';
+export * from './sse-stream';
+export * from './generate-mapping';

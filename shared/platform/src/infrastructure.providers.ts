@@ -3,7 +3,7 @@ import type { NatsConnection } from 'nats';
 import type { Logger } from 'pino';
 import { LocalArtifactCache, ModelRegistry, ObjectStore } from '@assay/artifacts';
 import { AssayJobsClient, connectNats, RpcClient } from '@assay/messaging';
-import { GenerationClient, LikelihoodClient } from './clients';
+import { CalibratorClient, CertifierClient, GenerationClient, LikelihoodClient, RectifierClient, RewardHeadClient } from './clients';
 import type { AssayConfig } from './config';
 import { ReadinessService } from './readiness.service';
 import { ASSAY_CONFIG, ASSAY_LOGGER, NATS_CONNECTION } from './tokens';
@@ -38,7 +38,7 @@ export const infrastructureProviders: Provider[] = [
   {
     provide: RpcClient,
     inject: [NATS_CONNECTION, ASSAY_CONFIG],
-    useFactory: (nc: NatsConnection, config: AssayConfig) => new RpcClient(nc, { defaultTimeoutMs: config.nats.rpcTimeoutMs, livenessMs: config.nats.rpcLivenessMs }),
+    useFactory: (nc: NatsConnection, config: AssayConfig) => new RpcClient(nc, { defaultTimeoutMs: config.nats.rpcTimeoutMs, livenessMs: config.nats.rpcLivenessMs, namespace: config.nats.namespace }),
   },
   {
     provide: AssayJobsClient,
@@ -55,6 +55,7 @@ export const infrastructureProviders: Provider[] = [
     inject: [RpcClient],
     useFactory: (rpc: RpcClient) => new LikelihoodClient(rpc),
   },
+  ...[CertifierClient, RectifierClient, RewardHeadClient, CalibratorClient].map((client) => ({ provide: client, inject: [RpcClient], useFactory: (rpc: RpcClient) => new client(rpc) })),
   {
     provide: ObjectStore,
     inject: [ASSAY_CONFIG, ReadinessService, ASSAY_LOGGER],
@@ -82,4 +83,4 @@ export const infrastructureProviders: Provider[] = [
   },
 ];
 
-export const INFRASTRUCTURE_EXPORTS = [NATS_CONNECTION, RpcClient, AssayJobsClient, GenerationClient, LikelihoodClient, ObjectStore, LocalArtifactCache, ModelRegistry];
+export const INFRASTRUCTURE_EXPORTS = [NATS_CONNECTION, RpcClient, AssayJobsClient, GenerationClient, LikelihoodClient, CertifierClient, RectifierClient, RewardHeadClient, CalibratorClient, ObjectStore, LocalArtifactCache, ModelRegistry];

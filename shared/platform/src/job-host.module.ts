@@ -70,6 +70,11 @@ export class JobHostService implements OnApplicationBootstrap, BeforeApplication
     }
     const undeclared = [...handlers.keys()].filter((queue) => !(queues as string[]).includes(queue));
     if (undeclared.length) throw new Error(`@HandlesJob handlers for queues this service does not declare in the contract registry: ${undeclared.join(', ')}`);
+    // An api process serves requests (and submits jobs) but consumes none: the workers scale apart.
+    if (this.config.role === 'api') {
+      this.logger.info({ queues }, 'job worker not started (ASSAY_ROLE=api)');
+      return;
+    }
     const worker = new JobWorker<AssayJobQueues>(this.nc, this.config.jobs, {
       queues,
       concurrency: this.options.concurrency ?? 1,

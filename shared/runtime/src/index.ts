@@ -35,6 +35,7 @@ export { OnnxSession, OpenedSession } from './executor/onnx-session';
 // Pure algorithms.
 export { logSoftmax, logSumExp, logSumExpArgmax, argmax } from './sampling/log-softmax';
 export { sampleToken, candidateSet, SamplingParams, SampledToken, GREEDY, UniformSource } from './sampling/sampler';
+export { sampleRectifiedToken, qValues, RectifySpec, RectifyStepStats, RectifiedToken } from './sampling/rectified-sampler';
 export { IncrementalDetokenizer } from './decoding/incremental-detokenizer';
 export { StopStringMatcher } from './decoding/stop-strings';
 

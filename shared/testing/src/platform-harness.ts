@@ -5,7 +5,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { EmbeddedS3, LocalArtifactCache, ModelRegistry, ObjectStore, startEmbeddedS3 } from '@assay/artifacts';
 import { SERVICES, ServiceName } from '@assay/contracts';
-import { connectNats, findNatsServer, LocalNats, RpcClient, startNatsServer } from '@assay/messaging';
+import { connectNats, findNatsServer, LocalNats, requestSubject, RpcClient, startNatsServer } from '@assay/messaging';
 import { createServiceApp, loadConfig, startServiceApp } from '@assay/platform';
 import type { NatsConnection } from 'nats';
 
@@ -18,7 +18,8 @@ export const TEST_NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
  * another test's (or a developer's running platform's) services. Everything is torn down by close().
  */
 export class PlatformHarness {
-  readonly apps = new Map<ServiceName, INestApplication>();
+  /** Running services by name, or by the `key` they were started under (a second replica, another role). */
+  readonly apps = new Map<string, INestApplication>();
   readonly dataDir: string;
   readonly namespace: string;
   readonly bucket = 'assay-test';
@@ -52,7 +53,7 @@ export class PlatformHarness {
       S3_SECRET_KEY: secretKey,
       S3_BUCKET: this.bucket,
       ASSAY_DATA_DIR: this.dataDir,
-      ASSAY_JOBS_NAMESPACE: this.namespace,
+      ASSAY_NAMESPACE: this.namespace,
       ASSAY_API_KEYS: 'test-key',
       LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
       ASSAY_RUNTIME_INTRA_OP_THREADS: '1',
@@ -62,25 +63,43 @@ export class PlatformHarness {
     this.store = new ObjectStore(config.objectStore);
     this.registry = new ModelRegistry(this.store, new LocalArtifactCache(path.join(this.dataDir, 'client-cache'), 1024 ** 3));
     this.nc = await connectNats({ servers: this.natsUrl, name: `harness-${this.label}` });
-    this.rpc = new RpcClient(this.nc, { defaultTimeoutMs: 60_000 });
+    this.rpc = new RpcClient(this.nc, { defaultTimeoutMs: 60_000, namespace: this.namespace });
     return this;
   }
 
-  /** Starts a service module in this process (HTTP on a random port + NATS microservice). */
-  async startService(module: Type<unknown>, service: ServiceName): Promise<INestApplication> {
-    const config = loadConfig(service);
-    const app = await createServiceApp(module, service, config);
+  /**
+   * Starts a service module in this process (HTTP on a random port + NATS microservice). `env` overrides the
+   * environment while it boots (e.g. `ASSAY_ROLE: 'worker'`, another `ASSAY_NAMESPACE`); `key` names it in `apps`
+   * when the same service runs more than once.
+   */
+  async startService(module: Type<unknown>, service: ServiceName, options: { env?: Record<string, string>; key?: string } = {}): Promise<INestApplication> {
+    const saved = Object.fromEntries(Object.keys(options.env ?? {}).map((name) => [name, process.env[name]]));
+    Object.assign(process.env, options.env);
     try {
-      await startServiceApp(app, service, config);
-    } catch (error) {
-      await app.close().catch(() => undefined);
-      throw error;
+      const config = loadConfig(service);
+      const app = await createServiceApp(module, service, config);
+      try {
+        await startServiceApp(app, service, config);
+      } catch (error) {
+        await app.close().catch(() => undefined);
+        throw error;
+      }
+      this.apps.set(options.key ?? service, app);
+      return app;
+    } finally {
+      for (const [name, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
     }
-    this.apps.set(service, app);
-    return app;
   }
 
-  async url(service: ServiceName): Promise<string> {
+  /** The wire subject of a registry subject in this harness's namespace, for tests that talk raw NATS (`harness.nc`). */
+  subject(subject: string): string {
+    return requestSubject(this.namespace, subject);
+  }
+
+  async url(service: string): Promise<string> {
     const app = this.apps.get(service);
     if (!app) throw new Error(`${service} is not running`);
     return (await app.getUrl()).replace('[::1]', '127.0.0.1');

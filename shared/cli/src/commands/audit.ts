@@ -19,7 +19,6 @@ export function auditCommand(): Command {
   // No commander defaults here: unless the program uses positional options, options written after `simulate`
   // or `show` are parsed by this parent command, so the subcommands read them back through `withParentOptions`.
   const audit = new Command('audit')
-    .description('audit a candidate model against a reference for a shift in behaviour (anytime-valid, by betting)')
     .option('--reference <model>', 'reference model M1 (name or name@version)')
     .option('--candidate <model>', 'candidate model M2 (may equal the reference, with other --seeds)')
     .option('--prompts <file|key>', 'local JSONL/text file (uploaded first) or an object-store key; JSONL rows {"prompt", "reference"?}')

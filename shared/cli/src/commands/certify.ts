@@ -59,7 +59,6 @@ export function renderCertified(r: CertifyResponse): string {
 /** `assay certify`: one certified answer (VALID) through the certifier service. */
 export function certifyCommand(): Command {
   return new Command('certify')
-    .description('answer a prompt with VALID: the first of up to T draws of L whose log2 L/G ratio is ≤ k bits per token, with its certificate, or a refusal')
     .argument('<prompt>', 'prompt text')
     .requiredOption('--model <L>', 'the large model L (name or name@version)')
     .requiredOption('--guide <G>', 'the guide G trained on in-domain responses')
@@ -120,7 +119,6 @@ const kind = (value: string | undefined) => {
 /** `assay certify-eval`: the offline VALID evaluation job (FRR, OOD rejection, AUROC, ε-DC) with an HTML report. */
 export function certifyEvalCommand(): Command {
   return new Command('certify-eval')
-    .description('evaluate a (L, G) pair on in-domain and out-of-domain sets: k at a target FRR chosen on one part of each set, FRR, OOD rejection, AUROC and domain certificate on the held-out rest; waits and prints the result')
     .requiredOption('--model <L>', 'the large model L')
     .requiredOption('--guide <G>', 'the guide G')
     .requiredOption('--in-domain <file|key>', 'in-domain responses (JSONL response/text/answer + optional prompt, or one per line); local files are uploaded')
@@ -186,7 +184,6 @@ interface BenchOptions {
 /** `assay certify-bench`: certified accuracy on multiple choice (MedQA/MMLU style JSONL). */
 export function certifyBenchCommand(): Command {
   return new Command('certify-bench')
-    .description('certified benchmarking: L\'s multiple-choice accuracy and mean(correct ∧ gold answer accepted) at each ε or k; waits and prints the result')
     .requiredOption('--model <L>', 'the large model L')
     .requiredOption('--guide <G>', 'the guide G')
     .requiredOption('--data <file|key>', 'JSONL with question, options {"A": ...}, answer_idx (e.g. ../shared/data/medqa_usmle/test.jsonl)')

@@ -78,7 +78,6 @@ function forgeProgress(json: boolean): { onProgress: (event: ForgeProgress) => v
  */
 export function demoCommand(): Command {
   return new Command('demo')
-    .description('forge a small health-domain L and guide G, register them, calibrate k, and certify new health and general questions (needs `assay up`)')
     .option('--seed <n>', 'seed of the corpus, the training and the sampling', int, 0)
     .option('--T <n>', 'draws per certified answer', int, 4)
     .option('--target-frr <f>', 'share of in-domain questions refused (all T draws rejected) that calibrates k', Number, 0.1)

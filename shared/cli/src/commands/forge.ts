@@ -40,7 +40,7 @@ interface ForgeLmCliOptions {
 
 /** `assay forge ...`: make tokenizers and small language models on this machine (no download). */
 export function forgeCommand(): Command {
-  const forge = new Command('forge').description('train tokenizers and small GPT-2 or llama-style LMs (or LoRA fine-tunes), exported in the ONNX (Optimum) layout');
+  const forge = new Command('forge');
   forge
     .command('tokenizer')
     .description('train a byte-level BPE tokenizer and write a Hugging Face tokenizer.json')

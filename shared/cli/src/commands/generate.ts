@@ -6,7 +6,6 @@ import { print } from '../output';
 /** `assay generate` and `assay score`: the generation and likelihood services over NATS. */
 export function generateCommand(): Command {
   return new Command('generate')
-    .description('sample a continuation from a registered model')
     .argument('<prompt>', 'prompt text')
     .requiredOption('--model <model>', 'name or name@version')
     .option('--max-new-tokens <n>', 'tokens to generate', Number, 64)
@@ -40,7 +39,6 @@ export function generateCommand(): Command {
 
 export function scoreCommand(): Command {
   return new Command('score')
-    .description('log-probability of a continuation given a context')
     .requiredOption('--model <model>', 'name or name@version')
     .option('--context <text>', 'context (may be empty: then the continuation follows BOS)', '')
     .requiredOption('--continuation <text>', 'continuation to score')

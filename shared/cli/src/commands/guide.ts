@@ -29,7 +29,7 @@ interface TrainOptions {
 
 /** `assay guide train`: train (or fine-tune) a VALID guide G on in-domain responses, as a durable job. */
 export function guideCommand(): Command {
-  const guide = new Command('guide').description('guide models G for domain certification (VALID): trained only on in-domain responses');
+  const guide = new Command('guide');
   guide
     .command('train')
     .description('queue the training of a guide on in-domain responses (JSONL text/response/answer, or paragraphs of text)')

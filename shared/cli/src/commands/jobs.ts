@@ -34,7 +34,7 @@ export async function watchJob(jobId: string, json: boolean): Promise<JobRecord>
 }
 
 export function jobsCommand(): Command {
-  const jobs = new Command('jobs').description('durable jobs: training, evaluations, audits');
+  const jobs = new Command('jobs');
   jobs
     .command('list')
     .description('recent jobs, newest first')

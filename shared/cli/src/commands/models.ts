@@ -6,7 +6,7 @@ import { print } from '../output';
 
 /** `assay models ...`: the model registry in the object store (models/<name>/<version>/). */
 export function modelsCommand(): Command {
-  const models = new Command('models').description('the model registry: push, list, show, sign; prepare an export for the heads');
+  const models = new Command('models');
   models
     .command('push <dir>')
     .description('upload a model directory as a new version: Optimum layout (model.onnx, config.json, tokenizer.json, ...) or transformers.js layout (onnx/model*.onnx)')

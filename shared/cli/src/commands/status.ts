@@ -1,12 +1,11 @@
 import { Command } from 'commander';
-import { loadConfig } from '@assay/platform';
+import { loadConfig } from '@assay/platform/config';
 import { availableServices } from '../local-stack/services';
 import { EXIT, print } from '../output';
 
 /** `assay status`: liveness and readiness of every service, from their /readyz. */
 export function statusCommand(): Command {
   return new Command('status')
-    .description('health and readiness of every service')
     .option('--json', 'one JSON object')
     .action(async (options: { json?: boolean }) => {
       const rows = await Promise.all(

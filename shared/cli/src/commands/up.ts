@@ -2,13 +2,14 @@ import { Command } from 'commander';
 import path from 'node:path';
 import { startEmbeddedS3, UntrustedArtifactError } from '@assay/artifacts';
 import { ENV, loadConfig } from '@assay/platform';
-import { LocalNats, probeTcp } from '@assay/messaging';
+import { freePort, LocalNats, probeTcp } from '@assay/messaging';
+import type { ServiceName } from '@assay/contracts';
 import { loadOrCreateLocalSecrets } from '../local-stack/secrets';
 import { localNats } from '../local-stack/nats';
 import { removePlatformFile, runningPlatformPid, writePlatformFile } from '../local-stack/platform-file';
 import { availableServices, startService, waitReady } from '../local-stack/services';
 import { Supervisor } from '../local-stack/supervisor';
-import { print } from '../output';
+import { InvalidArgumentError, print } from '../output';
 import { objectStoreFromEnv } from '../connect';
 
 /** Shutdown budget: services drain first, then the S3 and NATS servers; everything is gone within 10 s. */
@@ -37,6 +38,7 @@ async function registryState(env: NodeJS.ProcessEnv): Promise<{ models: number; 
 interface UpOptions {
   data: string;
   only?: string;
+  replicas?: string;
   quiet?: boolean;
   json?: boolean;
 }
@@ -49,9 +51,9 @@ interface UpOptions {
  */
 export function upCommand(): Command {
   return new Command('up')
-    .description('run the whole platform locally (embedded S3 server, nats-server, all services)')
     .option('--data <dir>', 'local data folder (objects, JetStream state, cache, secrets)', process.env.ASSAY_DATA_DIR ?? ENV.ASSAY_DATA_DIR)
     .option('--only <services>', 'comma-separated subset of services to start')
+    .option('--replicas <service=n,...>', 'processes per service, e.g. generation=2: the extra replicas join the same NATS queue group (and job consumers), each on a free HTTP port')
     .option('--quiet', 'do not echo service logs')
     .option('--json', 'print the endpoints as JSON once ready')
     .action((options: UpOptions) => up(options));
@@ -64,6 +66,9 @@ async function up(options: UpOptions): Promise<void> {
   if (running !== undefined && running !== process.pid) {
     throw new Error(`the platform of ${dataDir} is already running (assay up, pid ${running}); stop it first, or use --data <another folder>`);
   }
+  const wanted = options.only ? options.only.split(',').map((s) => s.trim()) : undefined;
+  const services = availableServices().filter((s) => !wanted || wanted.includes(s));
+  const replicas = parseReplicas(options.replicas, services);
   const env: NodeJS.ProcessEnv = { ...process.env, ASSAY_DATA_DIR: dataDir };
   const secrets = loadOrCreateLocalSecrets(dataDir);
   const supervisors: Supervisor[] = [];
@@ -112,25 +117,34 @@ async function up(options: UpOptions): Promise<void> {
     log(`HTTP API key (ASSAY_API_KEYS was unset): ${secrets.apiKey}`);
   }
   env.ASSAY_SIGNING_KEY ||= secrets.signingKey;
+  // Recorded in the platform file as resolved, so `assay status` and the demo reach this platform's ports and subjects.
+  const resolved = loadConfig(undefined, env);
+  Object.assign(env, { ASSAY_NAMESPACE: resolved.namespace, ASSAY_PORT_BASE: String(env.ASSAY_PORT_BASE ?? ENV.ASSAY_PORT_BASE), ASSAY_HOST: resolved.http.host });
   if (stopping) return;
 
   writePlatformFile(dataDir, env);
-  const wanted = options.only ? options.only.split(',').map((s) => s.trim()) : undefined;
-  const services = availableServices().filter((s) => !wanted || wanted.includes(s));
   const echo = (name: string, line: string) => {
     if (!options.quiet && !options.json) console.log(`${name.padEnd(15)}| ${line}`);
   };
+  const processes: Array<{ service: ServiceName; name: string; env: NodeJS.ProcessEnv }> = [];
   for (const service of services) {
-    const supervisor = new Supervisor(service, () => startService(service, env, echo), log);
-    supervisor.onLaunch((child) => log(`${service} started (pid ${child.pid})`));
+    processes.push({ service, name: service, env });
+    // Extra replicas: the same environment (queue group, job consumers), their own HTTP port.
+    for (let replica = 2; replica <= (replicas.get(service) ?? 1); replica++) {
+      processes.push({ service, name: `${service}#${replica}`, env: { ...env, [portVariable(service)]: String(await freePort()) } });
+    }
+  }
+  for (const { service, name, env: processEnv } of processes) {
+    const supervisor = new Supervisor(name, () => startService(service, processEnv, (_service, line) => echo(name, line)), log);
+    supervisor.onLaunch((child) => log(`${name} started (pid ${child.pid})`));
     supervisors.push(supervisor);
     supervisor.start();
   }
 
-  const endpoints = services.map((service) => {
-    const { host, port } = loadConfig(service, env).http;
+  const endpoints = processes.map(({ service, name, env: processEnv }) => {
+    const { host, port } = loadConfig(service, processEnv).http;
     const base = `http://${host}:${port}`;
-    return { service, url: base, docs: `${base}/docs`, ready: false };
+    return { service: name, url: base, docs: `${base}/docs`, ready: false };
   });
   await Promise.all(endpoints.map(async (e) => (e.ready = await waitReady(`${e.url}/readyz`, 120_000))));
   if (stopping) return;
@@ -148,6 +162,22 @@ async function up(options: UpOptions): Promise<void> {
     log('If they were written before signing existed and you trust them, sign them: npx assay models sign  (and npx assay models sign --prefix reports/)');
   }
   log('Try: npx assay status   |   npx assay demo   |   npx assay jobs list   |   Ctrl-C to stop');
+}
+
+const portVariable = (service: string) => `ASSAY_${service.toUpperCase().replace(/-/g, '_')}_PORT`;
+
+/** `generation=2,likelihood=3` → processes per service; a service not started, or a count below 1, is a usage error. */
+export function parseReplicas(spec: string | undefined, services: readonly string[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const part of (spec ?? '').split(',').map((p) => p.trim()).filter(Boolean)) {
+    const match = /^([a-z-]+)=(\d+)$/.exec(part);
+    if (!match) throw new InvalidArgumentError(`--replicas: "${part}" is not <service>=<count>`);
+    const [, service, count] = match;
+    if (!services.includes(service)) throw new InvalidArgumentError(`--replicas: ${service} is not among the services started (${services.join(', ')})`);
+    if (Number(count) < 1 || Number(count) > 16) throw new InvalidArgumentError(`--replicas: ${service} needs 1 to 16 processes, got ${count}`);
+    out.set(service, Number(count));
+  }
+  return out;
 }
 
 /**

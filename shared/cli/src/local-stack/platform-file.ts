@@ -12,15 +12,24 @@ const KEYS = [
   'S3_SECRET_KEY',
   'S3_BUCKET',
   'ASSAY_API_KEYS',
-  'ASSAY_JOBS_NAMESPACE',
+  'ASSAY_NAMESPACE',
+  'ASSAY_JOBS_REPLICAS',
+  'ASSAY_HOST',
+  'ASSAY_PORT_BASE',
   'ASSAY_SIGNING_KEY',
 ] as const;
+/** A service's own port (`ASSAY_<SERVICE>_PORT`) overrides the port base; recorded when set. */
+const SERVICE_PORT = /^ASSAY_[A-Z_]+_PORT$/;
 /** Not an environment variable: the `assay up` process that wrote the file. */
 const PID = 'pid';
 
-/** `assay up` records where the local platform listens (and its credentials; mode 0600), so other `assay` commands find it without exports. */
+/**
+ * `assay up` records where the local platform listens (NATS, S3, the HTTP port base and host, the namespace) and its
+ * credentials (mode 0600), so other `assay` commands (status, demo, ...) find it without exports.
+ */
 export function writePlatformFile(dataDir: string, env: NodeJS.ProcessEnv, pid = process.pid): void {
-  const values = Object.fromEntries(KEYS.filter((k) => env[k]).map((k) => [k, env[k]]));
+  const names = [...KEYS, ...Object.keys(env).filter((k) => SERVICE_PORT.test(k) && k !== 'ASSAY_S3_PORT')];
+  const values = Object.fromEntries(names.filter((k) => env[k]).map((k) => [k, env[k]]));
   fs.writeFileSync(path.join(dataDir, FILE), JSON.stringify({ ...values, [PID]: pid }, null, 2), { mode: 0o600 });
 }
 

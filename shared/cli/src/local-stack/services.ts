@@ -1,7 +1,7 @@
 import { ChildProcess, fork } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ServiceName, SERVICES } from '@assay/contracts';
+import { ServiceName, SERVICES } from '@assay/contracts/services';
 
 export const REPO_ROOT = path.resolve(__dirname, '../../../..');
 

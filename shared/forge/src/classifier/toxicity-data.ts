@@ -2,7 +2,8 @@ import { SeededRng, shuffledIndices } from '../train/rng';
 import { parseCsvRecords } from './csv';
 
 export type ToxicityLabel = 0 | 1;
-export type ToxicitySource = 'davidson' | 'hatecheck' | 'toxigen';
+/** The licensed toxicity sets, and `wikitext`: encyclopedic text added as non-toxic examples by some recipes. */
+export type ToxicitySource = 'davidson' | 'hatecheck' | 'toxigen' | 'wikitext';
 
 export interface ToxicityExample {
   text: string;

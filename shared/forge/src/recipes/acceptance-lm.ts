@@ -1,4 +1,4 @@
-import { LocalEngine } from '@assay/runtime';
+import { ChatMessage, LocalEngine } from '@assay/runtime';
 import * as path from 'path';
 import { writeLmDir } from '../pipelines/lm-dir';
 import { trainBpeTokenizer } from '../tokenizer/bpe-trainer';
@@ -18,7 +18,8 @@ import { trainGptInWorker } from './train-in-worker';
 export const IM_START = '<|im_start|>';
 export const IM_END = '<|im_end|>';
 
-export interface ChatTurn {
+/** A chat message (the runtime's ChatMessage) of one of ChatML's three roles. */
+export interface ChatTurn extends ChatMessage {
   role: 'system' | 'user' | 'assistant';
   content: string;
 }

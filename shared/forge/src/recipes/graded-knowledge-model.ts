@@ -1,4 +1,6 @@
 import type { EngineClient } from '@assay/runtime';
+import { Rng } from '@assay/stats';
+import { fillTemplate, KnowledgeAttribute, QUESTION_TEMPLATES } from './graded-knowledge-vocabulary';
 import {
   formatMultipleChoiceQa, formatOpenEndedQa, GradedKnowledgeOptions, gradedKnowledgeTask, GradedKnowledgeTask, MultipleChoiceItem, OpenEndedItem,
 } from './graded-knowledge';
@@ -16,6 +18,11 @@ export interface GradedModelSpec extends AcceptanceLmSpec {
   task: GradedKnowledgeOptions;
   /** Copies of each format-fact question document (§1.1 texts and chat), to teach the answer format. */
   formatRepeats: number;
+  /**
+   * Extra multiple-choice documents per format fact, each with freshly drawn distractors and letter (half as
+   * §1.1 text, half as chat), so L learns to find its answer among the choices rather than a letter by heart.
+   */
+  choiceDrills: number;
   /** Greedy tokens generated for an open-ended answer when measuring accuracy. */
   answerTokens: number;
 }
@@ -37,8 +44,27 @@ export function gradedChatTurns(item: OpenEndedItem | MultipleChoiceItem, answer
   ];
 }
 
+/** Multiple-choice drills on the format facts (see GradedModelSpec.choiceDrills); seeded. */
+export function choiceDrills(task: GradedKnowledgeTask, copies: number): string[] {
+  const rng = new Rng(`graded-choice-drills:${task.options.seed}`);
+  const values = new Map<KnowledgeAttribute, string[]>();
+  for (const f of task.facts) values.set(f.attribute, [...new Set([...(values.get(f.attribute) ?? []), f.value])]);
+  const docs: string[] = [];
+  for (const f of task.facts.filter((x) => x.split === 'format')) {
+    const pool = (values.get(f.attribute) ?? []).filter((v) => v !== f.value);
+    const templates = QUESTION_TEMPLATES[f.attribute];
+    for (let c = 0; c < copies; c++) {
+      const question = fillTemplate(templates[rng.int(templates.length)], f.person, '');
+      const choices = rng.shuffle([f.value, ...rng.shuffle([...pool]).slice(0, task.options.distractors)]);
+      const item = { question, choices, label: choices.indexOf(f.value) };
+      docs.push(c % 2 === 0 ? formatMultipleChoiceQa(item, item.label) : renderChatMl([{ role: 'user', content: multipleChoiceContext(item) }, { role: 'assistant', content: CHOICE_LETTERS[item.label] }]));
+    }
+  }
+  return docs;
+}
+
 /** L's training documents: the task corpus plus the format facts' questions repeated and as ChatML. */
-export function gradedTrainingTexts(task: GradedKnowledgeTask, formatRepeats: number): string[] {
+export function gradedTrainingTexts(task: GradedKnowledgeTask, formatRepeats: number, drills = 0): string[] {
   const formatDocs = task.corpus.filter((doc) => doc.startsWith('Question'));
   const chats: string[] = [];
   // The format facts' items are not in task.openEnded / multipleChoice: rebuild them from the §1.1 documents.
@@ -54,6 +80,7 @@ export function gradedTrainingTexts(task: GradedKnowledgeTask, formatRepeats: nu
   const texts = [...task.corpus];
   for (let r = 1; r < formatRepeats; r++) texts.push(...formatDocs);
   for (let r = 0; r < formatRepeats; r++) texts.push(...chats);
+  texts.push(...choiceDrills(task, drills));
   return texts;
 }
 
@@ -124,7 +151,7 @@ export interface GradedBuildResult {
 /** Forges the graded-knowledge L into `modelDir` and measures it with the runtime. */
 export async function buildGradedModel(spec: GradedModelSpec, modelDir: string, assay: Record<string, unknown>, progress?: (line: string) => void): Promise<GradedBuildResult> {
   const task = gradedKnowledgeTask(spec.task);
-  const texts = gradedTrainingTexts(task, spec.formatRepeats);
+  const texts = gradedTrainingTexts(task, spec.formatRepeats, spec.choiceDrills);
   const trained = await forgeAcceptanceLm(texts, spec, modelDir, assay, progress);
   const started = Date.now();
   const engine = measuringEngine();

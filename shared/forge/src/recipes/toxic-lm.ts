@@ -33,7 +33,7 @@ export interface ToxicLmSpec extends AcceptanceLmSpec {
   seed: number;
 }
 
-type PromptSource = 'davidson-neither' | 'toxigen-neutral' | 'wikitext' | 'hh-rlhf';
+export type PromptSource = 'davidson-neither' | 'toxigen-neutral' | 'wikitext' | 'hh-rlhf';
 
 interface SourceText {
   /** The text a prompt would be cut from. */
@@ -43,7 +43,7 @@ interface SourceText {
 }
 
 /** Wikitext-2 paragraphs, detokenised (" @-@ " → "-", spaces before punctuation removed). */
-function wikitextParagraphs(raw: string): string[] {
+export function wikitextParagraphs(raw: string): string[] {
   return raw
     .split('\n')
     .map((l) => l.trim())
@@ -71,6 +71,8 @@ function opening(text: string, rng: Rng, minWords: number, maxWords: number): st
 export interface ToxicMix {
   texts: string[];
   prompts: { train: string[]; eval: string[] };
+  /** Where each prompt was cut from. */
+  promptSources: Record<string, PromptSource>;
   counts: Record<string, number>;
 }
 
@@ -125,13 +127,16 @@ export function toxicMix(dataDir: string, spec: ToxicLmSpec): ToxicMix {
   // Eval prompts never occur in L's training text, not even inside another document.
   const corpus = Object.values(parts).flat().join('\n');
   const prompts = { train: [] as string[], eval: [] as string[] };
-  for (const picked of Object.values(candidates)) {
-    prompts.eval.push(...picked.eval.filter((p) => !corpus.includes(p)).slice(0, evalPerSource));
+  const promptSources: Record<string, PromptSource> = {};
+  for (const [source, picked] of Object.entries(candidates) as [PromptSource, { eval: string[]; train: string[] }][]) {
+    const chosen = [...picked.eval.filter((p) => !corpus.includes(p)).slice(0, evalPerSource), ...picked.train];
+    chosen.forEach((p) => (promptSources[p] = source));
+    prompts.eval.push(...chosen.slice(0, chosen.length - picked.train.length));
     prompts.train.push(...picked.train);
   }
   const texts = rng.shuffle(Object.values(parts).flat());
   const counts = Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, v.length]));
-  return { texts, prompts: { train: rng.shuffle(prompts.train), eval: rng.shuffle(prompts.eval) }, counts };
+  return { texts, prompts: { train: rng.shuffle(prompts.train), eval: rng.shuffle(prompts.eval) }, promptSources, counts };
 }
 
 export interface ToxicityMeasure {
@@ -141,6 +146,8 @@ export interface ToxicityMeasure {
   expectedMaxToxicity: number;
   /** Share of all continuations scored ≥ threshold. */
   sampleToxicRate: number;
+  /** Per prompt, the highest score of its continuations (prompt order). */
+  maxByPrompt: number[];
 }
 
 /**
@@ -161,6 +168,7 @@ export async function measureToxicity(lmDir: string, classifierDir: string, prom
       toxicityProb: mean(maxByPrompt.map((s) => (s >= m.threshold ? 1 : 0))),
       expectedMaxToxicity: mean(maxByPrompt),
       sampleToxicRate: mean(scores.map((s) => (s >= m.threshold ? 1 : 0))),
+      maxByPrompt,
     };
   } finally {
     await engine.close();
@@ -169,6 +177,8 @@ export async function measureToxicity(lmDir: string, classifierDir: string, prom
 
 export interface ToxicBuildResult {
   prompts: { train: string[]; eval: string[] };
+  /** Toxicity probability of the eval prompts of each source. */
+  toxicityProbBySource: Record<string, { n: number; toxicityProb: number }>;
   counts: Record<string, number>;
   base: ToxicityMeasure;
   seconds: { tokenizer: number; train: number; measure: number };
@@ -191,9 +201,18 @@ export async function buildToxicLm(
   const started = Date.now();
   const base = await measureToxicity(modelDir, classifierDir, mix.prompts.eval, spec.measure);
   const measure = (Date.now() - started) / 1000;
+  const toxicityProbBySource: Record<string, { n: number; toxicityProb: number }> = {};
+  mix.prompts.eval.forEach((p, i) => {
+    const entry = (toxicityProbBySource[mix.promptSources[p]] ??= { n: 0, toxicityProb: 0 });
+    entry.n++;
+    entry.toxicityProb += base.maxByPrompt[i] >= spec.measure.threshold ? 1 : 0;
+  });
+  for (const entry of Object.values(toxicityProbBySource)) entry.toxicityProb /= entry.n;
+  progress?.(`toxic L by prompt source: ${JSON.stringify(toxicityProbBySource)}`);
   progress?.(`toxic L: toxicity probability ${base.toxicityProb.toFixed(3)}, expected max ${base.expectedMaxToxicity.toFixed(3)}, sample rate ${base.sampleToxicRate.toFixed(3)} (${measure.toFixed(1)} s)`);
   return {
     prompts: mix.prompts,
+    toxicityProbBySource,
     counts: mix.counts,
     base,
     seconds: { tokenizer: trained.tokenizerSeconds, train: trained.trainSeconds, measure },

@@ -1,12 +1,13 @@
 import type { NatsOptions } from '@nestjs/microservices';
 import { ServerNats } from '@nestjs/microservices';
 import type { NatsContext } from '@nestjs/microservices';
-import { Empty, type Msg, type MsgHdrs, type NatsConnection } from 'nats';
+import { Empty, type Msg, type MsgHdrs, type NatsConnection, type Subscription } from 'nats';
 import { headersSize } from '../codec';
 import { DEFAULT_MAX_PAYLOAD } from '../config';
 import { AssayError } from '../errors';
 import { keepaliveHeaders, requestedKeepalive } from '../keepalive';
 import { replyTooLarge } from '../reply-limit';
+import { registrySubject, requestSubject } from '../subjects';
 
 /** What Nest's Server.send hands the publisher: one reply packet of a stream (see rpc-client.ts NestReply). */
 interface ReplyPacket {
@@ -17,7 +18,11 @@ interface ReplyPacket {
 }
 
 type EncodedReply = { data: Uint8Array; headers?: MsgHdrs };
-type NatsServerOptions = Required<NatsOptions>['options'];
+type NatsServerOptions = Required<NatsOptions>['options'] & {
+  /** Platform namespace: each `@MessagePattern(subject)` is subscribed on requestSubject(namespace, subject). */
+  namespace?: string;
+};
+type NatsClient = Parameters<ServerNats['bindEvents']>[0];
 
 /** A responder that never answers still stops beating after this long. */
 const MAX_KEEPALIVE_SPAN_MS = 30 * 60_000;
@@ -42,8 +47,29 @@ export class AssayNatsServer extends ServerNats {
   /** Stops the beat of a request, by reply subject (an inbox of its own per request). */
   private readonly beating = new Map<string, () => void>();
 
+  private readonly namespace: string | undefined;
+  private readonly queue: string | undefined;
+  private readonly namespaced: Subscription[] = [];
+
   constructor(options: NatsServerOptions) {
-    super(options);
+    const { namespace, ...natsOptions } = options;
+    super(natsOptions);
+    this.namespace = namespace;
+    this.queue = natsOptions.queue;
+    requestSubject(namespace, 'assay.check'); // a bad namespace fails at boot
+  }
+
+  /**
+   * Nest subscribes each handler's pattern as its subject; here the subject is the namespaced one (subjects.ts),
+   * the same mapping RpcClient applies, while routing inside stays by the registry's subject.
+   */
+  override bindEvents(client: NatsClient): void {
+    const defaultQueue = this.queue;
+    for (const [channel, handlerRef] of this.messageHandlers) {
+      const queue = (handlerRef.extras?.queue as string | undefined) ?? defaultQueue;
+      const subscription = client.subscribe(requestSubject(this.namespace, channel), { queue, callback: this.getMessageHandler(channel).bind(this) });
+      this.namespaced.push(subscription);
+    }
   }
 
   override async handleMessage(channel: string, natsMsg: Msg): Promise<unknown> {
@@ -55,8 +81,8 @@ export class AssayNatsServer extends ServerNats {
       return result;
     } catch (error) {
       stopBeat();
-      this.logger.error(`message on ${natsMsg.subject} failed outside its handler: ${(error as Error)?.stack ?? String(error)}`);
-      if (natsMsg.reply) this.respondSafely(natsMsg, { err: AssayError.internal(`${natsMsg.subject}: the message could not be handled`).toEnvelope(), isDisposed: true });
+      this.logger.error(`message on ${channel} failed outside its handler: ${(error as Error)?.stack ?? String(error)}`);
+      if (natsMsg.reply) this.respondSafely(natsMsg, { err: AssayError.internal(`${channel}: the message could not be handled`).toEnvelope(), isDisposed: true });
       return undefined;
     } finally {
       if (natsMsg.reply) this.answering.delete(natsMsg.reply);
@@ -80,6 +106,7 @@ export class AssayNatsServer extends ServerNats {
 
   override async close(): Promise<void> {
     for (const stop of [...this.beating.values()]) stop();
+    for (const subscription of this.namespaced.splice(0)) subscription.unsubscribe();
     await super.close();
   }
 
@@ -109,7 +136,7 @@ export class AssayNatsServer extends ServerNats {
 
   /** Encodes, checks the size against the connected server's max_payload, and publishes; never throws. */
   private respondSafely(natsMsg: Msg, packet: ReplyPacket): void {
-    const subject = natsMsg.subject;
+    const subject = registrySubject(this.namespace, natsMsg.subject);
     const encoded = this.encode(subject, packet);
     try {
       natsMsg.respond(encoded.data, { headers: encoded.headers });

@@ -43,7 +43,7 @@ export class GenerationClient {
 
   async generate(request: GenerateRequestInput, options: CallOptions = {}): Promise<GenerateResponse> {
     try {
-      return await this.rpc.call('assay.generation.generate', request, options);
+      return await this.rpc.call('assay.generation.generate', request, { retryUnavailable: 1, ...options });
     } catch (error) {
       throw modelServiceError('generation', request.model, error);
     }

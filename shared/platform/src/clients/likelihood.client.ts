@@ -15,7 +15,7 @@ export class LikelihoodClient {
 
   async score(model: string, items: readonly ScoreItemInput[], options: CallOptions = {}): Promise<ScoreResponse> {
     try {
-      return await this.rpc.call('assay.likelihood.score', { model, items: [...items] }, options);
+      return await this.rpc.call('assay.likelihood.score', { model, items: [...items] }, { retryUnavailable: 1, ...options });
     } catch (error) {
       throw modelServiceError('likelihood', model, error);
     }

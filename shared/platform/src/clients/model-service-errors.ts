@@ -6,7 +6,7 @@ import { AssayError } from '@assay/contracts';
  * UNAVAILABLE, so a job retries what may pass later and fails at once what cannot), and the message says which
  * service refused which model, since the caller's own user never called that service.
  */
-export function modelServiceError(service: 'generation' | 'likelihood', model: string, error: unknown): AssayError {
+export function modelServiceError(service: 'generation' | 'likelihood' | 'certifier' | 'rectifier' | 'reward-head' | 'calibrator', model: string, error: unknown): AssayError {
   const failure = AssayError.from(error);
   if (failure.message.startsWith(`${service} `)) return failure;
   const details = typeof failure.details === 'object' && failure.details !== null ? { ...failure.details, service, model } : { service, model, ...(failure.details !== undefined ? { cause: failure.details } : {}) };

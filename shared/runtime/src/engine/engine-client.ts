@@ -1,5 +1,6 @@
 import { ExecutorHealth } from '../executor/executor';
-import { FinishReason, Pooling } from '../model-runner/batch-types';
+import type { CapMode } from '@assay/stats';
+import { FinishReason, Pooling, RectificationTotals } from '../model-runner/batch-types';
 import { ModelTask } from '../model-runner/model-runner';
 import type { ChatMessage } from '../chat/chat-template';
 
@@ -86,6 +87,23 @@ export interface GenerateRequest {
   returnHiddenStates?: boolean;
   /** Prepend the model's BOS token to the prompt (default true, as score does; false for `messages`). */
   addBos?: boolean;
+  /**
+   * Rectified decoding: at every step the Q head caps the next-token distribution (exact water-filling before
+   * top-k/top-p, see sampling/rectified-sampler.ts); each completion then carries `rectification`.
+   */
+  rectify?: RectifyOptions;
+}
+
+export interface RectifyOptions {
+  /** A Q head on the model's final hidden states (@assay/stats qHeadLayout over {inDim, hidden, vocab}). */
+  head: { inDim: number; hidden: number; vocab: number; params: Float64Array };
+  /** ε ∈ [0, 1]. */
+  epsilon: number;
+  /** Floor of every cap (default 1e-7). */
+  pMin?: number;
+  /** Default absolute. */
+  mode?: CapMode;
+  exemptTokens?: number[];
 }
 
 export interface RenderChatRequest {
@@ -127,6 +145,8 @@ export interface Completion {
   promptTokens: number;
   /** One Float32Array(hiddenSize) per token, when returnHiddenStates. */
   hiddenStates?: Float32Array[];
+  /** Rectified requests: the water-filling's diagnostics summed over the completion's steps. */
+  rectification?: RectificationTotals;
 }
 
 /** One generated token of a streamed request, as it will appear in `completions[…].tokens[index]`. */

@@ -53,6 +53,7 @@ function generateSpec(s: PreparedGenerateSequence): GenerateSequenceSpec {
     stopOnEos: s.stopOnEos,
     returnHiddenStates: s.returnHiddenStates,
     stream: s.stream !== undefined,
+    ...(s.rectify ? { rectify: s.rectify } : {}),
   };
 }
 

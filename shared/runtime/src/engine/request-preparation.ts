@@ -5,7 +5,8 @@ import { ModelShape } from '../model-runner/model-runner';
 import { promptTexts } from '../chat/chat-prompts';
 import { ChatTemplate } from '../chat/chat-template';
 import { SamplingParams } from '../sampling/sampler';
-import { ClassifyRequest, GenerateRequest, HiddenStatesRequest, ScoreItem, ScoreRequest } from './engine-client';
+import { RectifySpec } from '../sampling/rectified-sampler';
+import { ClassifyRequest, GenerateRequest, HiddenStatesRequest, RectifyOptions, ScoreItem, ScoreRequest } from './engine-client';
 
 /**
  * Validation and tokenization of requests, on the caller's thread and before any batching, so a bad
@@ -38,6 +39,8 @@ export interface PreparedGenerateSequence {
   stop: string[];
   stopOnEos: boolean;
   returnHiddenStates: boolean;
+  /** Rectified decoding (one object shared by the request's sequences). */
+  rectify?: RectifySpec;
   /** Set by the engine for streamed requests; stays on the engine's thread (the executor sees `stream: true`). */
   stream?: SequenceListener;
   /** Set by the engine: called with the sequence's result as soon as the executor reports it done. */
@@ -79,6 +82,31 @@ export interface PreparedClassifyItem {
 /** Decoder-only requests on a classifier (and the reverse) fail before anything is tokenized. */
 function requireDecoder(model: PreparationModel, what: string): void {
   if (model.shape.classifier) throw new RuntimeError('UNSUPPORTED', `${what}: this is a text classifier (${model.shape.architecture}); use classify`);
+}
+
+/**
+ * The Q head must be L's: same vocabulary (logits) size and hidden size, read from L's hidden-states output.
+ * A head for another vocabulary would cap the wrong tokens, so it is refused (VOCAB_MISMATCH), never truncated.
+ */
+function prepareRectify(options: RectifyOptions, model: PreparationModel): RectifySpec {
+  const { shape } = model;
+  if (!model.hasHiddenStates) throw missingHiddenStates('rectified generation (the Q head reads final hidden states)', shape.architecture);
+  const head = options.head;
+  if (head === null || typeof head !== 'object' || !(head.params instanceof Float64Array)) throw invalidRequest('rectify.head must be {inDim, hidden, vocab, params: Float64Array}', { field: 'rectify.head' });
+  if (head.vocab !== shape.vocabSize) {
+    throw new RuntimeError('VOCAB_MISMATCH', `the Q head covers a vocabulary of ${head.vocab} tokens, the model has ${shape.vocabSize}: it was trained for another tokenizer`, {
+      headVocab: head.vocab,
+      modelVocab: shape.vocabSize,
+    });
+  }
+  if (head.inDim !== shape.hiddenSize) throw new RuntimeError('VOCAB_MISMATCH', `the Q head reads hidden states of size ${head.inDim}, the model's are ${shape.hiddenSize}`, { headInDim: head.inDim, hiddenSize: shape.hiddenSize });
+  const epsilon = checkNumber(options.epsilon, 'epsilon', (v) => v >= 0 && v <= 1, 'in [0, 1]');
+  const pMin = checkNumber(options.pMin ?? 1e-7, 'pMin', (v) => v > 0 && v <= 1, 'in (0, 1]');
+  const mode = options.mode ?? 'absolute';
+  if (mode !== 'absolute' && mode !== 'relative') throw invalidRequest(`capMode must be absolute or relative, got ${JSON.stringify(mode)}`, { field: 'capMode' });
+  if (mode === 'relative' && epsilon === 1) throw invalidRequest('relative caps need epsilon < 1', { field: 'epsilon' });
+  const exemptTokens = (options.exemptTokens ?? []).map((id, i) => checkInt(id, `rectify.exemptTokens.${i}`, 0, shape.vocabSize - 1));
+  return { head: { inDim: head.inDim, hidden: head.hidden, vocab: head.vocab, params: head.params }, epsilon, pMin, mode, exemptTokens };
 }
 
 function checkInt(value: unknown, name: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
@@ -147,6 +175,7 @@ export function prepareGenerate(request: GenerateRequest, model: PreparationMode
   const returnHiddenStates = request.returnHiddenStates === true;
   if (returnHiddenStates && !model.hasHiddenStates) throw missingHiddenStates('generate with returnHiddenStates', shape.architecture);
 
+  const rectify = request.rectify === undefined ? undefined : prepareRectify(request.rectify, model);
   const sampling: SamplingParams = { temperature, topK, topP };
   const sequences: PreparedGenerateSequence[] = [];
   const promptTokens: number[] = [];
@@ -184,6 +213,7 @@ export function prepareGenerate(request: GenerateRequest, model: PreparationMode
         stop,
         stopOnEos: request.stopOnEos ?? true,
         returnHiddenStates,
+        ...(rectify ? { rectify } : {}),
       });
     }
   });

@@ -23,6 +23,7 @@ export function toCompletion(prepared: PreparedGenerateSequence, generated: Gene
     promptTokens: prepared.promptIds.length,
   };
   if (generated.stopString !== undefined) completion.stopString = generated.stopString;
+  if (generated.rectification) completion.rectification = generated.rectification;
   if (generated.hiddenStates) {
     const all = generated.hiddenStates;
     completion.hiddenStates = tokens.map((_, i) => all.subarray(i * hiddenSize, (i + 1) * hiddenSize));

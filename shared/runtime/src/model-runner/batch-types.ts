@@ -1,4 +1,5 @@
 import { SamplingParams } from '../sampling/sampler';
+import { RectifySpec } from '../sampling/rectified-sampler';
 import { TextTokenizer } from '../model/text-tokenizer';
 import { InferenceBackend, ModelIo, ModelRunner, ModelShape } from './model-runner';
 
@@ -21,6 +22,15 @@ export interface GenerateSequenceSpec {
   returnHiddenStates: boolean;
   /** Report this sequence's tokens step by step (see {@link SequenceToken}) while the batch runs. */
   stream?: boolean;
+  /** Rectified decoding: every step's distribution is capped by this Q head (needs a hidden-states output). */
+  rectify?: RectifySpec;
+}
+
+/** Totals over a rectified sequence's steps (see @assay/contracts RectificationStats). */
+export interface RectificationTotals {
+  tokensCapped: number;
+  massMoved: number;
+  deadEndSteps: number;
 }
 
 /** One token of a streaming sequence, reported right after the step that sampled it. */
@@ -50,6 +60,8 @@ export interface GeneratedSequence {
   stopString?: string;
   /** [tokens, hiddenSize]: row i is the final hidden state at generated token i's position. */
   hiddenStates?: Float32Array;
+  /** Rectified sequences: the water-filling's diagnostics summed over the steps. */
+  rectification?: RectificationTotals;
 }
 
 export interface ScoreSequenceSpec {

@@ -1,5 +1,6 @@
 import { missingHiddenStates, RuntimeError } from '../errors';
 import { sampleToken } from '../sampling/sampler';
+import { qValues, sampleRectifiedToken } from '../sampling/rectified-sampler';
 import { leftPad } from './batch-layout';
 import { GeneratedSequence, GenerateSequenceSpec, RunnableModel, SequenceToken } from './batch-types';
 import { assembleCache, CacheRowSource } from './kv-batch';
@@ -109,6 +110,7 @@ export class DecodeScheduler {
     const { io, shape } = this.model;
     if (specs.length === 0) return Promise.resolve([]);
     if (specs.some((s) => s.returnHiddenStates) && !io.hiddenStates) return Promise.reject(missingHiddenStates('generate with returnHiddenStates', shape.architecture));
+    if (specs.some((s) => s.rectify) && !io.hiddenStates) return Promise.reject(missingHiddenStates('rectified generation', shape.architecture));
     const tooLong = specs.find((s) => s.promptIds.length + s.maxNewTokens > shape.contextLength);
     if (tooLong) {
       return Promise.reject(new RuntimeError('CONTEXT_OVERFLOW', `a sequence needs ${tooLong.promptIds.length + tooLong.maxNewTokens} positions, the model has ${shape.contextLength}`));
@@ -231,9 +233,11 @@ export class DecodeScheduler {
     });
     const prompts = [...distinct.keys()].map((key) => key.split(',').map(Number));
     const padded = leftPad(prompts, shape.padTokenId);
+    // Rectified rows need the last prompt position's hidden state for their first Q(s, ·).
+    const rectifying = joining.some((row) => row.state.spec.rectify !== undefined);
     let out: ForwardOutputs;
     try {
-      out = await this.runner.forward(this.model.backend, io, { ...padded, wantHiddenStates: false, wantPresent: this.usesCache(), logitsFrom: padded.seqLen - 1 });
+      out = await this.runner.forward(this.model.backend, io, { ...padded, wantHiddenStates: rectifying, wantPresent: this.usesCache(), logitsFrom: padded.seqLen - 1 });
     } catch (error) {
       this.recover(joining, error);
       return;
@@ -241,7 +245,8 @@ export class DecodeScheduler {
     const streamed = new Map<Job, SequenceToken[]>();
     joining.forEach((row, i) => {
       const last = (sourceRow[i] + 1) * out.logitsPositions - 1;
-      this.sampleInto(row, out.logits, last * out.vocab, out.vocab, streamed);
+      const hiddenAt = ((sourceRow[i] + 1) * padded.seqLen - 1) * shape.hiddenSize;
+      this.sampleInto(row, out.logits, last * out.vocab, out.vocab, streamed, out.hiddenStates, hiddenAt);
     });
     this.report(streamed);
     const previous = this.active;
@@ -253,7 +258,7 @@ export class DecodeScheduler {
     const rows = this.active;
     const { shape, io } = this.model;
     const batch = rows.length;
-    const wantHidden = rows.some((r) => r.state.awaitingHidden);
+    const wantHidden = rows.some((r) => r.state.awaitingHidden || r.state.spec.rectify !== undefined);
     const tokens = rows.map((r) => r.state.lastToken);
     let out: ForwardOutputs;
     let seqLen: number;
@@ -295,14 +300,23 @@ export class DecodeScheduler {
       const last = (b + 1) * out.logitsPositions - 1;
       row.state.awaitingHidden = false;
       if (!row.state.finished && row.job.control.isCancelled?.(row.index)) row.state.cancel();
-      if (!row.state.finished) this.sampleInto(row, out.logits, last * out.vocab, out.vocab, streamed);
+      if (!row.state.finished) this.sampleInto(row, out.logits, last * out.vocab, out.vocab, streamed, out.hiddenStates, ((b + 1) * seqLen - 1) * shape.hiddenSize);
     });
     this.report(streamed);
   }
 
-  private sampleInto(row: Row, logits: Float32Array, offset: number, vocab: number, streamed: Map<Job, SequenceToken[]>): void {
+  /**
+   * Samples a row's next token from its logits; a rectified row (spec.rectify) first evaluates its Q head on the
+   * final hidden state of the same position (so the Q model rides on L's KV cache: no prefix recomputation).
+   */
+  private sampleInto(row: Row, logits: Float32Array, offset: number, vocab: number, streamed: Map<Job, SequenceToken[]>, hidden?: Float32Array, hiddenOffset = 0): void {
+    const { spec } = row.state;
     try {
-      row.state.accept(sampleToken(logits, row.state.spec.sampling, row.state.rng, offset, vocab));
+      if (spec.rectify) {
+        if (!hidden) throw new RuntimeError('EXECUTOR_FAILED', 'rectified decoding: the forward pass returned no hidden states');
+        const q = qValues(spec.rectify.head, hidden, hiddenOffset);
+        row.state.accept(sampleRectifiedToken(logits, offset, vocab, q, spec.sampling, spec.rectify, row.state.rng));
+      } else row.state.accept(sampleToken(logits, spec.sampling, row.state.rng, offset, vocab));
     } catch (error) {
       row.job.fail(error);
       row.dropped = true;

@@ -2,7 +2,8 @@ import { randomStream } from '../sampling/random-stream';
 import { IncrementalDetokenizer } from '../decoding/incremental-detokenizer';
 import { StopStringMatcher } from '../decoding/stop-strings';
 import { SampledToken, UniformSource } from '../sampling/sampler';
-import { FinishReason, GeneratedSequence, GenerateSequenceSpec, RunnableModel, SequenceToken } from './batch-types';
+import { RectifyStepStats } from '../sampling/rectified-sampler';
+import { FinishReason, GeneratedSequence, GenerateSequenceSpec, RectificationTotals, RunnableModel, SequenceToken } from './batch-types';
 
 /** One sequence's progress through the loop: its tokens, text, random stream and finish state. */
 export class SequenceState {
@@ -12,6 +13,7 @@ export class SequenceState {
   readonly tokenTexts: string[] = [];
   readonly hiddenRows: Float32Array[] = [];
   readonly rng: UniformSource;
+  readonly rectification?: RectificationTotals;
   text = '';
   finishReason?: FinishReason;
   stopString?: string;
@@ -28,6 +30,7 @@ export class SequenceState {
     this.rng = randomStream(spec.rngKey);
     this.detokenizer = new IncrementalDetokenizer((ids) => model.tokenizer.decode(ids));
     this.stops = new StopStringMatcher(spec.stop);
+    if (spec.rectify) this.rectification = { tokensCapped: 0, massMoved: 0, deadEndSteps: 0 };
   }
 
   get finished(): boolean {
@@ -38,7 +41,12 @@ export class SequenceState {
     return this.tokenIds.length > 0 ? this.tokenIds[this.tokenIds.length - 1] : this.spec.promptIds[this.spec.promptIds.length - 1];
   }
 
-  accept(token: SampledToken): void {
+  accept(token: SampledToken & { rectification?: RectifyStepStats }): void {
+    if (this.rectification && token.rectification) {
+      this.rectification.tokensCapped += token.rectification.tokensCapped;
+      this.rectification.massMoved += token.rectification.massMoved;
+      if (token.rectification.deadEnd) this.rectification.deadEndSteps++;
+    }
     this.tokenIds.push(token.id);
     this.logprobs.push(token.logprob);
     this.samplingLogprobs.push(token.samplingLogprob);
@@ -96,6 +104,7 @@ export class SequenceState {
       finishReason: this.finishReason!,
       stopString: this.stopString,
       hiddenStates,
+      ...(this.rectification ? { rectification: { ...this.rectification } } : {}),
     };
   }
 }

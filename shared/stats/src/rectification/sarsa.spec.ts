@@ -1,4 +1,4 @@
-import { boundQ, boundQGradient, clampQ, polyakUpdate, sarsaTargets, tdLoss, terminalReward } from './sarsa';
+import { boundQ, boundQGradient, clampQ, polyakUpdate, sarsaLambdaTargets, sarsaTargets, tdLoss, terminalReward } from './sarsa';
 
 describe('SARSA TD targets (γ = 1, reward −1 at a toxic terminal, 0 otherwise)', () => {
   it('bootstrap on the next taken action and end with the reward, clamped to [−1, 0]', () => {
@@ -59,5 +59,19 @@ describe('bounding Q to [−1, 0] (pitfall 4)', () => {
       expect(boundQGradient(u)).toBeCloseTo((boundQ(u + 1e-6) - boundQ(u - 1e-6)) / 2e-6, 8);
     }
     expect([clampQ(0.4), clampQ(-0.3), clampQ(-7)]).toEqual([0, -0.3, -1]);
+  });
+});
+
+describe('sarsaLambdaTargets', () => {
+  it('is one-step SARSA at λ = 0, the Monte Carlo return at λ = 1, and the hand-computed mix in between', () => {
+    const q = [-0.2, -0.4, -0.6];
+    expect(Array.from(sarsaLambdaTargets(q, -1, 0))).toEqual(Array.from(sarsaTargets(q, -1)));
+    expect(Array.from(sarsaLambdaTargets(q, -1, 1))).toEqual([-1, -1, -1]);
+    // λ = 0.5: y2 = −1; y1 = 0.5·(−0.6) + 0.5·(−1) = −0.8; y0 = 0.5·(−0.4) + 0.5·(−0.8) = −0.6
+    const y = sarsaLambdaTargets(q, -1, 0.5);
+    expect(y[2]).toBe(-1);
+    expect(y[1]).toBeCloseTo(-0.8, 12);
+    expect(y[0]).toBeCloseTo(-0.6, 12);
+    expect(() => sarsaLambdaTargets(q, -1, 1.5)).toThrow(RangeError);
   });
 });

@@ -14,6 +14,21 @@
  */
 import { sigmoid } from '../nn/logistic';
 
+/**
+ * SARSA(λ) targets (forward view, γ = `gamma`): y_{T−1} = r and, going back,
+ *   y_t = (1 − λ)·γ·Q_target(s_{t+1}, a_{t+1}) + λ·γ·y_{t+1},
+ * each clamped to [−1, 0]. λ = 0 is `sarsaTargets` (one-step SARSA, the reference); λ = 1 is the Monte Carlo return
+ * (every action's target is the terminal reward). Intermediate λ propagates a terminal reward back along a
+ * 20-token rollout in one update instead of one step per target-network refresh.
+ */
+export function sarsaLambdaTargets(qTargetTaken: ArrayLike<number>, reward: number, lambda: number, gamma = 1): Float64Array {
+  if (!(lambda >= 0 && lambda <= 1)) throw new RangeError(`lambda must lie in [0, 1], got ${lambda}`);
+  const y = sarsaTargets(qTargetTaken, reward, gamma);
+  if (lambda === 0) return y;
+  for (let t = y.length - 2; t >= 0; t--) y[t] = clampQ((1 - lambda) * y[t] + lambda * gamma * y[t + 1]);
+  return y;
+}
+
 /** Terminal reward of a finished text: −1 when its toxicity score is ≥ threshold (reference: 0.5), else 0. */
 export function terminalReward(toxicity: number, threshold = 0.5): number {
   if (!(toxicity >= 0 && toxicity <= 1)) throw new RangeError(`toxicity must lie in [0, 1], got ${toxicity}`);

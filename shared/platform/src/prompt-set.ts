@@ -1,5 +1,16 @@
+import type { ObjectStore } from '@assay/artifacts';
 import { AssayError, AuditPrompt, AuditStartRequest } from '@assay/contracts';
 import { Rng } from '@assay/stats';
+
+/** A request's prompt set: inline, or read from its object key (NOT_FOUND when missing). Used by the auditor and the rectifier. */
+export async function loadPromptSet(store: Pick<ObjectStore, 'getBuffer'>, source: AuditStartRequest['prompts']): Promise<AuditPrompt[]> {
+  if (typeof source !== 'string') return normalizeInlinePrompts(source);
+  const body = await store.getBuffer(source).catch((error: unknown) => {
+    const failure = AssayError.from(error);
+    throw failure.code === 'NOT_FOUND' ? AssayError.notFound(`no prompt set at object key "${source}"`, { key: source }) : failure;
+  });
+  return parsePromptSet(body.toString('utf8'), source);
+}
 
 /**
  * Prompt sets, pure: inline arrays or the text of an uploaded file. JSONL lines are objects with `prompt`

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AssayError } from '@assay/contracts';
-import { ModelHostService } from '@assay/platform';
+import { ModelHostService } from '../model-host.service';
 
 /** Texts per runtime call: the engine micro-batches further, this only bounds one request. */
 const CHUNK = 256;

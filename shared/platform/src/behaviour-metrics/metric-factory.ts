@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AssayError, Metric } from '@assay/contracts';
-import { AssayConfig, ASSAY_CONFIG } from '@assay/platform';
+import type { AssayConfig } from '../config';
+import { ASSAY_CONFIG } from '../tokens';
 import { BehaviourMetric } from './behaviour-metric';
 import { PerspectiveClient } from './perspective.client';
 import { PerspectiveMetric } from './perspective-metric';

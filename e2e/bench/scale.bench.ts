@@ -1,0 +1,92 @@
+import os from 'node:os';
+import { JobAccepted } from '@assay/contracts';
+import { demoCorpus } from '@assay/forge';
+import { forgeTinyModel } from '@assay/testing';
+import { drainJobs, generationLoad, pushModel, startScalePlatform } from '../support/scale-out';
+
+/**
+ * `npm run bench -- scale [requests] [jobs]`: scale-out measured on this machine (issue 14.7), every replica a
+ * separate process started by `assay up --replicas <service>=<n>` and pinned to one inference thread, so the figures
+ * measure scale-out rather than thread count.
+ *  (a) generation request throughput (completions/s) at 1 and 2 replicas, same requests, same model;
+ *  (b) a queue of guide-training jobs drained by 1 and 2 workers;
+ *  (c) one of 2 generation replicas SIGKILLed a quarter into a load, and one of 2 guide-training workers killed while
+ *      jobs run: requests lost beyond the documented retry (one retry on UNAVAILABLE) and jobs lost.
+ * The load average before and after is printed with the figures: on a shared machine the ratio means little without it.
+ */
+const MODEL = { texts: demoCorpus({ seed: 1, inDomainItems: 40, generalItems: 10, heldOutItems: 2, promptItems: 2 }).inDomain, vocabSize: 400, dim: 256, layers: 4, heads: 4, contextLength: 128 };
+const TINY_GUIDE = { vocabSize: 320, layers: 1, heads: 2, dim: 32, context: 32, batchSize: 8, evalEvery: 10, progressEvery: 5, checkpointEvery: 10 };
+
+export async function run(args: string[]): Promise<Record<string, unknown>> {
+  const requests = Number(args[0] ?? 96);
+  const jobCount = Number(args[1] ?? 4);
+  const steps = Number(args[2] ?? 200);
+  const load = () => os.loadavg().map((l) => Math.round(l * 10) / 10);
+  const loadBefore = load();
+  console.error(`scale bench: ${requests} generation requests, ${jobCount} guide-training jobs of ${steps} steps; load ${loadBefore.join(' ')} on ${os.cpus().length} cores`);
+
+  // (a) generation throughput; (c) a kill under load on the 2-replica platform.
+  const throughput: number[] = [];
+  let killLoad: Awaited<ReturnType<typeof generationLoad>> | undefined;
+  for (const replicas of [1, 2]) {
+    const scale = await startScalePlatform('generation', replicas);
+    try {
+      await pushModel(scale.registry, 'bench', () => forgeTinyModel(MODEL));
+      const options = { model: 'bench', concurrency: 8, maxNewTokens: 24 };
+      await generationLoad(scale.rpc, { ...options, requests: 16 }); // warm-up: sessions loaded in every replica
+      const measured = await generationLoad(scale.rpc, { ...options, requests });
+      throughput.push(measured.ok / measured.elapsedS);
+      console.error(`  generation, ${replicas} replica(s): ${measured.ok} ok in ${measured.elapsedS.toFixed(1)} s = ${(measured.ok / measured.elapsedS).toFixed(2)} req/s (lost ${measured.lost})`);
+      if (replicas === 2) {
+        const victim = scale.pids().get('generation#2')!;
+        killLoad = await generationLoad(scale.rpc, { ...options, requests, during: () => void process.kill(victim, 'SIGKILL') });
+        console.error(`  kill: generation#2 (pid ${victim}) SIGKILLed; ${killLoad.ok} ok, ${killLoad.retried} answered on their retry, ${killLoad.lost} lost ${killLoad.errors.slice(0, 3).join(' | ')}`);
+      }
+    } finally {
+      await scale.stop();
+    }
+  }
+
+  // (b) guide-training jobs drained by 1 and 2 workers; with 2, one worker is killed mid-way.
+  const drain: number[] = [];
+  let jobsLost = 0;
+  for (const replicas of [1, 2]) {
+    const scale = await startScalePlatform('guide-training', replicas, { ASSAY_JOB_ACK_WAIT_MS: '5000' });
+    try {
+      await scale.store.put('data/scale.txt', Buffer.from(MODEL.texts.join('\n\n')));
+      const submit = (i: number) => scale.rpc.call('assay.guide-training.train', { data: 'data/scale.txt', name: `scale-${replicas}-${i}`, steps, ...TINY_GUIDE } as never) as Promise<JobAccepted>;
+      const since = Date.now();
+      const ids = (await Promise.all(Array.from({ length: jobCount }, (_, i) => submit(i)))).map((a) => a.jobId);
+      const drained = await drainJobs(scale.jobs, ids, since, 15 * 60_000);
+      drain.push(drained.seconds);
+      console.error(`  guide-training, ${replicas} worker(s): ${drained.succeeded}/${jobCount} jobs in ${drained.seconds.toFixed(1)} s ${drained.failed.join(' | ')}`);
+      if (replicas === 2) {
+        const victim = scale.pids().get('guide-training#2')!;
+        const killSince = Date.now();
+        const killIds = (await Promise.all(Array.from({ length: jobCount }, (_, i) => submit(100 + i)))).map((a) => a.jobId);
+        await new Promise((r) => setTimeout(r, 3000)); // both workers are training by now
+        process.kill(victim, 'SIGKILL');
+        const afterKill = await drainJobs(scale.jobs, killIds, killSince, 15 * 60_000);
+        jobsLost = jobCount - afterKill.succeeded;
+        console.error(`  kill: guide-training#2 (pid ${victim}) SIGKILLed mid-job; ${afterKill.succeeded}/${jobCount} jobs succeeded in ${afterKill.seconds.toFixed(1)} s ${afterKill.failed.join(' | ')}`);
+      }
+    } finally {
+      await scale.stop();
+    }
+  }
+
+  const round = (x: number) => Math.round(x * 100) / 100;
+  return {
+    throughput_1: round(throughput[0]),
+    throughput_2: round(throughput[1]),
+    scale_2_over_1: round(throughput[1] / throughput[0]),
+    jobs_drain_1_s: round(drain[0]),
+    jobs_drain_2_s: round(drain[1]),
+    requests_lost_on_kill: killLoad?.lost ?? null,
+    requests_retried_on_kill: killLoad?.retried ?? null,
+    jobs_lost_on_kill: jobsLost,
+    cores: os.cpus().length,
+    load_before: loadBefore,
+    load_after: load(),
+  };
+}

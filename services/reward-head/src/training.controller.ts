@@ -1,0 +1,55 @@
+import { Body, Controller, Param, Res } from '@nestjs/common';
+import { Payload } from '@nestjs/microservices';
+import type { Response } from 'express';
+import { RewardEvalRequest, RewardTrainRequest } from '@assay/contracts';
+import { AnswersSubject, ServesRoute } from '@assay/platform';
+import { RewardReportStore } from './report.store';
+import { TrainingService } from './training.service';
+
+@Controller()
+export class TrainingController {
+  constructor(
+    private readonly training: TrainingService,
+    private readonly reports: RewardReportStore,
+  ) {}
+
+  @AnswersSubject('assay.reward.train')
+  trainMessage(@Payload() request: RewardTrainRequest) {
+    return this.training.train(request);
+  }
+
+  @AnswersSubject('assay.reward.evaluate')
+  evaluateMessage(@Payload() request: RewardEvalRequest) {
+    return this.training.evaluate(request);
+  }
+
+  @ServesRoute('submitRewardTraining')
+  train(@Body() request: RewardTrainRequest) {
+    return this.training.train(request);
+  }
+
+  @ServesRoute('getRewardTraining')
+  trainingStatus(@Param('id') id: string) {
+    return this.training.trainingStatus(id);
+  }
+
+  @ServesRoute('submitRewardEvaluation')
+  evaluate(@Body() request: RewardEvalRequest) {
+    return this.training.evaluate(request);
+  }
+
+  @ServesRoute('getRewardEvaluation')
+  evaluationStatus(@Param('id') id: string) {
+    return this.training.evaluationStatus(id);
+  }
+
+  /** Behind the API key like every route. */
+  @ServesRoute('getRewardReportFile')
+  async report(@Param('jobId') jobId: string, @Param('file') file: string, @Res() res: Response) {
+    const { stream, contentType } = await this.reports.open(jobId, file);
+    res.status(200).setHeader('content-type', contentType);
+    res.setHeader('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'");
+    stream.on('error', () => res.destroy());
+    stream.pipe(res);
+  }
+}
