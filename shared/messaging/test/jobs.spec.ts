@@ -281,7 +281,7 @@ describe('durable jobs on JetStream', () => {
     try {
       await Promise.all(replicas.map((worker) => worker.start()));
       const submitted = await Promise.all([0, 1, 2, 3, 4, 5].map((n) => jobs.submit('split.queue', { n })));
-      const results = await Promise.all(submitted.map(({ jobId }) => jobs.result(jobId, { waitMs: 90_000 })));
+      const results = await Promise.all(submitted.map(({ jobId }) => jobs.result<{ by: string }>(jobId, { waitMs: 90_000 })));
       const by = new Set(results.map((r) => r.by));
       expect(by).toEqual(new Set(['replica-1', 'replica-2']));
       expect(ran.map((r) => r.job).sort()).toEqual([0, 1, 2, 3, 4, 5]); // each job ran once
