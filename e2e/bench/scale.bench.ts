@@ -15,18 +15,21 @@ import { drainJobs, generationLoad, pushModel, startScalePlatform } from '../sup
  * The load average before and after is printed with the figures: on a shared machine the ratio means little without it.
  */
 const MODEL = { texts: demoCorpus({ seed: 1, inDomainItems: 40, generalItems: 10, heldOutItems: 2, promptItems: 2 }).inDomain, vocabSize: 400, dim: 256, layers: 4, heads: 4, contextLength: 128 };
-const TINY_GUIDE = { vocabSize: 320, layers: 1, heads: 2, dim: 32, context: 32, batchSize: 8, evalEvery: 10, progressEvery: 5, checkpointEvery: 10 };
+// A checkpoint every 50 steps (the service's default is 200): every checkpoint goes through the one object-store
+// server of `assay up`, which both workers share, so a checkpoint every few steps measures that server, not the workers.
+const TINY_GUIDE = { vocabSize: 320, layers: 1, heads: 2, dim: 32, context: 32, batchSize: 8, evalEvery: 25, progressEvery: 25, checkpointEvery: 50, earlyStoppingPatience: 0 };
 
 export async function run(args: string[]): Promise<Record<string, unknown>> {
   const requests = Number(args[0] ?? 96);
-  const jobCount = Number(args[1] ?? 4);
-  const steps = Number(args[2] ?? 200);
+  const jobCount = Number(args[1] ?? 8);
+  const steps = Number(args[2] ?? 400);
   const load = () => os.loadavg().map((l) => Math.round(l * 10) / 10);
   const loadBefore = load();
   console.error(`scale bench: ${requests} generation requests, ${jobCount} guide-training jobs of ${steps} steps; load ${loadBefore.join(' ')} on ${os.cpus().length} cores`);
 
   // (a) generation throughput; (c) a kill under load on the 2-replica platform.
   const throughput: number[] = [];
+  const generatorCpuS: number[] = [];
   let killLoad: Awaited<ReturnType<typeof generationLoad>> | undefined;
   for (const replicas of [1, 2]) {
     const scale = await startScalePlatform('generation', replicas);
@@ -34,7 +37,10 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
       await pushModel(scale.registry, 'bench', () => forgeTinyModel(MODEL));
       const options = { model: 'bench', concurrency: 8, maxNewTokens: 24 };
       await generationLoad(scale.rpc, { ...options, requests: 16 }); // warm-up: sessions loaded in every replica
+      const cpu = process.cpuUsage();
       const measured = await generationLoad(scale.rpc, { ...options, requests });
+      const spent = process.cpuUsage(cpu);
+      generatorCpuS.push((spent.user + spent.system) / 1e6); // the load generator shares the 2 cores: how much it took
       throughput.push(measured.ok / measured.elapsedS);
       console.error(`  generation, ${replicas} replica(s): ${measured.ok} ok in ${measured.elapsedS.toFixed(1)} s = ${(measured.ok / measured.elapsedS).toFixed(2)} req/s (lost ${measured.lost})`);
       if (replicas === 2) {
@@ -49,17 +55,28 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
 
   // (b) guide-training jobs drained by 1 and 2 workers; with 2, one worker is killed mid-way.
   const drain: number[] = [];
+  const jobsPerWorker: number[][] = [];
   let jobsLost = 0;
   for (const replicas of [1, 2]) {
     const scale = await startScalePlatform('guide-training', replicas, { ASSAY_JOB_ACK_WAIT_MS: '5000' });
     try {
       await scale.store.put('data/scale.txt', Buffer.from(MODEL.texts.join('\n\n')));
-      const submit = (i: number) => scale.rpc.call('assay.guide-training.train', { data: 'data/scale.txt', name: `scale-${replicas}-${i}`, steps, ...TINY_GUIDE } as never) as Promise<JobAccepted>;
+      const submit = (i: number, jobSteps = steps) => scale.rpc.call('assay.guide-training.train', { data: 'data/scale.txt', name: `scale-${replicas}-${i}`, ...TINY_GUIDE, steps: jobSteps } as never) as Promise<JobAccepted>;
+      // Warm-up, as for generation: one short job per worker (an idle worker takes the next job while the other runs
+      // one), so that loading onnxruntime and compiling the trainer, once per process, is not in the drain time.
+      const warmIds = (await Promise.all(Array.from({ length: replicas }, (_, i) => submit(50 + i, 25)))).map((a) => a.jobId);
+      await drainJobs(scale.jobs, warmIds, Date.now(), 15 * 60_000);
       const since = Date.now();
       const ids = (await Promise.all(Array.from({ length: jobCount }, (_, i) => submit(i)))).map((a) => a.jobId);
       const drained = await drainJobs(scale.jobs, ids, since, 15 * 60_000);
       drain.push(drained.seconds);
-      console.error(`  guide-training, ${replicas} worker(s): ${drained.succeeded}/${jobCount} jobs in ${drained.seconds.toFixed(1)} s ${drained.failed.join(' | ')}`);
+      const byWorker = new Map<string, number>();
+      for (const id of ids) {
+        const worker = (await scale.jobs.status(id as never)).worker ?? '?';
+        byWorker.set(worker, (byWorker.get(worker) ?? 0) + 1);
+      }
+      jobsPerWorker.push([...byWorker.values()]);
+      console.error(`  guide-training, ${replicas} worker(s): ${drained.succeeded}/${jobCount} jobs in ${drained.seconds.toFixed(1)} s, per worker ${[...byWorker.values()].join(' + ')} ${drained.failed.join(' | ')}`);
       if (replicas === 2) {
         const victim = scale.pids().get('guide-training#2')!;
         const killSince = Date.now();
@@ -82,6 +99,8 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     scale_2_over_1: round(throughput[1] / throughput[0]),
     jobs_drain_1_s: round(drain[0]),
     jobs_drain_2_s: round(drain[1]),
+    jobs_per_worker_2: jobsPerWorker[1],
+    load_generator_cpu_s: generatorCpuS.map(round),
     requests_lost_on_kill: killLoad?.lost ?? null,
     requests_retried_on_kill: killLoad?.retried ?? null,
     jobs_lost_on_kill: jobsLost,
