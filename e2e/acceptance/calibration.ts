@@ -48,7 +48,7 @@ export interface CalibrationAcceptance {
      * with this method's own test P(correct) would show (labels drawn from those probabilities, same n, same 10 bins;
      * 2000 draws): mean and 95th percentile. `ece` is the measured figure, recomputed from the same probabilities.
      */
-    eceNoiseFloor?: Record<string, { n: number; ece: number; mean: number; p95: number }>;
+    eceNoiseFloor?: Record<string, { n: number; ece: number; mean: number; p95: number; n173?: { mean: number; p95: number } }>;
   };
 }
 
@@ -147,7 +147,12 @@ export async function runCalibrationAcceptance(options: AcceptanceOptions = {}):
         for (let i = 0; i < test.length; i += 32) margins.push(...(await app.get(MethodScorer).margins(base, artifact, fitted, test.slice(i, i + 32))));
         const p = margins.map((m) => pFromMargin(m, method.endsWith('-ts') ? fitted.temperature ?? 1 : 1));
         const floor = eceNoiseFloor(p);
-        out[method] = { n: p.length, ece: round(reliabilityEce(p, test.map((r) => r.label)))!, mean: round(floor.mean)!, p95: round(floor.p95)! };
+        // The same at 173 answers (one question per fact, the default split's size): a seeded subsample of these p.
+        const small = p.length > 173 ? eceNoiseFloor(new Rng('ece-noise-173').shuffle([...p]).slice(0, 173)) : undefined;
+        out[method] = {
+          n: p.length, ece: round(reliabilityEce(p, test.map((r) => r.label)))!, mean: round(floor.mean)!, p95: round(floor.p95)!,
+          ...(small ? { n173: { mean: round(small.mean)!, p95: round(small.p95)! } } : {}),
+        };
       }
       return out;
     };
