@@ -71,6 +71,10 @@ export const DatasetSourceSchema = z
         people: z.number().int().min(10).max(20_000).default(500),
         seed: z.union([z.number().int(), z.string().max(64)]).default(0),
         format: z.enum(['open', 'choice']).default('open'),
+        questions: z
+          .enum(['one', 'all'])
+          .default('one')
+          .meta({ description: "Questions per fact: 'one' (the task's own template draw) or 'all' (every question template of the fact's attribute; splits stay by fact, so more held-out answers for the same L)." }),
       })
       .meta({ description: 'The forge\'s graded-knowledge task (its own train/val/test split by fact); L must have been trained on the same task options.' }),
   ])
