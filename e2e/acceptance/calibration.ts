@@ -9,12 +9,12 @@
  *   mmlu, nq_open: the same on 300 questions each (0-shot: L's context is 128 tokens), whatever L's accuracy there.
  * Prints one JSON object as its last line: {"graded": {"<method>": {acc, ece, ece_top_label, auroc, brier, nll}}, "mmlu": …, "nq_open": …, "meta": …}.
  *
- *   node shared/cli/bin/run-ts.js e2e/acceptance/calibration.ts [--json] [--ct-steps n] [--skip-real] [--model-dir dir]
+ *   node shared/cli/bin/run-ts.js e2e/acceptance/calibration.ts [--json] [--ct-steps n] [--ct-lr x] [--skip-real] [--model-dir dir]
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { CalibrationEvalResult, DatasetResult, FitResult, JobAccepted } from '@assay/contracts';
-import * as forge from '@assay/forge';
+import { gradedKnowledgeModel } from '@assay/forge';
 import { JobsClient } from '@assay/messaging';
 import { PlatformHarness } from '@assay/testing';
 import { CalibratorModule } from '../../services/calibrator/src/calibrator.module';
@@ -43,6 +43,7 @@ export interface CalibrationAcceptance {
 
 export interface AcceptanceOptions {
   ctSteps?: number;
+  ctLearningRate?: number;
   /** A prebuilt graded-knowledge L directory (its config.json names the task options) instead of the forge's cached build. */
   modelDir?: string;
   /** Leave out mmlu and nq_open (the graded task only). */
@@ -50,7 +51,7 @@ export interface AcceptanceOptions {
   log?: (line: string) => void;
 }
 
-type GradedModel = { model: { dir: string; name: string; version: string; provenance: Record<string, unknown> }; stats: Record<string, unknown> };
+type GradedModel = { model: { dir: string; name: string; version: string; provenance: Record<string, unknown> }; stats: object };
 
 const round = (x: number | null, digits = 4) => (x === null ? null : Number(x.toFixed(digits)));
 
@@ -66,13 +67,9 @@ export async function runCalibrationAcceptance(options: AcceptanceOptions = {}):
       log(`[calibration] ${name}: ${seconds[name]} s`);
     }
   };
-  const build = (forge as unknown as { gradedKnowledgeModel?: (o: { progress?: (line: string) => void }) => Promise<GradedModel> }).gradedKnowledgeModel;
   const L: GradedModel = options.modelDir
     ? { model: { dir: options.modelDir, name: 'graded-knowledge-l', version: 'local', provenance: { kind: 'forged' } }, stats: {} }
-    : await timed('model', () => {
-        if (!build) throw new Error('the forge has no gradedKnowledgeModel (shared/forge/src/recipes/acceptance-models.ts): merge main, or give --model-dir');
-        return build({ progress: log });
-      });
+    : await timed('model', () => gradedKnowledgeModel({ progress: log }));
   // The task L was trained on, as its config.json records it (people, seed): the dataset must ask about the same facts.
   const config = JSON.parse(fs.readFileSync(path.join(L.model.dir, 'config.json'), 'utf8')) as { assay?: { spec?: { task?: { people?: number; seed?: number } } } };
   const task = { people: config.assay?.spec?.task?.people ?? 500, seed: config.assay?.spec?.task?.seed ?? 0 };
@@ -96,7 +93,10 @@ export async function runCalibrationAcceptance(options: AcceptanceOptions = {}):
       const fit = await timed(`${key}-fit`, () =>
         job<FitResult>('assay.calibrator.fit', {
           name: `${key.replace('_', '-')}-cal`, dataset: dataset.dataset, methods, samples: 5,
-          ctQuery: { steps: options.ctSteps ?? 300, batchSize: 8, learningRate: 1e-3 },
+          // Mean-pooled probe features: this 2-layer L's last-token state (spec §3.2) carries no correctness signal
+          // (measured: test AUROC 0.51 last-token against 0.70 mean-pooled, same probe and splits).
+          probe: { pooling: 'mean' },
+          ctQuery: { steps: options.ctSteps ?? 300, batchSize: 8, learningRate: options.ctLearningRate ?? 3e-3, targets: ['c_attn', 'c_fc'] },
         }),
       );
       temperatures[key] = Object.fromEntries(fit.methods.filter((m) => m.method.endsWith('-ts')).map((m) => [m.method, round(m.temperature, 3)]));
@@ -107,12 +107,16 @@ export async function runCalibrationAcceptance(options: AcceptanceOptions = {}):
       );
     };
     const graded = await figures('graded', { kind: 'graded-knowledge', ...task, format: 'open' }, ['query', 'ct-query', 'probe', 'logprob', 'verbal', 'sampling'], { maxItems: 100_000 });
+    log(`[calibration] graded figures: ${JSON.stringify(graded)}`);
+    // The real sets are reported whatever L's accuracy there; a failure there is logged, not fatal to the graded figures.
+    const realSet = (key: string, set: string, methods: string[]) =>
+      figures(key, { kind: 'builtin', set }, methods, { maxItems: 300 }).catch((error: Error) => {
+        log(`[calibration] ${key} failed: ${error.message}`);
+        return undefined;
+      });
     const real = options.skipReal
       ? {}
-      : {
-          mmlu: await figures('mmlu', { kind: 'builtin', set: 'mmlu' }, ['query', 'probe', 'logits', 'logprob'], { maxItems: 300 }),
-          nq_open: await figures('nq_open', { kind: 'builtin', set: 'nq_open' }, ['query', 'probe', 'logprob'], { maxItems: 300 }),
-        };
+      : { mmlu: await realSet('mmlu', 'mmlu', ['query', 'probe', 'logits', 'logprob']), nq_open: await realSet('nq_open', 'nq_open', ['query', 'probe', 'logprob']) };
     return { graded, ...real, meta: { model: modelRef, datasets, temperatures, seconds, loadavg: require('os').loadavg().map((x: number) => round(x, 2)) } };
   } finally {
     await harness.close();
@@ -146,9 +150,11 @@ async function main(): Promise<void> {
   const json = args.includes('--json');
   const steps = args.indexOf('--ct-steps');
   const modelDir = args.indexOf('--model-dir');
+  const lr = args.indexOf('--ct-lr');
   const result = await runCalibrationAcceptance({
     ctSteps: steps >= 0 ? Number(args[steps + 1]) : undefined,
     skipReal: args.includes('--skip-real'),
+    ctLearningRate: lr >= 0 ? Number(args[lr + 1]) : undefined,
     modelDir: modelDir >= 0 ? path.resolve(args[modelDir + 1]) : undefined,
     log: (line) => console.error(line),
   });

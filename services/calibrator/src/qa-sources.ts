@@ -84,7 +84,13 @@ export function readBuiltinSet(set: string, seed: number, dataDir = SHARED_DATA_
           .sort()
           .flatMap((f) => {
             const subject = f.replace(/_(dev|val|test)\.csv$/, '').replaceAll('_', ' ');
-            return parseCsv(read('mmlu', 'data', dir, f)).map((row) => ({ question: row[0], choices: row.slice(1, 5), label: LETTERS.indexOf(row[5]), subject }));
+            let rows: string[][];
+            try {
+              rows = parseCsv(read('mmlu', 'data', dir, f));
+            } catch {
+              return []; // one file of this early MMLU commit is not valid CSV (val/college_medicine: an unclosed quote)
+            }
+            return rows.filter((row) => row.length >= 6 && LETTERS.slice(0, 4).includes(row[5])).map((row) => ({ question: row[0], choices: row.slice(1, 5), label: LETTERS.indexOf(row[5]), subject }));
           });
       const exemplars = new Map<string, QaItem[]>();
       for (const item of csvItems('dev')) exemplars.set(item.subject, [...(exemplars.get(item.subject) ?? []), item]);

@@ -119,7 +119,15 @@ export const FitRequestSchema = z
     }),
     serve: CalibrationMethodSchema.optional().meta({ description: 'The method the confidence route uses. Default: the first of probe-ts, ct-query-ts, query-ts, … that was fitted.' }),
     probe: z
-      .object({ hidden: z.array(z.number().int().min(1).max(4096)).max(6).default([256, 128, 64]), learningRate: FiniteNumber.gt(0).max(1).default(1e-3), maxEpochs: z.number().int().min(1).max(10_000).default(200), patience: z.number().int().min(1).max(1000).default(20) })
+      .object({
+        hidden: z.array(z.number().int().min(1).max(4096)).max(6).default([256, 128, 64]),
+        learningRate: FiniteNumber.gt(0).max(1).default(1e-3),
+        maxEpochs: z.number().int().min(1).max(10_000).default(200),
+        patience: z.number().int().min(1).max(1000).default(20),
+        pooling: z.enum(['last', 'mean']).default('last').meta({
+          description: "Features: L's final hidden state at the last token of C + \" \" + P (spec §3.2), or the mean over its tokens (our option: a small L's last-token state may carry no correctness signal).",
+        }),
+      })
       .prefault({}),
     ctQuery: z
       .object({
