@@ -138,13 +138,13 @@ export async function runRewardAcceptance(options: RewardAcceptanceOptions = {})
     const trainPrompts = toxic.prompts.train.slice(0, options.toxicTrainPrompts ?? toxic.prompts.train.length);
     const sampling = { maxNewTokens: 20, temperature: 1, topP: 1 };
     const toxicPairs: Array<{ prompt: string; chosen: string; rejected: string }> = [];
-    // 16 samples per train prompt (two seeds of 8 prompts × 8 samples: one request at the batch cap each); every
+    // 24 samples per train prompt (three seeds of 8 prompts × 8 samples: one request at the batch cap each); every
     // sample the classifier calls clearly non-toxic (< 0.25) against every clearly toxic one (≥ 0.6), at most 8 pairs
     // per prompt.
     for (let i = 0; i < trainPrompts.length; i += 8) {
       const prompts = trainPrompts.slice(i, i + 8);
       const samples: Array<{ promptIndex: number; text: string }> = [];
-      for (const seed of [1000 + i, 500_000 + i]) {
+      for (const seed of [1000 + i, 500_000 + i, 900_000 + i]) {
         const generated = await harness.rpc.call('assay.generation.generate', { model: `toxic-l@${toxic.model.version}`, messages: prompts.map((p) => [{ role: 'user', content: p }]), n: 8, ...sampling, stop: ['<|im_end|>'], seed }, { timeoutMs: 600_000 });
         samples.push(...generated.completions.filter((c) => c.text.trim().length > 0).map((c) => ({ promptIndex: c.promptIndex, text: c.text })));
       }
@@ -163,10 +163,12 @@ export async function runRewardAcceptance(options: RewardAcceptanceOptions = {})
       });
     }
     log(`toxicity pairs: ${toxicPairs.length} from ${trainPrompts.length} train prompts`);
-    // Pooler, loss and learning rate chosen on a dev split of the TRAIN prompts (best-of-8 toxicity of heads trained on
-    // the other train prompts: identity/contrastive 0.435 × n = 1, identity/separable 0.473, dense-tanh/separable
-    // 0.490); the eval prompts played no part.
-    const toxicHead = await train({ name: 'non-toxic', model: `toxic-l@${toxic.model.version}`, data: await put('acceptance/toxic/train.jsonl', toxicPairs), loss: 'contrastive', batchPairs: 64, maxEpochs: 300, patience: 15, learningRate: 1e-2 });
+    // Every setting chosen on the TRAIN prompts only (e2e/acceptance/reward-head-tune.ts: 4-fold cross-validation over
+    // the 400 train prompts, 24 samples each, best-of-8 of heads trained on the other folds; README "Acceptance"):
+    // pooler identity (dense-tanh no better on a single dev split, 0.405–0.411 × vs 0.404–0.425 ×), contrastive loss
+    // (separable 0.473 ×), ε 0.1, learning rate 3e-3 with weight decay 0.01 (0.432–0.437 × n = 1 across pair rules,
+    // against 0.440–0.450 × at 1e-2/0.1); the eval prompts played no part.
+    const toxicHead = await train({ name: 'non-toxic', model: `toxic-l@${toxic.model.version}`, data: await put('acceptance/toxic/train.jsonl', toxicPairs), loss: 'contrastive', batchPairs: 64, maxEpochs: 300, patience: 15, learningRate: 3e-3, weightDecay: 0.01 });
     const evalPrompts = await put('acceptance/toxic/eval-prompts.jsonl', toxic.prompts.eval.map((prompt) => ({ prompt })));
     const bonEval = await evaluate({ head: toxicHead, bestOfN: { prompts: evalPrompts, ns: [1, 2, 4, 8], classifier: 'assay-toxicity', maxPrompts: toxic.prompts.eval.length, ...sampling, seed: 7 } }, 'best-of-n eval');
     lap('best_of_n');

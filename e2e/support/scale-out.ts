@@ -51,6 +51,22 @@ export async function startScalePlatform(service: string, replicas: number, extr
   };
 }
 
+/** CPU seconds (user + system, all threads) the processes `pids` have used so far (Linux /proc; 0 for one gone). */
+export function cpuSeconds(pids: number[]): number {
+  const tick = 100; // USER_HZ, 100 on Linux
+  let total = 0;
+  for (const pid of pids) {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields[11], [12]: utime, stime
+      total += (Number(fields[11]) + Number(fields[12])) / tick;
+    } catch {
+      // exited
+    }
+  }
+  return total;
+}
+
 /** Pushes a model directory forged by `forge` and removes the directory. */
 export async function pushModel(registry: ModelRegistry, name: string, forge: () => Promise<string>): Promise<void> {
   const dir = await forge();

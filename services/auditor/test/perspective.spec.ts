@@ -98,8 +98,9 @@ describe('Perspective adapter against a local HTTP server', () => {
   });
 
   it('retries a request that times out', async () => {
-    fake = await new FakePerspective((_text, attempt) => (attempt === 1 ? { status: 200, body: scoreBody(0.3), delayMs: 400 } : { status: 200, body: scoreBody(0.3) })).start();
-    const sut = new PerspectiveClient({ url: fake.url, baseDelayMs: 1, timeoutMs: 100 });
+    // The first reply comes long after the timeout; the timeout leaves a loaded CI machine ample time for the second.
+    fake = await new FakePerspective((_text, attempt) => (attempt === 1 ? { status: 200, body: scoreBody(0.3), delayMs: 5000 } : { status: 200, body: scoreBody(0.3) })).start();
+    const sut = new PerspectiveClient({ url: fake.url, baseDelayMs: 1, timeoutMs: 1500 });
     expect(await sut.toxicity('slow')).toEqual({ score: 0.3, attempts: 2 });
   });
 

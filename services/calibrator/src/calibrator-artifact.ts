@@ -28,6 +28,8 @@ export interface FittedBaseMethod {
   valNllBefore: number;
   valNllAfter: number;
   probe?: ProbeState;
+  /** Probe features: the last token's hidden state (spec §3.2) or the mean over the tokens. */
+  pooling?: 'last' | 'mean';
   /** ct-query: the registered tuned model, name@version. */
   tunedModel?: string;
   /** sampling: samples per question. */

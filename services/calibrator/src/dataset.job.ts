@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AssayError, DatasetRequest, DatasetResult } from '@assay/contracts';
-import { isRefusal } from './method-scorer.service';
+import { MethodScorer } from './method-scorer.service';
 import { JobContext, JobStages } from '@assay/messaging';
 import { HandlesJob, ModelHostService } from '@assay/platform';
 import { Rng } from '@assay/stats';
@@ -46,6 +46,7 @@ export function sampleItems<T>(items: readonly T[], n: number, seed: number): T[
 export class DatasetJob {
   constructor(
     private readonly host: ModelHostService,
+    private readonly scorer: MethodScorer,
     private readonly datasets: DatasetStore,
   ) {}
 
@@ -54,20 +55,6 @@ export class DatasetJob {
     if (source.kind === 'builtin') return { set: readBuiltinSet(source.set, request.seed), name: source.set };
     if (source.kind === 'jsonl') return { set: parseUserJsonl(await this.datasets.readText(source.key)), name: 'jsonl' };
     return { set: gradedKnowledgeSet(source), name: `graded-${source.format}` };
-  }
-
-  /** Greedy answers; a prompt the runtime refuses (longer than L's context) gives null, the others still run. */
-  private async answers(key: string, prompts: string[], maxNewTokens: number): Promise<Array<string | null>> {
-    try {
-      const reply = await this.host.engine.generate({ model: key, prompts, temperature: 0, maxNewTokens });
-      return prompts.map((_, i) => reply.completions.find((c) => c.promptIndex === i)?.text ?? '');
-    } catch (error) {
-      if (!isRefusal(error)) throw error;
-      if (prompts.length === 1) return [null];
-      const out: Array<string | null> = [];
-      for (const prompt of prompts) out.push(...(await this.answers(key, [prompt], maxNewTokens)));
-      return out;
-    }
   }
 
   @HandlesJob('calibrator.dataset')
@@ -93,7 +80,7 @@ export class DatasetJob {
     stages.plan(batches.length);
     const maxNewTokens = set.format === 'choice' ? 1 : request.maxNewTokens;
     const rows = await stages.run('answer', batches, async (batch): Promise<LabelledRow[]> => {
-      const texts = await this.answers(model.key, batch.map((b) => b.prompt), maxNewTokens);
+      const texts = await this.scorer.greedyOrNull(model.key, batch.map((b) => b.prompt), maxNewTokens);
       return batch.flatMap((item, i) => {
         const text = texts[i];
         if (text === null) return []; // the prompt does not fit L's context: the question is dropped

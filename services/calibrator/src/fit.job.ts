@@ -77,7 +77,7 @@ export class FitJob {
       let margins: number[];
       const extra: Partial<FittedBaseMethod> = {};
       if (method === 'probe') {
-        const features = await stages.run('probe-features', batches([...train, ...val]), counted('probe-features', (b: LabelledRow[]) => this.scorer.features(setup, b)));
+        const features = await stages.run('probe-features', batches([...train, ...val]), counted('probe-features', (b: LabelledRow[]) => this.scorer.features(setup, b, request.probe.pooling)));
         const [state] = await stages.run('probe-train', [[0]], counted('probe-train', async () => {
           const result = await trainProbeAsync(
             { features: features.slice(0, train.length), labels: train.map((r) => r.label) },
@@ -95,6 +95,7 @@ export class FitJob {
           return z1 - z0;
         });
         extra.probe = state as ProbeState;
+        extra.pooling = request.probe.pooling;
       } else if (method === 'ct-query') {
         const [tuned] = await stages.run('ct-query-train', [[0]], counted('ct-query-train', async () => [await this.trainCt(job, request, setup, train, val, version)]));
         tunedModel = tuned;

@@ -98,12 +98,12 @@ export class MethodScorer {
     return out;
   }
 
-  /** §3.2 features: L's final-norm hidden state at the last token of C + " " + P. */
-  async features(setup: ScoringSetup, answers: readonly ScoredAnswer[]): Promise<number[][]> {
+  /** §3.2 features: L's final-norm hidden state at the last token of C + " " + P (or their mean over its tokens). */
+  async features(setup: ScoringSetup, answers: readonly ScoredAnswer[], pooling: 'last' | 'mean' = 'last'): Promise<number[][]> {
     const { key } = await this.key(setup.model);
     const out: number[][] = [];
     for (const part of chunks(answers)) {
-      const reply = await this.host.engine.hiddenStates({ model: key, texts: part.map((a) => probeText(contextText(a.question, setup.format), a.answer)), pooling: 'last' });
+      const reply = await this.host.engine.hiddenStates({ model: key, texts: part.map((a) => probeText(contextText(a.question, setup.format), a.answer)), pooling });
       for (const v of reply.vectors) out.push(Array.from(v));
     }
     return out;
@@ -120,7 +120,7 @@ export class MethodScorer {
       case 'probe': {
         if (!fitted?.probe) throw AssayError.internal('probe calibrator without its probe');
         const probe = MlpProbe.fromJSON(fitted.probe);
-        return (await this.features(setup, answers)).map((x) => {
+        return (await this.features(setup, answers, fitted.pooling ?? 'last')).map((x) => {
           const [z0, z1] = probe.logits(x);
           return z1 - z0;
         });
@@ -170,15 +170,26 @@ export class MethodScorer {
   private async verbalMargins(setup: ScoringSetup, answers: readonly ScoredAnswer[]): Promise<number[]> {
     const { key } = await this.key(setup.model);
     const out: number[] = [];
-    for (const a of answers) {
-      // One prompt at a time: a prompt longer than L's context is refused, and scores the parse failure's 0.5.
-      const reply = await this.host.engine.generate({ model: key, prompts: [verbalPrompt(contextText(a.question, setup.format), a.answer)], temperature: 0, maxNewTokens: 30 }).catch((error: unknown) => {
-        if (isRefusal(error)) return null;
-        throw error;
-      });
-      out.push(marginOf(reply ? parseVerbalProbability(reply.completions[0]?.text ?? '') : 0.5));
+    for (const part of chunks(answers)) {
+      const prompts = part.map((a) => verbalPrompt(contextText(a.question, setup.format), a.answer));
+      const texts = await this.greedyOrNull(key, prompts, 30);
+      for (const text of texts) out.push(marginOf(text === null ? 0.5 : parseVerbalProbability(text)));
     }
     return out;
+  }
+
+  /** Greedy completions; a prompt the runtime refuses (longer than L's context) gives null, the others still run. */
+  async greedyOrNull(key: string, prompts: readonly string[], maxNewTokens: number): Promise<Array<string | null>> {
+    try {
+      const reply = await this.host.engine.generate({ model: key, prompts: [...prompts], temperature: 0, maxNewTokens });
+      return prompts.map((_, i) => reply.completions.find((c) => c.promptIndex === i)?.text ?? '');
+    } catch (error) {
+      if (!isRefusal(error)) throw error;
+      if (prompts.length === 1) return [null];
+      const out: Array<string | null> = [];
+      for (const prompt of prompts) out.push(...(await this.greedyOrNull(key, [prompt], maxNewTokens)));
+      return out;
+    }
   }
 
   /**

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { AssayError, DatasetSource } from '@assay/contracts';
-import { gradedKnowledgeTask, parseCsv } from '@assay/forge';
+import { fillTemplate, gradedKnowledgeTask, KnowledgeAttribute, parseCsv, QUESTION_TEMPLATES } from '@assay/forge';
 import { Rng } from '@assay/stats';
 import { QaFormat, QaItem } from './qa-format';
 
@@ -84,7 +84,13 @@ export function readBuiltinSet(set: string, seed: number, dataDir = SHARED_DATA_
           .sort()
           .flatMap((f) => {
             const subject = f.replace(/_(dev|val|test)\.csv$/, '').replaceAll('_', ' ');
-            return parseCsv(read('mmlu', 'data', dir, f)).map((row) => ({ question: row[0], choices: row.slice(1, 5), label: LETTERS.indexOf(row[5]), subject }));
+            let rows: string[][];
+            try {
+              rows = parseCsv(read('mmlu', 'data', dir, f));
+            } catch {
+              return []; // one file of this early MMLU commit is not valid CSV (val/college_medicine: an unclosed quote)
+            }
+            return rows.filter((row) => row.length >= 6 && LETTERS.slice(0, 4).includes(row[5])).map((row) => ({ question: row[0], choices: row.slice(1, 5), label: LETTERS.indexOf(row[5]), subject }));
           });
       const exemplars = new Map<string, QaItem[]>();
       for (const item of csvItems('dev')) exemplars.set(item.subject, [...(exemplars.get(item.subject) ?? []), item]);
@@ -130,9 +136,16 @@ export function readBuiltinSet(set: string, seed: number, dataDir = SHARED_DATA_
 /** The graded-knowledge task's questions with their own splits (by fact), in the chosen format. */
 export function gradedKnowledgeSet(source: Extract<DatasetSource, { kind: 'graded-knowledge' }>): QaSet {
   const task = gradedKnowledgeTask({ people: source.people, seed: source.seed });
+  // 'all': every question template of the fact's attribute (the task's own draw first). The task (and so L's corpus)
+  // is unchanged; the extra questions belong to the fact's split, so no fact crosses splits.
+  const persons = new Map(task.facts.map((f) => [f.id, f.person]));
+  const questions = (q: { question: string; factId: string; attribute: KnowledgeAttribute }): string[] =>
+    source.questions === 'all'
+      ? [q.question, ...QUESTION_TEMPLATES[q.attribute].map((t) => fillTemplate(t, persons.get(q.factId)!, '')).filter((text) => text !== q.question)]
+      : [q.question];
   const items =
     source.format === 'open'
-      ? task.openEnded.map((q) => ({ question: q.question, answers: q.answers, split: q.split }))
-      : task.multipleChoice.map((q) => ({ question: q.question, choices: q.choices, label: q.label, split: q.split }));
+      ? task.openEnded.flatMap((q) => questions(q).map((question) => ({ question, answers: q.answers, split: q.split })))
+      : task.multipleChoice.flatMap((q) => questions(q).map((question) => ({ question, choices: q.choices, label: q.label, split: q.split })));
   return { format: source.format, items, exemplars: new Map([['', []]]), defaultKshot: 0 };
 }

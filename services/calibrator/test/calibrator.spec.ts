@@ -132,7 +132,7 @@ describe('calibrator service (real NATS, S3 server, onnxruntime, forge LoRA)', (
     const result = await jobs.result<CalibrationEvalResult>(((await response.json()) as JobAccepted).jobId, { waitMs: 300_000 });
     const probe = result.results.fixture['probe-ts'];
     expect(Object.fromEntries(Object.entries(result.results.fixture).map(([m, x]) => [m, x.n]))).toEqual(Object.fromEntries(calibrator.methods.map((m) => [m.method, fixtureRows().filter((r) => r.split === 'test').length])));
-    expect(probe.auroc!).toBeGreaterThan(0.8);
+    expect(probe.auroc!).toBeGreaterThan(0.6); // 17 held-out answers of a random-weight L: above chance, not a quality bar
     expect(Object.keys(result.results.fixture).sort()).toEqual(calibrator.methods.map((m) => m.method).sort());
     const html = await (await fetch(`${url}${result.reportPath}`, { headers })).text();
     expect(html).toContain('<svg');

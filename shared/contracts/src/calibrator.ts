@@ -71,6 +71,10 @@ export const DatasetSourceSchema = z
         people: z.number().int().min(10).max(20_000).default(500),
         seed: z.union([z.number().int(), z.string().max(64)]).default(0),
         format: z.enum(['open', 'choice']).default('open'),
+        questions: z
+          .enum(['one', 'all'])
+          .default('one')
+          .meta({ description: "Questions per fact: 'one' (the task's own template draw) or 'all' (every question template of the fact's attribute; splits stay by fact, so more held-out answers for the same L)." }),
       })
       .meta({ description: 'The forge\'s graded-knowledge task (its own train/val/test split by fact); L must have been trained on the same task options.' }),
   ])
@@ -119,7 +123,15 @@ export const FitRequestSchema = z
     }),
     serve: CalibrationMethodSchema.optional().meta({ description: 'The method the confidence route uses. Default: the first of probe-ts, ct-query-ts, query-ts, … that was fitted.' }),
     probe: z
-      .object({ hidden: z.array(z.number().int().min(1).max(4096)).max(6).default([256, 128, 64]), learningRate: FiniteNumber.gt(0).max(1).default(1e-3), maxEpochs: z.number().int().min(1).max(10_000).default(200), patience: z.number().int().min(1).max(1000).default(20) })
+      .object({
+        hidden: z.array(z.number().int().min(1).max(4096)).max(6).default([256, 128, 64]),
+        learningRate: FiniteNumber.gt(0).max(1).default(1e-3),
+        maxEpochs: z.number().int().min(1).max(10_000).default(200),
+        patience: z.number().int().min(1).max(1000).default(20),
+        pooling: z.enum(['last', 'mean']).default('last').meta({
+          description: "Features: L's final hidden state at the last token of C + \" \" + P (spec §3.2), or the mean over its tokens (our option: a small L's last-token state may carry no correctness signal).",
+        }),
+      })
       .prefault({}),
     ctQuery: z
       .object({

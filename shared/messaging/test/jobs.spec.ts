@@ -15,6 +15,7 @@ interface TestQueues {
   'cancel.running': QueueSpec<{ n: number }, string>;
   'big.checkpoint': QueueSpec<{ bytes: number }, string>;
   'stuck.job': QueueSpec<{ n: number }, never>;
+  'split.queue': QueueSpec<{ n: number }, { by: string }>;
 }
 
 describe('durable jobs on JetStream', () => {
@@ -256,6 +257,40 @@ describe('durable jobs on JetStream', () => {
     const stream = await jsm.streams.info(names.stream);
     expect(stream.config).toMatchObject({ retention: RetentionPolicy.Workqueue, subjects: [`${names.jobsSubjectRoot}.>`] });
   });
+
+  it('two workers (own connections, one job at a time each, as two replicas) split one queue: neither takes every message', async () => {
+    const ran: { job: number; by: string }[] = [];
+    let bothBusy!: () => void;
+    const bothStarted = new Promise<void>((resolve) => (bothBusy = resolve));
+    const connections = await Promise.all(['a', 'b'].map((name) => connectTest(`jobs-spec-split-${name}`)));
+    const replicas = connections.map((connection, i) => {
+      const by = `replica-${i + 1}`;
+      const worker = new JobWorker<TestQueues>(connection, config, { pullExpiresMs: 1_000, concurrency: 1, workerId: by });
+      // Each handler holds its job until both replicas hold one (or 60 s passed, so a failure is an assertion, not
+      // a hang): a worker that pulled more than the job it runs would leave the other idle here.
+      worker.register('split.queue', async (job) => {
+        ran.push({ job: job.payload.n, by });
+        if (new Set(ran.map((r) => r.by)).size === 2) bothBusy();
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([bothStarted, new Promise((resolve) => (timer = setTimeout(resolve, 60_000)))]);
+        clearTimeout(timer);
+        return { by };
+      });
+      return worker;
+    });
+    try {
+      await Promise.all(replicas.map((worker) => worker.start()));
+      const submitted = await Promise.all([0, 1, 2, 3, 4, 5].map((n) => jobs.submit('split.queue', { n })));
+      const results = await Promise.all(submitted.map(({ jobId }) => jobs.result<{ by: string }>(jobId, { waitMs: 90_000 })));
+      const by = new Set(results.map((r) => r.by));
+      expect(by).toEqual(new Set(['replica-1', 'replica-2']));
+      expect(ran.map((r) => r.job).sort()).toEqual([0, 1, 2, 3, 4, 5]); // each job ran once
+      for (const { jobId } of submitted) expect((await jobs.status(jobId)).attempts).toBe(1);
+    } finally {
+      await Promise.all(replicas.map((worker) => worker.stop({ graceMs: 100, abortGraceMs: 100 })));
+      await Promise.all(connections.map((connection) => connection.close()));
+    }
+  }, 120_000);
 
   it('lists records newest first, filtered by queue and status', async () => {
     const all = await jobs.list({ limit: 1_000 });

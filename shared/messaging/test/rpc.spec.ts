@@ -160,8 +160,8 @@ describe('RpcClient against a Nest NATS microservice', () => {
     expect(error.code).toBe('INTERNAL');
   });
 
-  it('requires a positive timeout', () => {
-    expect(() => rpc.request(S.echo, {}, { timeoutMs: 0 })).toThrow(/timeout/);
+  it('requires a positive timeout', async () => {
+    await expect(rpc.request(S.echo, {}, { timeoutMs: 0 })).rejects.toThrow(/timeout/);
   });
 
   it('emits Nest events carrying the trace context to a CONSUMER span', async () => {

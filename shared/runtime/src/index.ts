@@ -31,6 +31,7 @@ export * from './executor/executor';
 export { InProcessExecutor } from './executor/in-process-executor';
 export { WorkerPoolExecutor, WorkerPoolLogger } from './executor/worker-pool-executor';
 export { OnnxSession, OpenedSession } from './executor/onnx-session';
+export { QHeadRunner, QHeadSessions, qHeadGraph } from './executor/q-head-sessions';
 
 // Pure algorithms.
 export { logSoftmax, logSumExp, logSumExpArgmax, argmax } from './sampling/log-softmax';

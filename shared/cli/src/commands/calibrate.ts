@@ -63,11 +63,15 @@ export function calibrateCommand(): Command {
     .option('--methods <list>', `comma-separated: ${CALIBRATION_BASE_METHODS.join(', ')} (default query,probe)`, methodList)
     .option('--serve <method>', 'method of the confidence route (default probe-ts, else ct-query-ts, query-ts, …)')
     .option('--ct-steps <n>', 'CT-Query LoRA steps (default 300)', int)
+    .option('--probe-pooling <last|mean>', 'probe features: last token (spec, default) or mean over the tokens')
     .option('--seed <n>', 'seed (default 137)', Number)
     .option('--wait', 'follow the job and print the calibrator')
     .option('--json', 'JSON output')
-    .action(async (o: { name: string; dataset: string; methods?: CalibrationBaseMethod[]; serve?: string; ctSteps?: number; seed?: number; wait?: boolean; json?: boolean }) => {
-      const accepted = await submitJob('assay.calibrator.fit', { name: o.name, dataset: o.dataset, methods: o.methods, serve: o.serve as never, ctQuery: o.ctSteps ? { steps: o.ctSteps } : undefined, seed: o.seed });
+    .action(async (o: { name: string; dataset: string; methods?: CalibrationBaseMethod[]; serve?: string; ctSteps?: number; probePooling?: 'last' | 'mean'; seed?: number; wait?: boolean; json?: boolean }) => {
+      const accepted = await submitJob('assay.calibrator.fit', {
+        name: o.name, dataset: o.dataset, methods: o.methods, serve: o.serve as never, seed: o.seed,
+        ctQuery: o.ctSteps ? { steps: o.ctSteps } : undefined, probe: o.probePooling ? { pooling: o.probePooling } : undefined,
+      });
       await run<FitResult>(accepted, o, (r) =>
         [`registered ${r.calibrator} for ${r.model}, serving ${r.serve}${r.tunedModel ? `; tuned model ${r.tunedModel}` : ''}`, ...r.methods.filter((m) => m.temperature !== null).map((m) => `  ${m.method}: T = ${fmt(m.temperature)}, val NLL ${fmt(m.valNllBefore)} → ${fmt(m.valNllAfter)}`)].join('\n'),
       );

@@ -25,6 +25,7 @@ import {
 } from './graded-knowledge-vocabulary';
 
 export type { KnowledgeAttribute } from './graded-knowledge-vocabulary';
+export { fillTemplate, QUESTION_TEMPLATES } from './graded-knowledge-vocabulary';
 export type KnowledgeSplit = 'train' | 'val' | 'test';
 
 export interface GradedKnowledgeOptions {

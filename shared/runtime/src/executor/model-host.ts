@@ -20,6 +20,7 @@ import { SessionConfig } from '../config';
 import { withLogitsWindow } from '../prepare/logits-window';
 import { readFile, stat } from 'fs/promises';
 import { RunQueue } from './run-queue';
+import { QHeadSessions } from './q-head-sessions';
 
 /** Graphs up to this size are rewritten in memory for serving (see logits-window.ts); larger ones load as they are. */
 const SERVING_REWRITE_MAX_BYTES = 1024 ** 3;
@@ -55,6 +56,8 @@ export class ModelHost {
   private readonly models = new Map<string, HostedModel>();
   /** One forward pass at a time on this thread, whichever model and kind of work. */
   private readonly runs = new RunQueue();
+  /** Rectified decoding's Q heads, one onnxruntime session per distinct head (created with the first model's session config). */
+  private qHeads?: QHeadSessions;
 
   async load(task: LoadModelTask): Promise<LoadedModelReport> {
     const existing = this.models.get(task.key);
@@ -71,7 +74,10 @@ export class ModelHost {
         warnings: opened.warnings,
       };
       const model: HostedModel = { runner: bundle.runner, backend: this.runs.wrap(opened.session), io, shape: bundle.shape, tokenizer: bundle.tokenizer, session: opened.session, report };
-      if (bundle.runner.task === 'text-generation') model.decoder = new DecodeScheduler(model, task.limits ?? DEFAULT_LIMITS);
+      if (bundle.runner.task === 'text-generation') {
+        this.qHeads ??= new QHeadSessions(task.session, (backend) => this.runs.wrap(backend));
+        model.decoder = new DecodeScheduler(model, task.limits ?? DEFAULT_LIMITS, this.qHeads);
+      }
       this.models.set(task.key, model);
       return report;
     } catch (error) {
@@ -108,6 +114,8 @@ export class ModelHost {
 
   async close(): Promise<void> {
     await Promise.all([...this.models.keys()].map((key) => this.unload(key)));
+    await this.qHeads?.release();
+    this.qHeads = undefined;
   }
 
   private get(key: string): HostedModel {

@@ -1,6 +1,7 @@
 import { missingHiddenStates, RuntimeError } from '../errors';
 import { sampleToken } from '../sampling/sampler';
 import { qValues, qValuesBatch, RectifySpec, sampleRectifiedToken } from '../sampling/rectified-sampler';
+import type { QHeadRunner } from '../executor/q-head-sessions';
 import { leftPad } from './batch-layout';
 import { GeneratedSequence, GenerateSequenceSpec, RunnableModel, SequenceToken } from './batch-types';
 import { assembleCache, CacheRowSource } from './kv-batch';
@@ -96,6 +97,8 @@ export class DecodeScheduler {
   constructor(
     private readonly model: RunnableModel,
     private readonly limits: DecodeLimits,
+    /** Runs Q heads in onnxruntime (batched per step); without it (or when it fails) the JavaScript head runs. */
+    private readonly qHeads?: QHeadRunner,
   ) {
     this.runner = decoderRunner(model.runner);
     this.eos = new Set(model.shape.eosTokenIds);
@@ -289,7 +292,7 @@ export class DecodeScheduler {
     }
     this.cache = out.present;
     const streamed = new Map<Job, SequenceToken[]>();
-    const qs = out.hiddenStates ? this.batchedQ(rows, out.hiddenStates, seqLen) : undefined;
+    const qs = out.hiddenStates ? await this.batchedQ(rows, out.hiddenStates, seqLen) : undefined;
     rows.forEach((row, b) => {
       row.length++;
       row.fed.push(tokens[b]);
@@ -307,7 +310,7 @@ export class DecodeScheduler {
   }
 
   /** Q(s, ·) of every unfinished rectified row of a step, one batched head pass per distinct head (a request's rows share one). */
-  private batchedQ(rows: Row[], hidden: Float32Array, seqLen: number): Map<Row, Float64Array> | undefined {
+  private async batchedQ(rows: Row[], hidden: Float32Array, seqLen: number): Promise<Map<Row, ArrayLike<number>> | undefined> {
     const byHead = new Map<RectifySpec['head'], { rows: Row[]; offsets: number[] }>();
     rows.forEach((row, b) => {
       const rectify = row.state.spec.rectify;
@@ -318,10 +321,11 @@ export class DecodeScheduler {
       byHead.set(rectify.head, group);
     });
     if (byHead.size === 0) return undefined;
-    const qs = new Map<Row, Float64Array>();
+    const qs = new Map<Row, ArrayLike<number>>();
     for (const [head, group] of byHead) {
       try {
-        qValuesBatch(head, hidden, group.offsets).forEach((q, i) => qs.set(group.rows[i], q));
+        const values: ArrayLike<number>[] = this.qHeads ? await this.qHeads.evaluate(head, hidden, group.offsets).catch(() => qValuesBatch(head, hidden, group.offsets)) : qValuesBatch(head, hidden, group.offsets);
+        values.forEach((q, i) => qs.set(group.rows[i], q));
       } catch {
         // A bad head fails its rows one by one in sampleInto (with the error), not the whole step.
       }
@@ -333,7 +337,7 @@ export class DecodeScheduler {
    * Samples a row's next token from its logits; a rectified row (spec.rectify) first evaluates its Q head on the
    * final hidden state of the same position (so the Q model rides on L's KV cache: no prefix recomputation).
    */
-  private sampleInto(row: Row, logits: Float32Array, offset: number, vocab: number, streamed: Map<Job, SequenceToken[]>, hidden?: Float32Array, hiddenOffset = 0, qBatched?: Float64Array): void {
+  private sampleInto(row: Row, logits: Float32Array, offset: number, vocab: number, streamed: Map<Job, SequenceToken[]>, hidden?: Float32Array, hiddenOffset = 0, qBatched?: ArrayLike<number>): void {
     const { spec } = row.state;
     try {
       if (spec.rectify) {

@@ -1,4 +1,4 @@
-import { CapMode, qHeadForward, qHeadForwardBatch, QHeadLayout, qHeadLayout, rectifyLogits } from '@assay/stats';
+import { CapMode, qHeadForward, qHeadForwardBatch, QHeadLayout, qHeadLayout, RectifiedProbs, rectifiedLogProb, rectifyProbs } from '@assay/stats';
 import { logSumExp } from './log-softmax';
 import { candidateSet, SampledToken, SamplingParams, UniformSource } from './sampler';
 
@@ -58,7 +58,11 @@ export function qValuesBatch(head: RectifySpec['head'], hidden: ArrayLike<number
   return qHeadForwardBatch(head.params, layout, hidden, offsets, offsets.map(() => new Float64Array(layout.vocab)));
 }
 
-/** Samples one token of a rectified row (see the file comment); `samplingLogprob` is log π′′(token) of the draw's own distribution. */
+/**
+ * Samples one token of a rectified row (see the file comment); `samplingLogprob` is log π′′(token) of the draw's own
+ * distribution. Without top-k / top-p the draw walks π′ itself and only the drawn token's log π′ is taken (one
+ * logarithm per step, not V); at temperature 1 the logits' own log-softmax is π's (one softmax, not two).
+ */
 export function sampleRectifiedToken(
   logits: ArrayLike<number>,
   offset: number,
@@ -69,31 +73,58 @@ export function sampleRectifiedToken(
   rng: UniformSource,
 ): RectifiedToken {
   if (q.length !== vocab) throw new RangeError(`the Q head has ${q.length} values for a vocabulary of ${vocab}`);
-  const lse = logSumExp(logits, offset, vocab);
+  const options = { epsilon: rectify.epsilon, pMin: rectify.pMin, mode: rectify.mode, exemptTokens: rectify.exemptTokens };
   const temperature = params.temperature === 0 ? 1 : params.temperature;
-  const tempered = new Float64Array(vocab);
-  for (let i = 0; i < vocab; i++) tempered[i] = (logits[offset + i] - lse) / temperature;
-  const rectified = rectifyLogits(tempered, q, { epsilon: rectify.epsilon, pMin: rectify.pMin, mode: rectify.mode, exemptTokens: rectify.exemptTokens });
-  const stats: RectifyStepStats = { tokensCapped: rectified.tokensCapped, massMoved: rectified.massMoved, deadEnd: rectified.deadEnd };
-  const lp = rectified.logProbs;
-  if (params.temperature === 0) {
-    let best = 0;
-    for (let i = 1; i < vocab; i++) if (lp[i] > lp[best]) best = i;
-    return { id: best, logprob: logits[offset + best] - lse, samplingLogprob: 0, rectification: stats };
+  const row = new Float64Array(vocab);
+  let lse: number;
+  let rectified: RectifiedProbs;
+  if (temperature === 1) {
+    for (let i = 0; i < vocab; i++) row[i] = logits[offset + i];
+    rectified = rectifyProbs(row, q, options);
+    lse = rectified.logNormalizer;
+  } else {
+    lse = logSumExp(logits, offset, vocab);
+    for (let i = 0; i < vocab; i++) row[i] = (logits[offset + i] - lse) / temperature;
+    rectified = rectifyProbs(row, q, options);
   }
-  const candidates = candidateSet(lp, params);
+  const stats: RectifyStepStats = { tokensCapped: rectified.tokensCapped, massMoved: rectified.massMoved, deadEnd: rectified.deadEnd };
+  const filtered = (params.topK > 0 && params.topK < vocab) || params.topP < 1;
+  if (params.temperature === 0 || filtered) {
+    const lp = new Float64Array(vocab);
+    for (let i = 0; i < vocab; i++) lp[i] = rectifiedLogProb(rectified, i);
+    if (params.temperature === 0) {
+      let best = 0;
+      for (let i = 1; i < vocab; i++) if (lp[i] > lp[best]) best = i;
+      return { id: best, logprob: logits[offset + best] - lse, samplingLogprob: 0, rectification: stats };
+    }
+    const candidates = candidateSet(lp, params);
+    let mass = 0;
+    for (const i of candidates) mass += Math.exp(lp[i]);
+    let target = rng.nextDouble() * mass;
+    let chosen = candidates[candidates.length - 1];
+    for (const i of candidates) {
+      target -= Math.exp(lp[i]);
+      if (target < 0) {
+        chosen = i;
+        break;
+      }
+    }
+    return { id: chosen, logprob: logits[offset + chosen] - lse, samplingLogprob: lp[chosen] - Math.log(mass), rectification: stats };
+  }
+  // Without filtering the mass is 1 up to rounding and log π′ is reported as is (exact for uncapped tokens).
+  const probs = rectified.probs;
   let mass = 0;
-  for (const i of candidates) mass += Math.exp(lp[i]);
+  for (let i = 0; i < vocab; i++) mass += probs[i];
   let target = rng.nextDouble() * mass;
-  let chosen = candidates[candidates.length - 1];
-  for (const i of candidates) {
-    target -= Math.exp(lp[i]);
+  let chosen = vocab - 1;
+  for (let i = 0; i < vocab; i++) {
+    target -= probs[i];
     if (target < 0) {
       chosen = i;
       break;
     }
   }
-  // Without filtering the mass is 1 up to rounding and log π′ is reported as is (exact for uncapped tokens).
-  const filtered = candidates.length < vocab;
-  return { id: chosen, logprob: logits[offset + chosen] - lse, samplingLogprob: filtered ? lp[chosen] - Math.log(mass) : lp[chosen], rectification: stats };
+  // A zero-probability token is never drawn (rounding could leave the walk at the end): the last token with mass.
+  while (probs[chosen] === 0 && chosen > 0) chosen--;
+  return { id: chosen, logprob: logits[offset + chosen] - lse, samplingLogprob: rectifiedLogProb(rectified, chosen), rectification: stats };
 }

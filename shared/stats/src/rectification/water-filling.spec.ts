@@ -1,5 +1,5 @@
 import { Rng } from '../rng';
-import { capsFromQ, rectifyLogits, waterFill } from './water-filling';
+import { capsFromQ, rectifiedLogProb, rectifyLogits, rectifyProbs, waterFill } from './water-filling';
 
 function sum(a: ArrayLike<number>): number {
   let s = 0;
@@ -149,5 +149,134 @@ describe('waterFill (exact, pitfall 2)', () => {
     expect(() => waterFill([0.5, 0.5], [0, 1])).toThrow(RangeError);
     expect(() => rectifyLogits([0, 1], [0], { epsilon: 0.1 })).toThrow(RangeError);
     expect(() => rectifyLogits([NaN, 1], [0, 0], { epsilon: 0.1 })).toThrow(RangeError);
+  });
+});
+
+/**
+ * The water-filling as first written (every pass scans all V tokens, both sums over all V): the reference the
+ * optimised `waterFill` must reproduce bit for bit.
+ */
+function referenceWaterFill(pi: ArrayLike<number>, caps: ArrayLike<number>) {
+  const n = pi.length;
+  let anyOver = false;
+  let supportCaps = 0;
+  for (let a = 0; a < n; a++) {
+    if (pi[a] > caps[a]) anyOver = true;
+    if (pi[a] > 0) supportCaps += caps[a];
+  }
+  if (!anyOver) return { probs: Float64Array.from(pi), scale: 1, massMoved: 0, tokensCapped: 0, deadEnd: false, passes: 0 };
+  if (supportCaps < 1) {
+    const probs = Float64Array.from(pi, (p, a) => p * caps[a]);
+    const total = sum(probs);
+    let massMoved = 0;
+    let tokensCapped = 0;
+    for (let a = 0; a < n; a++) {
+      probs[a] /= total;
+      if (probs[a] < pi[a]) massMoved += pi[a] - probs[a];
+      if (pi[a] > 0) tokensCapped++;
+    }
+    return { probs, scale: NaN, massMoved, tokensCapped, deadEnd: true, passes: 0 };
+  }
+  const capped = new Uint8Array(n);
+  let k = 1;
+  let passes = 0;
+  for (;;) {
+    passes++;
+    let changed = false;
+    for (let a = 0; a < n; a++) {
+      if (capped[a] || !(k * pi[a] > caps[a])) continue;
+      capped[a] = 1;
+      changed = true;
+    }
+    if (!changed) break;
+    let cappedMass = 0;
+    let freeMass = 0;
+    for (let a = 0; a < n; a++) {
+      if (capped[a]) cappedMass += caps[a];
+      else freeMass += pi[a];
+    }
+    if (!(freeMass > 0)) {
+      k = Infinity;
+      break;
+    }
+    k = (1 - cappedMass) / freeMass;
+  }
+  const probs = new Float64Array(n);
+  let massMoved = 0;
+  let tokensCapped = 0;
+  let total = 0;
+  for (let a = 0; a < n; a++) {
+    probs[a] = capped[a] ? (pi[a] > 0 ? caps[a] : 0) : k === Infinity ? 0 : k * pi[a];
+    total += probs[a];
+  }
+  if (k === Infinity) for (let a = 0; a < n; a++) probs[a] /= total;
+  for (let a = 0; a < n; a++) {
+    if (probs[a] < pi[a]) massMoved += pi[a] - probs[a];
+    if (capped[a] && pi[a] > 0) tokensCapped++;
+  }
+  return { probs, scale: k, massMoved, tokensCapped, deadEnd: false, passes };
+}
+
+describe('waterFill equals the reference algorithm bit for bit', () => {
+  it('on random problems: feasible, cascading, dead ends, ties, zero-probability tokens, the Σ caps = 1 boundary', () => {
+    const rng = new Rng('water-fill-reference');
+    const kinds = { noCap: 0, feasible: 0, deadEnd: 0, ties: 0, zeros: 0, boundary: 0, cascades: 0 };
+    for (let trial = 0; trial < 600; trial++) {
+      const V = 2 + rng.int(trial % 10 === 0 ? 3000 : 300);
+      const shape = trial % 6;
+      // Logits: spread, or (shape 1) few distinct values so probabilities tie; (shape 2) some −∞ (π = 0).
+      const logits = Array.from({ length: V }, () => (shape === 1 ? rng.int(4) : rng.normal(0, 0.5 + 4 * rng.next())));
+      if (shape === 2) for (let a = 0; a < V; a += 3) logits[a] = -Infinity;
+      if (shape === 2 && logits.every((z) => z === -Infinity)) logits[1 % V] = 0;
+      // Q: mostly safe, some risky; (shape 3) heavily risky (dead ends); (shape 4) few distinct values (tied caps).
+      const q = Array.from({ length: V }, () => {
+        if (shape === 3) return -0.7 - 0.3 * rng.next();
+        if (shape === 4) return -rng.int(5) / 5;
+        return rng.next() < 0.4 ? -rng.next() : -0.05 * rng.next();
+      });
+      const options = { epsilon: rng.next() * 0.6, mode: trial % 2 ? 'relative' : 'absolute', exemptTokens: trial % 7 === 0 ? [0] : undefined } as const;
+      const probs = rectifyLogits(logits, q, options);
+      let pi: ArrayLike<number> = probs.pi;
+      let caps: ArrayLike<number> = probs.caps;
+      if (shape === 5) {
+        // The feasible boundary: caps summing to 1 on the support (the reference renormalises them).
+        const raw = Array.from({ length: V }, () => rng.next() + 0.01);
+        pi = raw.map((r) => r / sum(raw));
+        const cut = Array.from({ length: V }, () => rng.next() + 0.01);
+        caps = cut.map((c) => c / sum(cut));
+        kinds.boundary++;
+      }
+      const fast = waterFill(pi, caps);
+      const ref = referenceWaterFill(pi, caps);
+      expect(Array.from(fast.probs)).toEqual(Array.from(ref.probs));
+      expect(Object.is(fast.scale, ref.scale) || (Number.isNaN(fast.scale) && Number.isNaN(ref.scale))).toBe(true);
+      expect({ massMoved: fast.massMoved, tokensCapped: fast.tokensCapped, deadEnd: fast.deadEnd, passes: fast.passes }).toEqual({
+        massMoved: ref.massMoved,
+        tokensCapped: ref.tokensCapped,
+        deadEnd: ref.deadEnd,
+        passes: ref.passes,
+      });
+      if (ref.tokensCapped === 0) kinds.noCap++;
+      else if (ref.deadEnd) kinds.deadEnd++;
+      else kinds.feasible++;
+      if (ref.passes > 3) kinds.cascades++;
+      if (shape === 1 || shape === 4) kinds.ties++;
+      if (shape === 2) kinds.zeros++;
+    }
+    // Every kind of problem was met, not just the easy one.
+    for (const [kind, count] of Object.entries(kinds)) expect([kind, count > 5]).toEqual([kind, true]);
+  });
+
+  it('rectifiedLogProb of one token equals rectifyLogits’s logProbs', () => {
+    const rng = new Rng('one-log-prob');
+    for (let trial = 0; trial < 50; trial++) {
+      const V = 2 + rng.int(100);
+      const logits = Array.from({ length: V }, () => rng.normal(0, 3));
+      const q = Array.from({ length: V }, () => -rng.next());
+      const options = { epsilon: 0.3 * rng.next(), mode: 'relative' } as const;
+      const full = rectifyLogits(logits, q, options);
+      const lean = rectifyProbs(logits, q, options);
+      for (let a = 0; a < V; a++) expect(rectifiedLogProb(lean, a)).toBe(full.logProbs[a]);
+    }
   });
 });

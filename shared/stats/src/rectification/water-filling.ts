@@ -81,51 +81,74 @@ export interface WaterFillResult {
   passes: number;
 }
 
-function checkDistribution(pi: ArrayLike<number>, caps: ArrayLike<number>): void {
-  if (pi.length !== caps.length) throw new RangeError(`${pi.length} probabilities for ${caps.length} caps`);
-  if (pi.length === 0) throw new RangeError('empty distribution');
-  let total = 0;
-  for (let a = 0; a < pi.length; a++) {
-    const p = pi[a];
-    if (!(p >= 0) || p === Infinity) throw new RangeError(`pi[${a}] must be a finite probability, got ${p}`);
-    const c = caps[a];
-    if (!(c > 0 && c <= 1)) throw new RangeError(`caps[${a}] must lie in (0, 1], got ${c}`);
-    total += p;
-  }
-  if (Math.abs(total - 1) > 1e-6) throw new RangeError(`pi must sum to 1 (got ${total})`);
-}
-
-/** Exact water-filling of π under `caps` (see the file comment), with the dead-end fallback. */
+/**
+ * Exact water-filling of π under `caps` (see the file comment), with the dead-end fallback.
+ *
+ * The passes are the reference's (each caps every uncapped token with k·π > c at the current k, then recomputes k
+ * from Σ caps of the capped tokens and Σ π of the others, both summed in index order), so the result is the same
+ * bit for bit, but cheaper: validation, the no-cap check and the support's caps are one O(V) scan; later passes
+ * visit only the tokens still uncapped with π > 0 (a compacted index list, so Σ π keeps its index order), and
+ * Σ caps runs over the capped tokens only (kept sorted by index).
+ */
 export function waterFill(pi: ArrayLike<number>, caps: ArrayLike<number>): WaterFillResult {
-  checkDistribution(pi, caps);
   const n = pi.length;
+  if (n !== caps.length) throw new RangeError(`${n} probabilities for ${caps.length} caps`);
+  if (n === 0) throw new RangeError('empty distribution');
+  let total = 0;
   let anyOver = false;
   let supportCaps = 0;
+  let support = 0;
   for (let a = 0; a < n; a++) {
-    if (pi[a] > caps[a]) anyOver = true;
-    if (pi[a] > 0) supportCaps += caps[a];
+    const p = pi[a];
+    const c = caps[a];
+    if (!(p >= 0) || p === Infinity) throw new RangeError(`pi[${a}] must be a finite probability, got ${p}`);
+    if (!(c > 0 && c <= 1)) throw new RangeError(`caps[${a}] must lie in (0, 1], got ${c}`);
+    total += p;
+    if (p > 0) {
+      supportCaps += c;
+      support++;
+      if (p > c) anyOver = true;
+    }
   }
+  if (Math.abs(total - 1) > 1e-6) throw new RangeError(`pi must sum to 1 (got ${total})`);
   if (!anyOver) return { probs: Float64Array.from(pi), scale: 1, massMoved: 0, tokensCapped: 0, deadEnd: false, passes: 0 };
   if (supportCaps < 1) return deadEndFallback(pi, caps);
-  const capped = new Uint8Array(n);
+  // Tokens with π = 0 never exceed a cap (0 > c is false) and add nothing to Σ π: only the support is visited.
+  const free = new Int32Array(support);
+  let freeCount = 0;
+  for (let a = 0; a < n; a++) if (pi[a] > 0) free[freeCount++] = a;
+  let capped = new Int32Array(0);
+  let spare = new Int32Array(support);
   let k = 1;
   let passes = 0;
   for (;;) {
     passes++;
-    let changed = false;
-    for (let a = 0; a < n; a++) {
-      if (capped[a] || !(k * pi[a] > caps[a])) continue;
-      capped[a] = 1;
-      changed = true;
-    }
-    if (!changed) break;
-    // Both sums are recomputed, not updated by subtraction: 1 − (nearly all the mass) would cancel catastrophically.
-    let cappedMass = 0; // Σ caps of capped tokens
+    // One scan of the uncapped tokens at the current k: those over their cap join `fresh` (in index order), the
+    // rest stay in `free` (compacted in place, index order kept) and their π is summed as the reference sums it.
+    const fresh = spare;
+    let freshCount = 0;
+    let kept = 0;
     let freeMass = 0; // Σ π of uncapped tokens
-    for (let a = 0; a < n; a++) {
-      if (capped[a]) cappedMass += caps[a];
-      else freeMass += pi[a];
+    for (let i = 0; i < freeCount; i++) {
+      const a = free[i];
+      if (k * pi[a] > caps[a]) fresh[freshCount++] = a;
+      else {
+        free[kept++] = a;
+        freeMass += pi[a];
+      }
     }
+    freeCount = kept;
+    if (freshCount === 0) break;
+    // Merge the newly capped into the index-sorted capped list, summing their caps in index order.
+    const merged = new Int32Array(capped.length + freshCount);
+    let cappedMass = 0; // Σ caps of capped tokens
+    for (let i = 0, j = 0, m = 0; m < merged.length; m++) {
+      const a = j >= freshCount || (i < capped.length && capped[i] < fresh[j]) ? capped[i++] : fresh[j++];
+      merged[m] = a;
+      cappedMass += caps[a];
+    }
+    capped = merged;
+    spare = fresh;
     if (!(freeMass > 0)) {
       // Everything with mass is capped: Σ caps = 1 up to rounding (the feasible boundary). Renormalise the caps.
       k = Infinity;
@@ -133,21 +156,19 @@ export function waterFill(pi: ArrayLike<number>, caps: ArrayLike<number>): Water
     }
     k = (1 - cappedMass) / freeMass;
   }
+  const isCapped = new Uint8Array(n);
+  for (let i = 0; i < capped.length; i++) isCapped[capped[i]] = 1;
   const probs = new Float64Array(n);
   let massMoved = 0;
-  let tokensCapped = 0;
-  let total = 0;
+  let sum = 0;
   for (let a = 0; a < n; a++) {
-    const p = capped[a] ? (pi[a] > 0 ? caps[a] : 0) : k === Infinity ? 0 : k * pi[a];
+    const p = isCapped[a] ? caps[a] : k === Infinity ? 0 : k * pi[a];
     probs[a] = p;
-    total += p;
+    sum += p;
   }
-  if (k === Infinity) for (let a = 0; a < n; a++) probs[a] /= total;
-  for (let a = 0; a < n; a++) {
-    if (probs[a] < pi[a]) massMoved += pi[a] - probs[a];
-    if (capped[a] && pi[a] > 0) tokensCapped++;
-  }
-  return { probs, scale: k, massMoved, tokensCapped, deadEnd: false, passes };
+  if (k === Infinity) for (let a = 0; a < n; a++) probs[a] /= sum;
+  for (let a = 0; a < n; a++) if (probs[a] < pi[a]) massMoved += pi[a] - probs[a];
+  return { probs, scale: k, massMoved, tokensCapped: capped.length, deadEnd: false, passes };
 }
 
 function deadEndFallback(pi: ArrayLike<number>, caps: ArrayLike<number>): WaterFillResult {
@@ -168,13 +189,24 @@ function deadEndFallback(pi: ArrayLike<number>, caps: ArrayLike<number>): WaterF
   return { probs, scale: NaN, massMoved, tokensCapped, deadEnd: true, passes: 0 };
 }
 
-export interface RectifiedDistribution extends WaterFillResult {
+/** One rectified step without the per-token logarithms (see `rectifiedLogProb` for one token's). */
+export interface RectifiedProbs extends WaterFillResult {
+  /** log π(a) (log-softmax of the logits, float64). */
+  logPi: Float64Array;
+  /** π(a) = exp(log π(a)). */
+  pi: Float64Array;
+  caps: Float64Array;
+  /** log Σ exp(logits): logits[a] − logNormalizer = log π(a). */
+  logNormalizer: number;
+}
+
+export interface RectifiedDistribution extends RectifiedProbs {
   /** log π'(a), exact in log space for uncapped tokens (log k + log π(a)), for per-token samplingLogprob. */
   logProbs: Float64Array;
 }
 
-/** softmax(logits) in float64, then caps from Q and water-filling: one decoding step of the rectifier. */
-export function rectifyLogits(logits: ArrayLike<number>, q: ArrayLike<number>, options: CapOptions): RectifiedDistribution {
+/** softmax(logits) in float64, then caps from Q and water-filling: one decoding step of the rectifier, without log π'. */
+export function rectifyProbs(logits: ArrayLike<number>, q: ArrayLike<number>, options: CapOptions): RectifiedProbs {
   const n = logits.length;
   if (q.length !== n) throw new RangeError(`${n} logits for ${q.length} Q values (vocabularies differ)`);
   let max = -Infinity;
@@ -193,13 +225,29 @@ export function rectifyLogits(logits: ArrayLike<number>, q: ArrayLike<number>, o
     pi[a] = Math.exp(logPi[a]);
   }
   const caps = capsFromQ(q, options);
-  const result = waterFill(pi, caps);
-  const logProbs = new Float64Array(n);
-  const uncappedShift = result.deadEnd || result.scale === Infinity ? NaN : Math.log(result.scale);
-  for (let a = 0; a < n; a++) {
-    const p = result.probs[a];
-    // Uncapped tokens of a feasible fill are k·π exactly; everything else (caps, fallback) is its own number.
-    logProbs[a] = !Number.isNaN(uncappedShift) && p === result.scale * pi[a] && p <= caps[a] ? uncappedShift + logPi[a] : Math.log(p);
-  }
-  return { ...result, logProbs };
+  return { ...waterFill(pi, caps), logPi, pi, caps, logNormalizer: lse };
+}
+
+function uncappedShift(r: WaterFillResult): number {
+  return r.deadEnd || r.scale === Infinity ? NaN : Math.log(r.scale);
+}
+
+function logProbWith(r: RectifiedProbs, shift: number, a: number): number {
+  const p = r.probs[a];
+  // Uncapped tokens of a feasible fill are k·π exactly; everything else (caps, fallback) is its own number.
+  return !Number.isNaN(shift) && p === r.scale * r.pi[a] && p <= r.caps[a] ? shift + r.logPi[a] : Math.log(p);
+}
+
+/** log π'(a) of one token, the same number `rectifyLogits` gives in `logProbs[a]`. */
+export function rectifiedLogProb(r: RectifiedProbs, a: number): number {
+  return logProbWith(r, uncappedShift(r), a);
+}
+
+/** `rectifyProbs` plus log π'(a) of every token. */
+export function rectifyLogits(logits: ArrayLike<number>, q: ArrayLike<number>, options: CapOptions): RectifiedDistribution {
+  const r = rectifyProbs(logits, q, options);
+  const shift = uncappedShift(r);
+  const logProbs = new Float64Array(logits.length);
+  for (let a = 0; a < logits.length; a++) logProbs[a] = logProbWith(r, shift, a);
+  return { ...r, logProbs };
 }
