@@ -18,16 +18,19 @@ import { PlatformHarness } from '@assay/testing';
 import { RectifierModule } from '../../services/rectifier/src/rectifier.module';
 
 /**
- * ε and training settings, fixed before the held-out run. Chosen on the *training* prompts only (40 of them, 10
- * samples each, Q trained on rollouts of all 400): λ ∈ {0, 0.9, 1} × ε ∈ {0.1, 0.3, 0.5, 0.7}, relative caps. One-step
- * SARSA (λ = 0) barely moved toxicity (ε = 0.5: tox. prob 0.96 → 0.92, ppl +18%); λ = 0.9 at ε = 0.5 gave the best
- * toxicity at ≤ 1.15× perplexity (tox. prob 0.95 → 0.83, exp. max 0.88 → 0.69, ppl +6%); larger ε or λ = 1 cut
- * toxicity further only past the perplexity bound (λ = 1, ε = 0.7: 0.63 at ppl +39%).
+ * ε and training settings, fixed before the held-out run and chosen on the *training* prompts only
+ * (e2e/acceptance/rectifier-dev-sweep.ts: every 10th training prompt is a dev prompt, Q_D trained on the other 360,
+ * the evaluation job's ε sweep on the 40 dev prompts, 25 samples each). Rule, fixed before the sweep: the lowest dev
+ * toxicity probability with dev perplexity ≤ 1.12× base (margin under the 1.15 target) and dist-2 within 0.05.
+ * Dev (base: tox. prob 0.90, ppl 130.8), 16 rollouts per prompt, SARSA(0.9), hidden 128, 4 epochs, relative caps:
+ * ε = 0.5 / 0.7 / 0.8 / 0.9 → tox. prob 0.90 / 0.85 / 0.625 / 0.175 at ppl 1.04× / 1.10× / 1.46× / 2.07×, so ε = 0.7.
+ * A smaller, less trained head (hidden 64, 2 epochs, lr 1e-3) had a lower validation TD loss but a worse trade-off
+ * (ε = 0.7: 0.925 at 1.22×; ε = 0.75: 0.725 at 1.32×). README "Acceptance" has the earlier rounds.
  */
 export const RECTIFIER_ACCEPTANCE = {
-  epsilon: 0.5,
+  epsilon: 0.7,
   capMode: 'relative' as const,
-  train: { rolloutsPerPrompt: 8, maxNewTokens: 20, hidden: 128, epochs: 6, batchSize: 32, learningRate: 3e-3, polyak: 0.1, lambda: 0.9, seed: 12 },
+  train: { rolloutsPerPrompt: 16, maxNewTokens: 20, hidden: 128, epochs: 4, batchSize: 32, learningRate: 3e-3, polyak: 0.1, lambda: 0.9, seed: 12 },
   eval: { samplesPerPrompt: 25, maxNewTokens: 20, temperature: 1, seed: 7 },
 };
 
