@@ -1,6 +1,6 @@
 import { Controller, Param, Res } from '@nestjs/common';
 import type { Response } from 'express';
-import { ServesRoute } from '@assay/platform';
+import { sendReportFile, ServesRoute } from '@assay/platform';
 import { ReportStore } from './report.store';
 
 @Controller()
@@ -10,10 +10,6 @@ export class ReportController {
   /** Behind the API key like every route; the job result also carries a presigned object-store URL. */
   @ServesRoute('getReportFile')
   async report(@Param('jobId') jobId: string, @Param('file') file: string, @Res() res: Response) {
-    const { stream, contentType } = await this.reports.open(jobId, file);
-    res.status(200).setHeader('content-type', contentType);
-    res.setHeader('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'");
-    stream.on('error', () => res.destroy());
-    stream.pipe(res);
+    sendReportFile(res, await this.reports.open(jobId, file));
   }
 }

@@ -2,7 +2,7 @@ import { Body, Controller, Param, Res } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
 import type { Response } from 'express';
 import { RewardEvalRequest, RewardTrainRequest } from '@assay/contracts';
-import { AnswersSubject, ServesRoute } from '@assay/platform';
+import { AnswersSubject, sendReportFile, ServesRoute } from '@assay/platform';
 import { RewardReportStore } from './report.store';
 import { TrainingService } from './training.service';
 
@@ -46,10 +46,6 @@ export class TrainingController {
   /** Behind the API key like every route. */
   @ServesRoute('getRewardReportFile')
   async report(@Param('jobId') jobId: string, @Param('file') file: string, @Res() res: Response) {
-    const { stream, contentType } = await this.reports.open(jobId, file);
-    res.status(200).setHeader('content-type', contentType);
-    res.setHeader('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'");
-    stream.on('error', () => res.destroy());
-    stream.pipe(res);
+    sendReportFile(res, await this.reports.open(jobId, file));
   }
 }

@@ -23,3 +23,4 @@ export * from './behaviour-metrics';
 export * from './prompt-set';
 export * from './sse-stream';
 export * from './generate-mapping';
+export { sendReportFile } from './report-file';
