@@ -23,6 +23,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
   const requests = Number(args[0] ?? 96);
   const jobCount = Number(args[1] ?? 8);
   const steps = Number(args[2] ?? 400);
+  const concurrency = Number(args[3] ?? 8);
   const load = () => os.loadavg().map((l) => Math.round(l * 10) / 10);
   const loadBefore = load();
   console.error(`scale bench: ${requests} generation requests, ${jobCount} guide-training jobs of ${steps} steps; load ${loadBefore.join(' ')} on ${os.cpus().length} cores`);
@@ -36,7 +37,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     const scale = await startScalePlatform('generation', replicas);
     try {
       await pushModel(scale.registry, 'bench', () => forgeTinyModel(MODEL));
-      const options = { model: 'bench', concurrency: 8, maxNewTokens: 24 };
+      const options = { model: 'bench', concurrency, maxNewTokens: 24 };
       await generationLoad(scale.rpc, { ...options, requests: 16 }); // warm-up: sessions loaded in every replica
       const replicaPids = [...scale.pids().values()];
       const replicaCpu = cpuSeconds(replicaPids);

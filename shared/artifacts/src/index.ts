@@ -36,4 +36,5 @@ export {
 } from './manifest';
 export type { ModelFile, ModelManifest, Provenance, ProvenanceKind } from './manifest';
 export { ModelRegistry } from './model-registry';
+export type { RegistryOptions } from './model-registry';
 export type { ModelSummary, ModelVersionRef, PushOptions, ResolvedModel } from './model-registry';

@@ -47,6 +47,17 @@ export interface ResolvedModel extends ModelVersionRef {
   manifest: ModelManifest;
 }
 
+export interface RegistryOptions {
+  /**
+   * How long the newest version of a name, once listed, answers `name` / `name@latest` without listing again
+   * (0: list on every resolution). Resolving "latest" is an object-store LIST: on a serving path that is one
+   * round trip per request to a store every replica shares (with the embedded S3 server it cost more CPU than
+   * the request's own decoding). A version pushed by another process is therefore seen within this time; one
+   * pushed or deleted through this registry at once. Concurrent resolutions of a name share one listing.
+   */
+  latestTtlMs?: number;
+}
+
 export interface ModelSummary {
   name: string;
   latestVersion: string;
@@ -63,9 +74,13 @@ export interface ModelSummary {
  * manifest wins; versions from the default generator never collide.
  */
 export class ModelRegistry {
+  /** `name` → its newest version as last listed, and until when that answer may be reused (see latestTtlMs). */
+  private readonly latest = new Map<string, { version: Promise<string>; expiresAt: number }>();
+
   constructor(
     private readonly store: ObjectStore,
     private readonly cache: LocalArtifactCache,
+    private readonly options: RegistryOptions = {},
   ) {}
 
   /** Uploads a model directory as a new version; refuses an existing version. */
@@ -153,14 +168,27 @@ export class ModelRegistry {
   /** The concrete version for `version` (undefined or 'latest' → newest); NotFoundError if none. */
   async resolve(name: string, version?: string): Promise<string> {
     assertValidName(name, 'model name');
-    if (version === undefined || version === LATEST) {
-      const versions = await this.versions(name);
-      if (versions.length === 0) throw new NotFoundError(`model ${name} not found`);
-      return versions[versions.length - 1];
-    }
+    if (version === undefined || version === LATEST) return this.newest(name);
     assertValidName(version, 'version');
     if (!(await this.store.exists(manifestKey(name, version)))) {
       throw new NotFoundError(`model ${name}@${version} not found`);
+    }
+    return version;
+  }
+
+  private newest(name: string): Promise<string> {
+    const ttl = this.options.latestTtlMs ?? 0;
+    const cached = this.latest.get(name);
+    if (ttl > 0 && cached && cached.expiresAt > Date.now()) return cached.version;
+    const version = this.versions(name).then((versions) => {
+      if (versions.length === 0) throw new NotFoundError(`model ${name} not found`);
+      return versions[versions.length - 1];
+    });
+    if (ttl > 0) {
+      const entry = { version, expiresAt: Date.now() + ttl };
+      this.latest.set(name, entry);
+      // An unknown name (or a failed listing) is not remembered: the first push is visible at once.
+      version.catch(() => this.latest.get(name) === entry && this.latest.delete(name));
     }
     return version;
   }
@@ -239,6 +267,7 @@ export class ModelRegistry {
   async delete(name: string, version: string): Promise<void> {
     const resolved = await this.resolve(name, assertValidName(version, 'version'));
     await this.store.delete(manifestKey(name, resolved));
+    this.latest.delete(name);
     await this.store.deletePrefix(versionPrefix(name, resolved));
     await this.cache.removePrefix(versionPrefix(name, resolved));
   }
@@ -247,6 +276,7 @@ export class ModelRegistry {
   private async publish(manifest: ModelManifest): Promise<ModelManifest> {
     const signed = this.store.signer ? { ...manifest, signature: this.store.signer.signManifest(manifest) } : manifest;
     await this.store.putJson(manifestKey(manifest.name, manifest.version), signed);
+    this.latest.delete(manifest.name);
     return signed;
   }
 

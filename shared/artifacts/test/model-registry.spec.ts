@@ -124,6 +124,32 @@ describe('ModelRegistry over s3rver', () => {
     expect(await registry.versions('nobody')).toEqual([]);
   });
 
+  it('reuses the newest version of a name for latestTtlMs: one listing for many requests, own pushes seen at once', async () => {
+    const serving = new ModelRegistry(store, cache, { latestTtlMs: 60_000 });
+    const elsewhere = registry; // another process pushing to the same store
+    await expect(serving.resolve('ttl')).rejects.toThrow(NotFoundError); // an unknown name is not remembered
+    await elsewhere.push(modelDir('ttl-1', 7), { name: 'ttl', version: '1', provenance: { kind: 'forged' } });
+    const list = jest.spyOn(store, 'list');
+    const concurrent = await Promise.all(Array.from({ length: 20 }, () => serving.resolveRef('ttl')));
+    expect(concurrent.map((r) => r.ref)).toEqual(Array(20).fill('ttl@1'));
+    expect(await serving.resolve('ttl', 'latest')).toBe('1');
+    expect(list).toHaveBeenCalledTimes(1);
+    // Pushed by another process: not seen until the entry expires (this one lasts a minute) ...
+    await elsewhere.push(modelDir('ttl-2', 8), { name: 'ttl', version: '2', provenance: { kind: 'forged' } });
+    expect(await serving.resolve('ttl')).toBe('1');
+    // ... pushed through this registry: seen at once; an explicit version is never cached.
+    await serving.push(modelDir('ttl-3', 9), { name: 'ttl', version: '3', provenance: { kind: 'forged' } });
+    expect(await serving.resolve('ttl')).toBe('3');
+    expect(await serving.resolve('ttl', '2')).toBe('2');
+    await serving.delete('ttl', '3');
+    expect(await serving.resolve('ttl')).toBe('2');
+    // The default (0) lists every time, as before.
+    list.mockClear();
+    await registry.resolve('ttl');
+    await registry.resolve('ttl');
+    expect(list).toHaveBeenCalledTimes(2);
+  });
+
   it('fetches through the cache: a second fetch downloads nothing', async () => {
     await registry.push(modelDir('cached', 7), { name: 'cached', version: '1', provenance: { kind: 'forged' } });
     const get = jest.spyOn(store, 'get');

@@ -22,6 +22,7 @@ export const ENV = {
   ASSAY_PRESIGN_TTL_S: '3600',
   ASSAY_DATA_DIR: '.assay',
   ASSAY_CACHE_MAX_BYTES: String(8 * 1024 ** 3),
+  ASSAY_MODEL_LATEST_TTL_MS: '2000',
   ASSAY_API_KEYS: '',
   ASSAY_HOST: '127.0.0.1',
   ASSAY_PORT_BASE: '8100',
@@ -84,6 +85,7 @@ const EnvSchema = z.object({
   ASSAY_PRESIGN_TTL_S: int(1).max(604800),
   ASSAY_DATA_DIR: z.string(),
   ASSAY_CACHE_MAX_BYTES: int(1),
+  ASSAY_MODEL_LATEST_TTL_MS: int(0),
   ASSAY_API_KEYS: csv,
   ASSAY_HOST: z.string(),
   ASSAY_PORT_BASE: int(1),
@@ -157,6 +159,8 @@ export function buildConfig(env: Env, service?: ServiceName, source: NodeJS.Proc
       presignTtlSec: env.ASSAY_PRESIGN_TTL_S,
     },
     cache: { dir: `${env.ASSAY_DATA_DIR}/cache`, maxBytes: env.ASSAY_CACHE_MAX_BYTES },
+    /** How long `name` (its newest version) is reused before the object store is listed again; see RegistryOptions. */
+    registry: { latestTtlMs: env.ASSAY_MODEL_LATEST_TTL_MS },
     runtime: {
       engine: runtimeConfigFromEnv(source),
       maxBatch: env.ASSAY_MAX_BATCH,

@@ -78,8 +78,8 @@ export const infrastructureProviders: Provider[] = [
   },
   {
     provide: ModelRegistry,
-    inject: [ObjectStore, LocalArtifactCache],
-    useFactory: (store: ObjectStore, cache: LocalArtifactCache) => new ModelRegistry(store, cache),
+    inject: [ObjectStore, LocalArtifactCache, ASSAY_CONFIG],
+    useFactory: (store: ObjectStore, cache: LocalArtifactCache, config: AssayConfig) => new ModelRegistry(store, cache, config.registry),
   },
 ];
 
