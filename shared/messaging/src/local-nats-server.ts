@@ -64,7 +64,10 @@ export async function startNatsServer(
   const port = await freePort();
   fs.mkdirSync(storeDir, { recursive: true });
   const configFile = path.join(storeDir, 'nats-server.conf');
-  const lines = [`listen: "127.0.0.1:${port}"`, `jetstream { store_dir: ${JSON.stringify(storeDir)} }`];
+  const pidFile = path.join(storeDir, 'nats-server.pid');
+  const stale = await stopStaleServer(pidFile, configFile);
+  if (stale !== undefined) log(`stopped nats-server pid ${stale}, left running on this store by a platform that was killed`);
+  const lines = [`listen: "127.0.0.1:${port}"`, `jetstream { store_dir: ${JSON.stringify(storeDir)} }`, `pid_file: ${JSON.stringify(pidFile)}`];
   if (options.auth) lines.push(`authorization { user: ${JSON.stringify(options.auth.user)}, password: ${JSON.stringify(options.auth.password)} }`);
   fs.writeFileSync(configFile, `${lines.join('\n')}\n`, { mode: 0o600 });
   const child: ChildProcess = spawn(bin, ['-c', configFile], { stdio: ['ignore', 'ignore', 'pipe'], detached: options.detached ?? false });
@@ -91,4 +94,31 @@ export async function startNatsServer(
         child.kill('SIGTERM');
       }),
   };
+}
+
+/**
+ * A nats-server still running on this store from an earlier start whose parent was SIGKILLed (a Go binary cannot
+ * watch its parent as the services do with orphan-guard.js): stopped before a new one opens the same JetStream
+ * store. Only a process whose command line names this config file is touched; returns its pid, or undefined.
+ */
+async function stopStaleServer(pidFile: string, configFile: string): Promise<number | undefined> {
+  let pid: number;
+  try {
+    pid = Number(fs.readFileSync(pidFile, 'utf8').trim());
+  } catch {
+    return undefined;
+  }
+  const isOurs = () => {
+    try {
+      return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(configFile);
+    } catch {
+      return false; // gone (or no /proc: nothing to check against, so nothing is killed)
+    }
+  };
+  if (!Number.isInteger(pid) || pid <= 1 || !isOurs()) return undefined;
+  process.kill(pid, 'SIGTERM');
+  for (let waited = 0; isOurs() && waited < 5000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+  if (isOurs()) process.kill(pid, 'SIGKILL');
+  for (let waited = 0; isOurs() && waited < 2000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+  return pid;
 }
