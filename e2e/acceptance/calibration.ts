@@ -3,13 +3,14 @@
  * onnxruntime, the forge's LoRA trainer):
  *   L = the forge's cached graded-knowledge model (recipes/acceptance-models.ts: trained on invented facts stated a
  *   Zipf-distributed number of times, so it knows frequent facts and not rare ones);
- *   graded: a labelled dataset of L's greedy answers to the task's open-ended questions (train/val/test by fact),
+ *   graded: a labelled dataset of L's greedy answers to the task's open-ended questions, every question template of
+ *   each fact (train/val/test by fact: 1080/537/519 answers),
  *   every method fitted (query, ct-query, probe, logprob, verbal, sampling, each with its -ts twin; probe and CT on
  *   train, temperatures on val) and measured on the test split;
  *   mmlu, nq_open: the same on 300 questions each (0-shot: L's context is 128 tokens), whatever L's accuracy there.
  * Prints one JSON object as its last line: {"graded": {"<method>": {acc, ece, ece_top_label, auroc, brier, nll}}, "mmlu": …, "nq_open": …, "meta": …}.
  *
- *   node shared/cli/bin/run-ts.js e2e/acceptance/calibration.ts [--json] [--ct-steps n] [--ct-lr x] [--skip-real] [--all-questions] [--model-dir dir]
+ *   node shared/cli/bin/run-ts.js e2e/acceptance/calibration.ts [--json] [--ct-steps n] [--ct-lr x] [--skip-real] [--one-question] [--model-dir dir]
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -70,7 +71,11 @@ export interface AcceptanceOptions {
   ctLearningRate?: number;
   /** A prebuilt graded-knowledge L directory (its config.json names the task options) instead of the forge's cached build. */
   modelDir?: string;
-  /** Graded-knowledge questions per fact: 'all' asks every question template (more held-out answers, same L). */
+  /**
+   * Graded-knowledge questions per fact (default 'all'): every question template of the fact's attribute, 3× the
+   * held-out answers of 'one' with the same L. At 'one' (173 test answers) the ECE of a perfectly calibrated predictor
+   * is ≈ .07 (p95 ≈ .10), so the ECE ≤ 0.05 target is not measurable there at all.
+   */
   questions?: 'one' | 'all';
   /** Leave out mmlu and nq_open (the graded task only). */
   skipReal?: boolean;
@@ -121,8 +126,11 @@ export async function runCalibrationAcceptance(options: AcceptanceOptions = {}):
         job<FitResult>('assay.calibrator.fit', {
           name: `${key.replace('_', '-')}-cal`, dataset: dataset.dataset, methods, samples: 5,
           // Mean-pooled probe features: this 2-layer L's last-token state (spec §3.2) carries no correctness signal
-          // (measured: test AUROC 0.51 last-token against 0.70 mean-pooled, same probe and splits).
-          probe: { pooling: 'mean' },
+          // (measured: test AUROC 0.51 last-token against 0.70 mean-pooled, same probe and splits). One hidden layer of
+          // 64 instead of §3.2's 256-128-64, chosen on the graded validation split (1080 train / 537 val answers, TS on
+          // val): val NLL .497 against .514, AUROC .770 against .742; [128], [64,32], [16], [] and weight decay were no
+          // better. It also trains in ≈ 5 s instead of ≈ 30 s.
+          probe: { pooling: 'mean', hidden: [64] },
           ctQuery: { steps: options.ctSteps ?? 300, batchSize: 8, learningRate: options.ctLearningRate ?? 3e-3, targets: ['c_attn', 'c_fc'] },
         }),
       );
@@ -156,7 +164,7 @@ export async function runCalibrationAcceptance(options: AcceptanceOptions = {}):
       }
       return out;
     };
-    const graded = await figures('graded', { kind: 'graded-knowledge', ...task, format: 'open', questions: options.questions ?? 'one' }, ['query', 'ct-query', 'probe', 'logprob', 'verbal', 'sampling'], { maxItems: 100_000 });
+    const graded = await figures('graded', { kind: 'graded-knowledge', ...task, format: 'open', questions: options.questions ?? 'all' }, ['query', 'ct-query', 'probe', 'logprob', 'verbal', 'sampling'], { maxItems: 100_000 });
     log(`[calibration] graded figures: ${JSON.stringify(graded)}`);
     // The real sets are reported whatever L's accuracy there; a failure there is logged, not fatal to the graded figures.
     const realSet = (key: string, set: string, methods: string[]) =>
@@ -204,7 +212,7 @@ async function main(): Promise<void> {
   const result = await runCalibrationAcceptance({
     ctSteps: steps >= 0 ? Number(args[steps + 1]) : undefined,
     skipReal: args.includes('--skip-real'),
-    questions: args.includes('--all-questions') ? 'all' : undefined,
+    questions: args.includes('--one-question') ? 'one' : undefined,
     ctLearningRate: lr >= 0 ? Number(args[lr + 1]) : undefined,
     modelDir: modelDir >= 0 ? path.resolve(args[modelDir + 1]) : undefined,
     log: (line) => console.error(line),
