@@ -84,7 +84,8 @@ export class EndOfTurnStates {
     }
     const missing = states.flatMap((state, i) => (state ? [] : [i]));
     if (missing.length > 0) {
-      const out = await this.models.engine.hiddenStates({ model: model.key, texts: missing.map((i) => texts[i]), pooling: 'last', addBos: false });
+      // All of this request's rescored samples are in this pass: nothing to wait for (the batching window).
+      const out = await this.models.engine.hiddenStates({ model: model.key, texts: missing.map((i) => texts[i]), pooling: 'last', addBos: false, immediate: true });
       missing.forEach((i, j) => (states[i] = out.vectors[j]));
     }
     return { states: states as Float32Array[], rescored: missing.length };

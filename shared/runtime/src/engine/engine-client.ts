@@ -252,6 +252,11 @@ export interface HiddenStatesRequest {
   pooling?: Pooling;
   /** Default true. */
   addBos?: boolean;
+  /**
+   * Run at once instead of waiting the batching window (windowMs) for other requests to join: for a caller on a
+   * latency path whose texts are all in this request. Requests already waiting run with it.
+   */
+  immediate?: boolean;
 }
 
 export interface HiddenStatesResult {

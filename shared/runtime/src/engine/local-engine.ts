@@ -230,7 +230,7 @@ export class LocalEngine implements EngineClient {
   async hiddenStates(request: HiddenStatesRequest): Promise<HiddenStatesResult> {
     const model = this.model(request?.model);
     const prepared = preparePool(request, model.prep);
-    const pooled = await this.track(model, model.hiddenStates.submit(prepared));
+    const pooled = await this.track(model, model.hiddenStates.submit(prepared, { immediate: request.immediate === true }));
     return {
       model: model.info.name,
       hiddenSize: model.info.hiddenSize,
