@@ -47,6 +47,21 @@ describe('generation service: chat messages and weight variants', () => {
     expect(new Set(batch.completions.map((c) => c.tokens.map((t) => t.id).join())).size).toBeGreaterThan(1);
   });
 
+  it('returns one end-of-turn state per completion on request, the tokens unchanged; an end-of-turn token that is not one token is refused', async () => {
+    const request = { model: 'chatty', messages: [{ role: 'user', content: 'the sea?' }], n: 4, maxNewTokens: 10, seed: 6 };
+    const plain = await harness.rpc.request<GenerateResponse>('assay.generation.generate', request);
+    const closed = await harness.rpc.request<GenerateResponse>('assay.generation.generate', { ...request, endOfTurnToken: '<|im_end|>' });
+    closed.completions.forEach((c, i) => {
+      expect(c.tokens.map((t) => t.id)).toEqual(plain.completions[i].tokens.map((t) => t.id));
+      expect(c.endOfTurnState).toHaveLength(32);
+      expect(c.endOfTurnState!.every(Number.isFinite)).toBe(true);
+      expect(c.hiddenStates).toBeUndefined();
+      expect(plain.completions[i].endOfTurnState).toBeUndefined();
+    });
+    const refused = await harness.rpc.request('assay.generation.generate', { ...request, endOfTurnToken: 'the sea' }).catch((e: { code: string }) => e);
+    expect(refused).toMatchObject({ code: 'BAD_REQUEST' });
+  });
+
   it('serves the requested weight variant, and refuses prompts with messages over HTTP', async () => {
     const request = { model: 'chatty', prompts: ['on the mat'], maxNewTokens: 6, temperature: 0 };
     const fp32 = await harness.rpc.request<GenerateResponse>('assay.generation.generate', request);

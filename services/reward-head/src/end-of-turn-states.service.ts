@@ -1,7 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import { AssayError, ChatMessage } from '@assay/contracts';
+import { AssayError, ChatMessage, Completion } from '@assay/contracts';
 import { HostedModel, ModelHostService } from '@assay/platform';
-import { assertEndsWithAssistant, cutAtEndOfTurn, endOfTurnMarker, PROBE_CONVERSATION } from './end-of-turn';
+import { assertEndsWithAssistant, candidateConversations, cutAtEndOfTurn, endOfTurnMarker, ownTokenIds, PROBE_CONVERSATION, statesFollowScoredTokens } from './end-of-turn';
+
+/** End-of-turn states of sampled answers, and how many took a scoring pass of their own. */
+export interface SampledStates {
+  states: Float32Array[];
+  rescored: number;
+}
 
 /**
  * L's final-norm hidden states at the assistant's end-of-turn token (spec dph.md §3, §7), run in-process by the model
@@ -13,6 +19,7 @@ import { assertEndsWithAssistant, cutAtEndOfTurn, endOfTurnMarker, PROBE_CONVERS
 @Injectable()
 export class EndOfTurnStates {
   private readonly markers = new Map<string, Promise<string>>();
+  private readonly markerIds = new Map<string, Promise<number | undefined>>();
 
   constructor(private readonly models: ModelHostService) {}
 
@@ -35,6 +42,53 @@ export class EndOfTurnStates {
       marker.catch(() => this.markers.delete(model.key));
     }
     return marker;
+  }
+
+  /** The marker's token id when it is one token (a special token): then generation can return end-of-turn states. */
+  markerTokenId(model: HostedModel): Promise<number | undefined> {
+    let id = this.markerIds.get(model.key);
+    if (!id) {
+      id = this.marker(model)
+        .then((marker) => this.models.engine.tokenize({ model: model.key, texts: [marker] }))
+        .then(({ tokenIds: [ids] }) => (ids.length === 1 ? ids[0] : undefined));
+      this.markerIds.set(model.key, id);
+      id.catch(() => this.markerIds.delete(model.key));
+    }
+    return id;
+  }
+
+  /**
+   * The end-of-turn states of answers sampled for `context` (by generate with endOfTurnToken = the marker, from the
+   * prompt `renderedPrompt`). A sample's own endOfTurnState is used when it was computed over exactly the token ids
+   * that scoring its text feeds (the rendered prompt's, the sample's own tokens, the marker: see
+   * statesFollowScoredTokens), so its reward is the one `score` gives for the text up to float rounding; the others
+   * (text cut by a stop string, a special token the text skips, tokens that re-tokenise differently, no state) get
+   * one batched pass over their texts, as `score` runs it.
+   */
+  async sampledStates(model: HostedModel, context: readonly ChatMessage[], samples: readonly Completion[], renderedPrompt: string | undefined): Promise<SampledStates> {
+    if (samples.length === 0) return { states: [], rescored: 0 };
+    const marker = await this.marker(model);
+    const texts = await this.rewardTexts(model, candidateConversations(context, samples.map((s) => s.text), marker));
+    const states = new Array<Float32Array | undefined>(samples.length).fill(undefined);
+    const markerId = await this.markerTokenId(model);
+    if (markerId !== undefined && renderedPrompt !== undefined && samples.some((s) => s.endOfTurnState?.length === model.info.hiddenSize)) {
+      const { text: promptText, tokenIds: promptIds } = await this.models.engine.renderChat({ model: model.key, messages: [...context], addGenerationPrompt: true });
+      // The generation service rendered the same prompt (same template), so it fed the same prompt tokens.
+      if (promptText === renderedPrompt) {
+        const { tokenIds } = await this.models.engine.tokenize({ model: model.key, texts });
+        samples.forEach((sample, i) => {
+          const state = sample.endOfTurnState;
+          if (state?.length === model.info.hiddenSize && statesFollowScoredTokens(tokenIds[i], promptIds, ownTokenIds(sample), markerId)) states[i] = Float32Array.from(state);
+        });
+      }
+    }
+    const missing = states.flatMap((state, i) => (state ? [] : [i]));
+    if (missing.length > 0) {
+      // All of this request's rescored samples are in this pass: nothing to wait for (the batching window).
+      const out = await this.models.engine.hiddenStates({ model: model.key, texts: missing.map((i) => texts[i]), pooling: 'last', addBos: false, immediate: true });
+      missing.forEach((i, j) => (states[i] = out.vectors[j]));
+    }
+    return { states: states as Float32Array[], rescored: missing.length };
   }
 
   /** The texts whose last token is each conversation's assistant end-of-turn token. */

@@ -1,5 +1,5 @@
 import { AssayError } from '@assay/contracts';
-import { assertEndsWithAssistant, candidateConversations, contextConversation, cutAtEndOfTurn, endOfTurnMarker, PROBE_CONVERSATION, stripEndOfTurn } from './end-of-turn';
+import { assertEndsWithAssistant, candidateConversations, contextConversation, cutAtEndOfTurn, endOfTurnMarker, ownTokenIds, PROBE_CONVERSATION, statesFollowScoredTokens, stripEndOfTurn } from './end-of-turn';
 
 /** ChatML as forged models and Qwen2 ship it (tokenizer-dir.ts CHATML_TEMPLATE), rendered by hand. */
 const chatml = (messages: Array<{ role: string; content: string }>) => messages.map((m) => `<|im_start|>${m.role}\n${m.content}<|im_end|>\n`).join('');
@@ -55,5 +55,24 @@ describe('end-of-turn rule (spec dph.md §3, pitfall 1)', () => {
       const text = chatml([{ role: 'user', content: 'q' }, { role: 'assistant', content }]);
       expect(cutAtEndOfTurn(text, '<|im_end|>', content)).toBe(text.slice(0, text.lastIndexOf('<|im_end|>') + '<|im_end|>'.length));
     }
+  });
+
+  it('reuses a sampled end-of-turn state only when scoring the text feeds exactly the ids it was computed over', () => {
+    const tokens = (ids: number[]) => ids.map((id) => ({ id, text: '', logprob: 0, samplingLogprob: 0 }));
+    // The end-of-turn token (106) replaces a final EOS; after a stop string or the length limit it follows every token.
+    expect(ownTokenIds({ tokens: tokens([7, 8, 106]), finishReason: 'eos' })).toEqual([7, 8]);
+    expect(ownTokenIds({ tokens: tokens([7, 8, 0]), finishReason: 'eos' })).toEqual([7, 8]);
+    expect(ownTokenIds({ tokens: tokens([7, 8]), finishReason: 'length' })).toEqual([7, 8]);
+    expect(ownTokenIds({ tokens: tokens([7, 8, 9]), finishReason: 'stop' })).toEqual([7, 8, 9]);
+    const prompt = [105, 1, 2, 106, 105, 3];
+    expect(statesFollowScoredTokens([...prompt, 7, 8, 106], prompt, [7, 8], 106)).toBe(true);
+    expect(statesFollowScoredTokens([...prompt, 106], prompt, [], 106)).toBe(true);
+    // A stop string cut the text (9 is gone), a non-canonical split (7, 8 re-tokenised as 78), a dropped special token.
+    expect(statesFollowScoredTokens([...prompt, 7, 8, 106], prompt, [7, 8, 9], 106)).toBe(false);
+    expect(statesFollowScoredTokens([...prompt, 78, 106], prompt, [7, 8], 106)).toBe(false);
+    expect(statesFollowScoredTokens([...prompt, 7, 106], prompt, [7, 105], 106)).toBe(false);
+    // Another prompt rendering or another end-of-turn token.
+    expect(statesFollowScoredTokens([105, 1, 2, 106, 105, 4, 7, 8, 106], prompt, [7, 8], 106)).toBe(false);
+    expect(statesFollowScoredTokens([...prompt, 7, 8, 106], prompt, [7, 8], 0)).toBe(false);
   });
 });

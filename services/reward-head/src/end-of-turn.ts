@@ -5,7 +5,7 @@
  * is the template's own (ChatML `<|im_end|>`, Llama 3 `<|eot_id|>`, ...), found by rendering a probe conversation,
  * so a candidate that already ends with it and one that does not render the same text. Pure: no I/O.
  */
-import { AssayError, ChatMessage } from '@assay/contracts';
+import { AssayError, ChatMessage, Completion } from '@assay/contracts';
 
 /** Text no real answer contains: the probe's assistant content, to find what the template writes after it. */
 const PROBE = '\u2063assay-reward-probe\u2063';
@@ -76,4 +76,28 @@ export function cutAtEndOfTurn(rendered: string, marker: string, assistantConten
     throw AssayError.badRequest(`the chat template does not close the assistant's turn with ${JSON.stringify(marker)}`);
   }
   return rendered.slice(0, at + marker.length);
+}
+
+/**
+ * The generated token ids a completion's end-of-turn state follows (generate with endOfTurnToken): all its tokens,
+ * a stop string's included, except the final EOS when it ended by one (EOS adds no text; the end-of-turn token takes
+ * its place).
+ */
+export function ownTokenIds(completion: Pick<Completion, 'tokens' | 'finishReason'>): number[] {
+  const ids = completion.tokens.map((t) => t.id);
+  return completion.finishReason === 'eos' ? ids.slice(0, -1) : ids;
+}
+
+/**
+ * Whether a state the decode loop computed over prompt + own tokens + end-of-turn token is the state scoring a text
+ * reads: true exactly when the text's token ids (`scoredIds`, as the scoring pass encodes the rendered conversation
+ * cut after its end-of-turn marker) are those same ids. False when the text was cut (a stop string), lost a token
+ * (special tokens decode to no text), was trimmed by the template, or re-tokenises otherwise (sampling can pick a
+ * non-canonical split, e.g. "h"+"e" where the tokenizer writes "he").
+ */
+export function statesFollowScoredTokens(scoredIds: readonly number[], promptIds: readonly number[], ownIds: readonly number[], endOfTurnId: number): boolean {
+  if (scoredIds.length !== promptIds.length + ownIds.length + 1) return false;
+  for (let i = 0; i < promptIds.length; i++) if (scoredIds[i] !== promptIds[i]) return false;
+  for (let i = 0; i < ownIds.length; i++) if (scoredIds[promptIds.length + i] !== ownIds[i]) return false;
+  return scoredIds[scoredIds.length - 1] === endOfTurnId;
 }

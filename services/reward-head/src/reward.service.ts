@@ -19,7 +19,9 @@ const MAX_STOP = 8;
 
 /**
  * Scoring, reranking and best-of-n with a trained head: rewards are the head applied to L's end-of-turn states of
- * the candidates (one batched pass); best-of-n samples from L through the generation service in one batch first.
+ * the candidates (one batched pass). Best-of-n samples from L through the generation service in one batch, which
+ * returns each sample's end-of-turn state with it; only samples whose text would not re-tokenise to what was sampled
+ * take a scoring pass (EndOfTurnStates.sampledStates).
  */
 @Injectable()
 export class RewardService {
@@ -50,7 +52,11 @@ export class RewardService {
 
   /** Rewards of conversations that end with the assistant's turn, in one batched pass. */
   async rewardsOf(target: HeadOnModel, conversations: readonly ChatMessage[][]): Promise<number[]> {
-    const states = await this.states.states(target.model, conversations);
+    return this.headRewards(target, await this.states.states(target.model, conversations));
+  }
+
+  /** The head applied to end-of-turn states (INTERNAL when one is not finite). */
+  private headRewards(target: HeadOnModel, states: Float32Array[]): number[] {
     const rewards = Array.from(target.loaded.head.rewards(states));
     const bad = rewards.findIndex((r) => !Number.isFinite(r));
     if (bad >= 0) throw AssayError.internal(`the reward of candidate ${bad} is not finite`);
@@ -87,7 +93,7 @@ export class RewardService {
     if (request.minReward !== undefined && target.loaded.artifact.loss !== 'separable') {
       throw AssayError.badRequest(`minReward needs a separable head (anchored rewards); ${request.head} is ${target.loaded.artifact.loss}, whose rewards are meaningful only against each other`, { field: 'minReward' });
     }
-    const marker = await this.states.marker(target.model);
+    const [marker, markerId] = await Promise.all([this.states.marker(target.model), this.states.markerTokenId(target.model)]);
     // A model that writes the marker as text (not a special token) stops at it too.
     const stop = request.stop.includes(marker) || request.stop.length >= MAX_STOP ? request.stop : [...request.stop, marker];
     const generated = await this.generation.generate({
@@ -100,12 +106,15 @@ export class RewardService {
       topP: request.topP,
       stop,
       ...(request.seed !== undefined ? { seed: request.seed } : {}),
+      // The decode loop feeds the marker after each sample and returns that one state: no second pass (spec §3).
+      ...(markerId !== undefined ? { endOfTurnToken: marker } : {}),
     });
     const completions = [...generated.completions].sort((a, b) => a.sampleIndex - b.sampleIndex);
-    const rewards = await this.candidateRewards(target, context, completions.map((c) => c.text));
+    const { states, rescored } = await this.states.sampledStates(target.model, context, completions, generated.renderedPrompts?.[0]);
+    const rewards = this.headRewards(target, states);
     const samples = completions.map((c, i) => ({ text: c.text, reward: rewards[i], finishReason: c.finishReason }));
     const best = argmax(rewards);
-    const base = { head: target.id, model: target.loaded.artifact.model, samples };
+    const base = { head: target.id, model: target.loaded.artifact.model, samples, rescored };
     if (request.minReward !== undefined && rewards[best] < request.minReward) {
       return { ...base, chosen: null, text: null, reward: null, outcome: 'no-acceptable-candidate' };
     }

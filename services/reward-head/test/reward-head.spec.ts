@@ -159,6 +159,24 @@ describe('reward-head service (real NATS, S3 server, onnxruntime)', () => {
     void ({} as RewardRerankResponse);
   }, 120_000);
 
+  it('best-of-n reads the end-of-turn states generation returns, rescores only samples whose text does not re-tokenise to them, and reports score\'s rewards', async () => {
+    const prompt = 'Tell me about the sea and the ships.';
+    const seen = new Set<string>();
+    for (const stop of [[], [' ']]) {
+      const reply = await harness.rpc.call('assay.reward.best_of_n', { head, prompt, n: 8, maxNewTokens: 16, temperature: 1, seed: 21, stop });
+      reply.samples.forEach((s) => seen.add(s.finishReason));
+      const rescored = await harness.rpc.call('assay.reward.score', { head, prompt, candidates: reply.samples.map((s) => s.text) });
+      rescored.rewards.forEach((r, i) => expect(Math.abs(r - reply.samples[i].reward)).toBeLessThan(1e-5));
+      expect(reply.chosen).toBe(rescored.rewards.indexOf(Math.max(...rescored.rewards)));
+      // A text a stop string cut is not what the state followed: it is rescored; the rest mostly is not.
+      const cut = reply.samples.filter((s) => s.finishReason === 'stop').length;
+      expect(reply.rescored).toBeGreaterThanOrEqual(cut);
+      expect(reply.rescored).toBeLessThan(8);
+      if (stop.length > 0) expect(cut).toBeGreaterThan(0);
+    }
+    expect(seen).toEqual(new Set(['eos', 'stop', 'length']));
+  }, 120_000);
+
   it('evaluates a head on held-out pairs, multiple choice and the best-of-n curve, with an HTML report', async () => {
     const accepted = await harness.rpc.request<JobAccepted>('assay.reward.evaluate', {
       head,

@@ -48,6 +48,16 @@ export const GenerateRequestFieldsSchema = z
       .meta({ description: 'Weight variant of the model to run: fp32 (model.onnx), fp16 (model_fp16.onnx), quantized (model_quantized.onnx), ... Default: the service\'s configured variant.' }),
     n: z.number().int().min(1).max(LIMITS.maxSamples).default(1),
     returnHiddenStates: z.boolean().default(false).meta({ description: 'Also return, per completion, the final-norm hidden state of every generated token (for heads such as probes and reward models).' }),
+    endOfTurnToken: z
+      .string()
+      .min(1)
+      .max(64)
+      .optional()
+      .meta({
+        description:
+          "A token (its text, e.g. `<|im_end|>`; it must encode to exactly one token) whose final-norm hidden state each completion then carries as endOfTurnState: " +
+          'the state at this token placed right after the completion, what reward heads read. Costs one extra cached decoding step per completion and one more position than prompt + maxNewTokens.',
+      }),
   })
   .extend(SamplingSchema.shape);
 
@@ -75,6 +85,14 @@ export const CompletionSchema = z.object({
   tokens: z.array(GeneratedTokenComponent),
   finishReason: z.enum(['eos', 'stop', 'length']),
   hiddenStates: z.array(z.array(z.number())).optional().meta({ description: 'With returnHiddenStates: one final-norm hidden state per generated token.' }),
+  endOfTurnState: z
+    .array(z.number())
+    .optional()
+    .meta({
+      description:
+        "With endOfTurnToken: the final-norm hidden state at the end-of-turn token placed after the completion's tokens (all of them, a stop string's included, " +
+        "except the EOS when finishReason is 'eos'; an EOS that is the end-of-turn token gives its own state). Absent when returnHiddenStates is also set and the completion ended with another EOS.",
+    }),
 }).meta({ id: 'Completion' });
 export type Completion = z.infer<typeof CompletionSchema>;
 

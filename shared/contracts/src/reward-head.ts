@@ -102,6 +102,15 @@ export const BestOfNResponseSchema = z
     reward: FiniteNumber.nullable(),
     outcome: z.enum(['chosen', 'no-acceptable-candidate']),
     seed: z.number().int().optional().meta({ description: 'The sampling seed the generation service used.' }),
+    rescored: z
+      .number()
+      .int()
+      .optional()
+      .meta({
+        description:
+          'Samples whose reward needed a scoring pass of their own: the others read the end-of-turn state the generation service returned with the sample, computed over exactly the tokens ' +
+          'that scoring the text would feed; a sample whose text does not re-tokenise to its sampled tokens (a stop string cut it, a skipped special token, another tokenisation) is scored from its text.',
+      }),
   })
   .meta({ id: 'BestOfNResponse' });
 export type BestOfNResponse = z.infer<typeof BestOfNResponseSchema>;

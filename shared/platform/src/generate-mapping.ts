@@ -38,6 +38,7 @@ export function engineGenerateRequest(model: HostedModel, request: GenerateReque
     seed: request.seed,
     stop: request.stop,
     returnHiddenStates: request.returnHiddenStates,
+    ...(request.endOfTurnToken !== undefined ? { endOfTurnToken: request.endOfTurnToken } : {}),
   };
 }
 
@@ -54,6 +55,7 @@ export function generateResponse(model: HostedModel, result: GenerateResult): Ge
       tokens: c.tokens,
       finishReason: c.finishReason,
       ...(c.hiddenStates ? { hiddenStates: c.hiddenStates.map((row) => Array.from(row)) } : {}),
+      ...(c.endOfTurnState ? { endOfTurnState: Array.from(c.endOfTurnState) } : {}),
     })),
   };
 }

@@ -85,6 +85,18 @@ describe('MicroBatcher', () => {
     expect(calls).toEqual([[1, 2]]);
   });
 
+  it('runs an immediate request at once, with what was already waiting, without waiting out the window', async () => {
+    const calls: number[][] = [];
+    const sut = new MicroBatcher<number, number>({ ...options, windowMs: 10_000, maxBatchSize: 10 }, async (items) => {
+      calls.push(items);
+      return items;
+    });
+    const waiting = sut.submit(1);
+    expect(await sut.submit(2, { immediate: true })).toBe(2);
+    expect(await waiting).toBe(1);
+    expect(calls).toEqual([[1, 2]]);
+  });
+
   it('isolates a failing request: the others of its batch still succeed', async () => {
     const sut = new MicroBatcher<number, number>(options, async (items) => {
       if (items.includes(13)) throw new Error('unlucky');

@@ -25,6 +25,11 @@ export interface EngineClient {
    * conversations (reward head, gateway). UNSUPPORTED when the model has no template.
    */
   renderChat(request: RenderChatRequest): Promise<RenderChatResult>;
+  /**
+   * Token ids of texts as hiddenStates and score feed them (no BOS added; special tokens such as `<|im_end|>`
+   * written in the text are their own ids), for services that compare texts with sampled tokens.
+   */
+  tokenize(request: TokenizeRequest): Promise<TokenizeResult>;
   /** Text classification, for models whose config.json `model_type` is a classifier (`assay-text-classifier`). */
   classify(request: ClassifyRequest): Promise<ClassifyResult>;
   health(): Promise<EngineHealth>;
@@ -85,6 +90,12 @@ export interface GenerateRequest {
   stopOnEos?: boolean;
   /** Per generated token, the final hidden state at that token's position (needs a hidden-states output). */
   returnHiddenStates?: boolean;
+  /**
+   * An end-of-turn token (its text, e.g. `<|im_end|>`; it must encode to exactly one token): each completion then
+   * carries `endOfTurnState`, the final hidden state at this token placed right after the completion (one extra
+   * cached step per sequence; needs a hidden-states output, and one more position than prompt + maxNewTokens).
+   */
+  endOfTurnToken?: string;
   /** Prepend the model's BOS token to the prompt (default true, as score does; false for `messages`). */
   addBos?: boolean;
   /**
@@ -123,6 +134,17 @@ export interface RenderChatResult {
   tokenIds: number[];
 }
 
+export interface TokenizeRequest {
+  model: string;
+  texts: string[];
+}
+
+export interface TokenizeResult {
+  model: string;
+  /** One list per text. */
+  tokenIds: number[][];
+}
+
 export interface GeneratedToken {
   id: number;
   text: string;
@@ -145,6 +167,13 @@ export interface Completion {
   promptTokens: number;
   /** One Float32Array(hiddenSize) per token, when returnHiddenStates. */
   hiddenStates?: Float32Array[];
+  /**
+   * With endOfTurnToken: the final hidden state at the end-of-turn token placed after the completion's tokens (all
+   * of them, a stop string's included, except the EOS when finishReason is 'eos': it adds no text), i.e. the state
+   * a full forward pass over prompt + those tokens + [end-of-turn] gives at its last position. Absent when
+   * returnHiddenStates is also set and the completion ended with an EOS other than the end-of-turn token.
+   */
+  endOfTurnState?: Float32Array;
   /** Rectified requests: the water-filling's diagnostics summed over the completion's steps. */
   rectification?: RectificationTotals;
 }
@@ -223,6 +252,11 @@ export interface HiddenStatesRequest {
   pooling?: Pooling;
   /** Default true. */
   addBos?: boolean;
+  /**
+   * Run at once instead of waiting the batching window (windowMs) for other requests to join: for a caller on a
+   * latency path whose texts are all in this request. Requests already waiting run with it.
+   */
+  immediate?: boolean;
 }
 
 export interface HiddenStatesResult {

@@ -52,6 +52,7 @@ function generateSpec(s: PreparedGenerateSequence): GenerateSequenceSpec {
     stop: s.stop,
     stopOnEos: s.stopOnEos,
     returnHiddenStates: s.returnHiddenStates,
+    ...(s.endOfTurnToken !== undefined ? { endOfTurnToken: s.endOfTurnToken } : {}),
     stream: s.stream !== undefined,
     ...(s.rectify ? { rectify: s.rectify } : {}),
   };
@@ -126,7 +127,7 @@ export function createEngineModel(executor: Executor, batching: BatchingConfig, 
     // Generation does not wait for company: the executor's decode loop batches continuously, so a request
     // arriving later joins the running batch at its next step anyway. Same-tick requests still merge.
     generate: new MicroBatcher<PreparedGenerate, GeneratedSequence[]>(
-      { ...options, windowMs: 0, sizeOf: (r) => r.sequences.length, tokensOf: (r) => sum(r.sequences.map((s) => s.promptIds.length + s.maxNewTokens)) },
+      { ...options, windowMs: 0, sizeOf: (r) => r.sequences.length, tokensOf: (r) => sum(r.sequences.map((s) => s.promptIds.length + s.maxNewTokens + (s.endOfTurnToken !== undefined ? 1 : 0))) },
       (requests) =>
         scatter(
           requests,
@@ -135,7 +136,7 @@ export function createEngineModel(executor: Executor, batching: BatchingConfig, 
             runPlanned(
               'generate',
               seqs,
-              (s) => ({ length: s.promptIds.length, newTokens: s.maxNewTokens }),
+              (s) => ({ length: s.promptIds.length, newTokens: s.maxNewTokens + (s.endOfTurnToken !== undefined ? 1 : 0) }),
               (group) => executor.generate(key, group.map(generateSpec), generateHooks(group)),
             ),
         ),

@@ -2,7 +2,7 @@ import { randomInt } from 'crypto';
 import * as path from 'path';
 import pino from 'pino';
 import { RuntimeConfig, RuntimeConfigInput, runtimeConfig } from '../config';
-import { RuntimeError } from '../errors';
+import { invalidRequest, RuntimeError } from '../errors';
 import { Executor } from '../executor/executor';
 import { InProcessExecutor } from '../executor/in-process-executor';
 import { WorkerPoolExecutor } from '../executor/worker-pool-executor';
@@ -24,6 +24,8 @@ import {
   ScoreRequest,
   ScoreResult,
   StreamedToken,
+  TokenizeRequest,
+  TokenizeResult,
 } from './engine-client';
 import { createEngineModel, EngineModel, REQUEST_KINDS, sum } from './engine-model';
 import { PreparedGenerate, prepareClassify, prepareGenerate, preparePool, prepareScore } from './request-preparation';
@@ -207,6 +209,12 @@ export class LocalEngine implements EngineClient {
     return { model: model.info.name, text, tokenIds: model.prep.tokenizer.encode(text) };
   }
 
+  async tokenize(request: TokenizeRequest): Promise<TokenizeResult> {
+    const model = this.model(request?.model);
+    if (!Array.isArray(request.texts) || request.texts.some((t) => typeof t !== 'string')) throw invalidRequest('texts must be an array of strings', { field: 'texts' });
+    return { model: model.info.name, tokenIds: request.texts.map((text) => model.prep.tokenizer.encode(text)) };
+  }
+
   async score(request: ScoreRequest): Promise<ScoreResult> {
     const model = this.model(request?.model);
     const prepared = prepareScore(request, model.prep);
@@ -222,7 +230,7 @@ export class LocalEngine implements EngineClient {
   async hiddenStates(request: HiddenStatesRequest): Promise<HiddenStatesResult> {
     const model = this.model(request?.model);
     const prepared = preparePool(request, model.prep);
-    const pooled = await this.track(model, model.hiddenStates.submit(prepared));
+    const pooled = await this.track(model, model.hiddenStates.submit(prepared, { immediate: request.immediate === true }));
     return {
       model: model.info.name,
       hiddenSize: model.info.hiddenSize,

@@ -39,6 +39,8 @@ export interface PreparedGenerateSequence {
   stop: string[];
   stopOnEos: boolean;
   returnHiddenStates: boolean;
+  /** The end-of-turn token's id, when the request asks for end-of-turn states. */
+  endOfTurnToken?: number;
   /** Rectified decoding (one object shared by the request's sequences). */
   rectify?: RectifySpec;
   /** Set by the engine for streamed requests; stays on the engine's thread (the executor sees `stream: true`). */
@@ -109,6 +111,15 @@ function prepareRectify(options: RectifyOptions, model: PreparationModel): Recti
   return { head: { inDim: head.inDim, hidden: head.hidden, vocab: head.vocab, params: head.params }, epsilon, pMin, mode, exemptTokens };
 }
 
+/** The end-of-turn token's id: its text must encode to exactly one token (a special token such as `<|im_end|>`). */
+function prepareEndOfTurnToken(text: unknown, model: PreparationModel): number {
+  if (!model.hasHiddenStates) throw missingHiddenStates('generate with an end-of-turn state', model.shape.architecture);
+  if (typeof text !== 'string' || text.length === 0) throw invalidRequest('endOfTurnToken must be a non-empty string', { field: 'endOfTurnToken' });
+  const ids = model.tokenizer.encode(text);
+  if (ids.length !== 1) throw invalidRequest(`endOfTurnToken ${JSON.stringify(text)} encodes to ${ids.length} tokens, not one`, { field: 'endOfTurnToken' });
+  return ids[0];
+}
+
 function checkInt(value: unknown, name: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     throw invalidRequest(`${name} must be an integer in [${min}, ${max}], got ${JSON.stringify(value)}`, { field: name });
@@ -175,6 +186,9 @@ export function prepareGenerate(request: GenerateRequest, model: PreparationMode
   const returnHiddenStates = request.returnHiddenStates === true;
   if (returnHiddenStates && !model.hasHiddenStates) throw missingHiddenStates('generate with returnHiddenStates', shape.architecture);
 
+  const endOfTurnToken = request.endOfTurnToken === undefined ? undefined : prepareEndOfTurnToken(request.endOfTurnToken, model);
+  // The end-of-turn token takes one position after the last generated token.
+  const extraPositions = endOfTurnToken === undefined ? 0 : 1;
   const rectify = request.rectify === undefined ? undefined : prepareRectify(request.rectify, model);
   const sampling: SamplingParams = { temperature, topK, topP };
   const sequences: PreparedGenerateSequence[] = [];
@@ -186,11 +200,11 @@ export function prepareGenerate(request: GenerateRequest, model: PreparationMode
     if (encoded.length === 0) throw invalidRequest(`${field}[${promptIndex}] encodes to no tokens`, { field: `${field}.${promptIndex}` });
     const promptIds = [...bosPrefix(shape, addBos), ...encoded];
     // The default budget shrinks to what the context leaves; an explicit one is a promise we refuse to break.
-    const maxNewTokens = explicitMaxNew ?? Math.max(1, Math.min(GENERATE_DEFAULTS.maxNewTokens, shape.contextLength - promptIds.length));
-    if (promptIds.length + maxNewTokens > shape.contextLength) {
+    const maxNewTokens = explicitMaxNew ?? Math.max(1, Math.min(GENERATE_DEFAULTS.maxNewTokens, shape.contextLength - promptIds.length - extraPositions));
+    if (promptIds.length + maxNewTokens + extraPositions > shape.contextLength) {
       throw new RuntimeError(
         'CONTEXT_OVERFLOW',
-        `${field}[${promptIndex}] has ${promptIds.length} tokens; with maxNewTokens ${maxNewTokens} it needs ${promptIds.length + maxNewTokens} positions, the model has ${shape.contextLength}`,
+        `${field}[${promptIndex}] has ${promptIds.length} tokens; with maxNewTokens ${maxNewTokens}${extraPositions ? ' and the end-of-turn token' : ''} it needs ${promptIds.length + maxNewTokens + extraPositions} positions, the model has ${shape.contextLength}`,
         { promptIndex, promptTokens: promptIds.length, maxNewTokens, contextLength: shape.contextLength },
       );
     }
@@ -213,6 +227,7 @@ export function prepareGenerate(request: GenerateRequest, model: PreparationMode
         stop,
         stopOnEos: request.stopOnEos ?? true,
         returnHiddenStates,
+        ...(endOfTurnToken !== undefined ? { endOfTurnToken } : {}),
         ...(rectify ? { rectify } : {}),
       });
     }

@@ -28,6 +28,7 @@ export function toCompletion(prepared: PreparedGenerateSequence, generated: Gene
     const all = generated.hiddenStates;
     completion.hiddenStates = tokens.map((_, i) => all.subarray(i * hiddenSize, (i + 1) * hiddenSize));
   }
+  if (generated.endOfTurnState) completion.endOfTurnState = generated.endOfTurnState;
   return completion;
 }
 

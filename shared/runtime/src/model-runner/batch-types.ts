@@ -20,6 +20,12 @@ export interface GenerateSequenceSpec {
   stop: string[];
   stopOnEos: boolean;
   returnHiddenStates: boolean;
+  /**
+   * The end-of-turn token id (e.g. ChatML `<|im_end|>`): when the sequence finishes, return the final-norm hidden
+   * state at this token placed right after the completion's tokens (see {@link GeneratedSequence.endOfTurnState}).
+   * The position it takes must fit the context (prompt + maxNewTokens + 1).
+   */
+  endOfTurnToken?: number;
   /** Report this sequence's tokens step by step (see {@link SequenceToken}) while the batch runs. */
   stream?: boolean;
   /** Rectified decoding: every step's distribution is capped by this Q head (needs a hidden-states output). */
@@ -60,6 +66,15 @@ export interface GeneratedSequence {
   stopString?: string;
   /** [tokens, hiddenSize]: row i is the final hidden state at generated token i's position. */
   hiddenStates?: Float32Array;
+  /**
+   * With spec.endOfTurnToken: [hiddenSize], the final-norm hidden state at the end-of-turn token placed after the
+   * completion's own tokens: the sampled tokens minus the final EOS token when finishReason is 'eos' (EOS adds no
+   * text), all of them otherwise (a stop string's tokens included). When the EOS sampled was the end-of-turn token
+   * itself, this is that token's own state. What a reward head reads (spec dph.md §3: one extra cached step per
+   * sequence, no second pass). Absent for cancelled sequences, and when returnHiddenStates made the loop feed an
+   * EOS token other than the end-of-turn token (the cache then holds that EOS, not the end-of-turn).
+   */
+  endOfTurnState?: Float32Array;
   /** Rectified sequences: the water-filling's diagnostics summed over the steps. */
   rectification?: RectificationTotals;
 }

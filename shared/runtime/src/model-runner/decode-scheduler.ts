@@ -66,11 +66,16 @@ interface Row extends Pending {
   state: SequenceState;
   /** Tokens in the cache for this row (models with a cache), or fed so far (models without). */
   length: number;
-  /** Prompt + maxNewTokens: the most columns this row can ever need. */
+  /** Prompt + maxNewTokens (+ 1 for an end-of-turn state): the most columns this row can ever need. */
   finalLength: number;
   /** Every token fed so far (prompt, then generated): models without a cache recompute from it each step. */
   fed: number[];
   dropped: boolean;
+}
+
+/** Positions a sequence can take: prompt, generated tokens and, when asked for, the end-of-turn token after them. */
+function positionsNeeded(spec: GenerateSequenceSpec): number {
+  return spec.promptIds.length + spec.maxNewTokens + (spec.endOfTurnToken !== undefined ? 1 : 0);
 }
 
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -114,9 +119,10 @@ export class DecodeScheduler {
     if (specs.length === 0) return Promise.resolve([]);
     if (specs.some((s) => s.returnHiddenStates) && !io.hiddenStates) return Promise.reject(missingHiddenStates('generate with returnHiddenStates', shape.architecture));
     if (specs.some((s) => s.rectify) && !io.hiddenStates) return Promise.reject(missingHiddenStates('rectified generation', shape.architecture));
-    const tooLong = specs.find((s) => s.promptIds.length + s.maxNewTokens > shape.contextLength);
+    if (specs.some((s) => s.endOfTurnToken !== undefined) && !io.hiddenStates) return Promise.reject(missingHiddenStates('generate with an end-of-turn state', shape.architecture));
+    const tooLong = specs.find((s) => positionsNeeded(s) > shape.contextLength);
     if (tooLong) {
-      return Promise.reject(new RuntimeError('CONTEXT_OVERFLOW', `a sequence needs ${tooLong.promptIds.length + tooLong.maxNewTokens} positions, the model has ${shape.contextLength}`));
+      return Promise.reject(new RuntimeError('CONTEXT_OVERFLOW', `a sequence needs ${positionsNeeded(tooLong)} positions, the model has ${shape.contextLength}`));
     }
     return new Promise<GeneratedSequence[]>((resolve, reject) => {
       const job = new Job(specs, control, { resolve, reject });
@@ -158,7 +164,7 @@ export class DecodeScheduler {
     const keep: Row[] = [];
     for (const row of this.active) {
       if (row.dropped || row.job.failed) continue;
-      if (row.state.finished && !row.state.awaitingHidden) row.job.complete(row.index, row.state.result(this.model.shape.hiddenSize));
+      if (row.state.finished && !row.state.owesStates) row.job.complete(row.index, row.state.result(this.model.shape.hiddenSize));
       else keep.push(row);
     }
     if (keep.length === this.active.length) return;
@@ -202,7 +208,7 @@ export class DecodeScheduler {
       if (next.job.isolated && (rows > 0 || taken.some((t) => t.job !== next.job))) break;
       if (!next.job.isolated && taken.some((t) => t.job.isolated)) break;
       const spec = next.job.specs[next.index];
-      const nextLongest = Math.max(longest, spec.promptIds.length + spec.maxNewTokens);
+      const nextLongest = Math.max(longest, positionsNeeded(spec));
       const fits = rows + 1 <= this.limits.maxBatchSize && (rows + 1) * nextLongest <= this.limits.maxBatchTokens;
       if (!fits && rows > 0) break;
       longest = nextLongest;
@@ -225,7 +231,7 @@ export class DecodeScheduler {
         pending.job.complete(pending.index, state.result(shape.hiddenSize));
         continue;
       }
-      joining.push({ ...pending, state, length: spec.promptIds.length, finalLength: spec.promptIds.length + spec.maxNewTokens, fed: Array.from(spec.promptIds), dropped: false });
+      joining.push({ ...pending, state, length: spec.promptIds.length, finalLength: positionsNeeded(spec), fed: Array.from(spec.promptIds), dropped: false });
     }
     if (joining.length === 0) return;
     const distinct = new Map<string, number>();
@@ -261,8 +267,8 @@ export class DecodeScheduler {
     const rows = this.active;
     const { shape, io } = this.model;
     const batch = rows.length;
-    const wantHidden = rows.some((r) => r.state.awaitingHidden || r.state.spec.rectify !== undefined);
-    const tokens = rows.map((r) => r.state.lastToken);
+    const wantHidden = rows.some((r) => r.state.wantsHidden || r.state.spec.rectify !== undefined);
+    const tokens = rows.map((r) => r.state.nextInput);
     let out: ForwardOutputs;
     let seqLen: number;
     try {
@@ -296,13 +302,12 @@ export class DecodeScheduler {
     rows.forEach((row, b) => {
       row.length++;
       row.fed.push(tokens[b]);
-      if (row.state.awaitingHidden && out.hiddenStates) {
+      if (row.state.wantsHidden && out.hiddenStates) {
         const D = shape.hiddenSize;
         const lastHidden = (b + 1) * seqLen - 1;
-        row.state.hiddenRows.push(out.hiddenStates.slice(lastHidden * D, (lastHidden + 1) * D));
-      }
+        row.state.fed(out.hiddenStates.slice(lastHidden * D, (lastHidden + 1) * D));
+      } else row.state.fed(undefined);
       const last = (b + 1) * out.logitsPositions - 1;
-      row.state.awaitingHidden = false;
       if (!row.state.finished && row.job.control.isCancelled?.(row.index)) row.state.cancel();
       if (!row.state.finished) this.sampleInto(row, out.logits, last * out.vocab, out.vocab, streamed, out.hiddenStates, ((b + 1) * seqLen - 1) * shape.hiddenSize, qs?.get(row));
     });
