@@ -11,7 +11,8 @@
  *
  * Each figure is the median over rounds of Assay / transformers.js measured back to back (order
  * alternating: load on the shared machine drifts, so neighbours are compared); b1 and b8 run 4× and 2× as
- * many (short) rounds as concurrent16.
+ * many (short) rounds as concurrent16. The details add each side's tokens per CPU second over all rounds
+ * (server and client), which the machine's load moves much less than wall-clock rates.
  *
  * Flags: --threads N (intra-op threads, both; default 1), --rounds N (default 5).
  */
@@ -29,6 +30,20 @@ import { privateNats, SHAKESPEARE } from './runtime-bench-support';
 const log = (message: string) => console.error(`[peers bench] ${message}`);
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const now = () => performance.now();
+
+/** CPU milliseconds a child process has used (Linux /proc, 10 ms ticks), or undefined elsewhere. */
+function childCpuMs(pid: number | undefined): number | undefined {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * (1000 / 100);
+  } catch {
+    return undefined;
+  }
+}
+const ownCpuMs = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+};
 
 function flag(args: string[], name: string, fallback: number): number {
   const i = args.indexOf(`--${name}`);
@@ -149,6 +164,10 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     for (const scenario of scenarios(words)) {
       const ratios: number[] = [];
       const rates = { assay: [] as number[], transformersjs: [] as number[] };
+      // CPU per side over all rounds: Assay's service runs in this process (with both sides' clients); the peer's
+      // is its own process plus this process's share while it runs (its client).
+      const cpu = { assay: { ms: 0, tokens: 0 }, transformersjs: { ms: 0, tokens: 0 } };
+      let cpuKnown = true;
       for (let round = 0; round < rounds * scenario.roundsPerUnit; round++) {
         const sides = [
           ['assay', assay],
@@ -157,8 +176,13 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
         const measured: Record<string, number> = {};
         for (const [side, generate] of round % 2 === 0 ? sides : [...sides].reverse()) {
           const started = now();
+          const cpuBefore = ownCpuMs() + (side === 'transformersjs' ? (childCpuMs(peer.child.pid) ?? NaN) : 0);
           const tokens = await scenario.run(generate);
           measured[side] = tokens / ((now() - started) / 1000);
+          const cpuMs = ownCpuMs() + (side === 'transformersjs' ? (childCpuMs(peer.child.pid) ?? NaN) : 0) - cpuBefore;
+          cpuKnown &&= Number.isFinite(cpuMs);
+          cpu[side].ms += cpuMs;
+          cpu[side].tokens += tokens;
           rates[side].push(measured[side]);
         }
         ratios.push(measured.assay / measured.transformersjs);
@@ -169,6 +193,14 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
         assay_tokens_per_s: Math.round(median(rates.assay)),
         transformersjs_tokens_per_s: Math.round(median(rates.transformersjs)),
         ratio_range: [Number(Math.min(...ratios).toFixed(3)), Number(Math.max(...ratios).toFixed(3))],
+        // Load-robust companion of the wall-clock ratio (the shared machine's load swings it): tokens per CPU second.
+        ...(cpuKnown
+          ? {
+              assay_tokens_per_cpu_s: Math.round(cpu.assay.tokens / (cpu.assay.ms / 1000)),
+              transformersjs_tokens_per_cpu_s: Math.round(cpu.transformersjs.tokens / (cpu.transformersjs.ms / 1000)),
+              cpu_ratio: Number((cpu.assay.tokens / cpu.assay.ms / (cpu.transformersjs.tokens / cpu.transformersjs.ms)).toFixed(3)),
+            }
+          : {}),
       };
     }
     return { ...result, ...details, threads, rounds, load_average: os.loadavg().map((l) => Number(l.toFixed(2))) };

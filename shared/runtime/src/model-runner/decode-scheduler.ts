@@ -4,7 +4,7 @@ import { qValues, qValuesBatch, RectifySpec, sampleRectifiedToken } from '../sam
 import type { QHeadRunner } from '../executor/q-head-sessions';
 import { leftPad } from './batch-layout';
 import { GeneratedSequence, GenerateSequenceSpec, RunnableModel, SequenceToken } from './batch-types';
-import { assembleCache, CacheRowSource } from './kv-batch';
+import { assembleCache, CacheRowSource, dropCacheRows } from './kv-batch';
 import { decoderRunner, DecoderRunner, ForwardOutputs, PastKeyValues } from './model-runner';
 import { SequenceState } from './sequence-state';
 
@@ -168,7 +168,12 @@ export class DecodeScheduler {
       else keep.push(row);
     }
     if (keep.length === this.active.length) return;
-    this.rebuild(keep, this.active, this.cache);
+    if (keep.length === 0 || !this.cache) return this.rebuild(keep, this.active, this.cache);
+    // Leaving rows need no rebuild: rows from the end fill their slots (the cache's columns stay as they are).
+    const kept = new Set(keep);
+    const { cache, order } = dropCacheRows(this.cache, this.active.map((row) => kept.has(row)));
+    this.active = order.map((i) => this.active[i]);
+    this.cache = cache;
   }
 
   /** Makes `rows` the running batch, assembling its cache from `rows`' current sources. */

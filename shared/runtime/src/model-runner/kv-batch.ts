@@ -6,8 +6,9 @@ import { FloatType, PastKeyValues, StoredTensor } from './model-runner';
  * row's cached tokens right-aligned (the last `tokens` columns; the columns before them are padding the mask
  * hides). Right alignment lets every row append its next token at the same last column, whatever its length.
  *
- * Rows join (a prefill's cache) and leave (finished sequences) only between steps; both rebuild the tensors
- * once by {@link assembleCache}, so a step itself never copies the cache.
+ * Rows join (a prefill's cache) and leave (finished sequences) only between steps: a join rebuilds the tensors
+ * once by {@link assembleCache}; a leave moves only the rows that fill the gaps ({@link dropCacheRows}). A step
+ * itself never copies the cache.
  */
 export interface CacheRowSource {
   cache: PastKeyValues;
@@ -55,4 +56,33 @@ export function assembleCache(sources: CacheRowSource[], length: number, geometr
     return { key, value };
   });
   return { length, layers };
+}
+
+/**
+ * Removes rows from a cache in place, without rebuilding it: each removed row among the first `kept` slots is
+ * overwritten by a kept row from past them (swap-remove, so only as many rows move as left), then every tensor
+ * is cut to the kept rows by a view of the same memory (rows are the outermost dimension). Columns stay as they
+ * are. Returns the cache and `order`: row i of the result was row `order[i]` of `cache`.
+ *
+ * Only for a cache nothing else reads (the running batch's own): its buffers are written.
+ */
+export function dropCacheRows(cache: PastKeyValues, keep: readonly boolean[]): { cache: PastKeyValues; order: number[] } {
+  const kept = keep.filter(Boolean).length;
+  const order = keep.map((_, i) => i).slice(0, kept);
+  const movers = keep.map((k, i) => (k && i >= kept ? i : -1)).filter((i) => i >= 0);
+  const moves: [from: number, to: number][] = [];
+  for (let to = 0; to < kept; to++) {
+    if (keep[to]) continue;
+    const from = movers.shift()!;
+    moves.push([from, to]);
+    order[to] = from;
+  }
+  const cut = (tensor: StoredTensor): StoredTensor => {
+    const [rows, ...rest] = tensor.dims;
+    const rowSize = rows === 0 ? 0 : tensor.data.length / rows;
+    for (const [from, to] of moves) tensor.data.copyWithin(to * rowSize, from * rowSize, (from + 1) * rowSize);
+    const dims = [kept, ...rest];
+    return tensor.type === 'float32' ? { type: 'float32', data: tensor.data.subarray(0, kept * rowSize), dims } : { type: 'float16', data: tensor.data.subarray(0, kept * rowSize), dims };
+  };
+  return { cache: { length: cache.length, layers: cache.layers.map(({ key, value }) => ({ key: cut(key), value: cut(value) })) }, order };
 }

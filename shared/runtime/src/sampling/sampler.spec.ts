@@ -1,5 +1,5 @@
 import { Rng } from '@assay/stats';
-import { argmax, logSoftmax, logSumExp, logSumExpArgmax } from './log-softmax';
+import { argmax, expNonPositive, logSoftmax, logSumExp, logSumExpArgmax } from './log-softmax';
 import { candidateSet, sampleToken, UniformSource } from './sampler';
 
 const noDraws: UniformSource = {
@@ -33,6 +33,25 @@ describe('logSoftmax', () => {
   it('argmax breaks ties towards the lower index', () => {
     expect(argmax([1, 3, 3, 2])).toBe(1);
     expect(argmax([0, 5, 1, 5], 2, 2)).toBe(1);
+  });
+});
+
+describe('expNonPositive', () => {
+  it('is exp within 1e-15 relative over [-700, 0], exact at 0 and the powers of two it tabulates', () => {
+    expect(expNonPositive(0)).toBe(1);
+    expect(expNonPositive(-Math.LN2)).toBeCloseTo(0.5, 15);
+    expect(expNonPositive(-1)).toBeCloseTo(0.36787944117144233, 15);
+    const rng = new Rng(3);
+    for (let i = 0; i < 20_000; i++) {
+      const x = -700 * rng.nextDouble() ** 3;
+      expect(Math.abs(expNonPositive(x) / Math.exp(x) - 1)).toBeLessThan(1e-15);
+    }
+  });
+
+  it('is 0 below -700 and for -Infinity, NaN for NaN', () => {
+    expect(expNonPositive(-701)).toBe(0);
+    expect(expNonPositive(-Infinity)).toBe(0);
+    expect(expNonPositive(NaN)).toBeNaN();
   });
 });
 
