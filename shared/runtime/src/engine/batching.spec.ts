@@ -85,6 +85,17 @@ describe('MicroBatcher', () => {
     expect(calls).toEqual([[1, 2]]);
   });
 
+  it('runs an immediate request at once, with whatever was already queued, without waiting out the window', async () => {
+    const calls: number[][] = [];
+    const sut = new MicroBatcher<number, number>({ ...options, windowMs: 10_000 }, async (items) => {
+      calls.push(items);
+      return items;
+    });
+    const queued = sut.submit(1);
+    expect(await Promise.all([queued, sut.submit(2, { immediate: true })])).toEqual([1, 2]);
+    expect(calls).toEqual([[1, 2]]);
+  });
+
   it('isolates a failing request: the others of its batch still succeed', async () => {
     const sut = new MicroBatcher<number, number>(options, async (items) => {
       if (items.includes(13)) throw new Error('unlucky');

@@ -35,13 +35,14 @@ export class MicroBatcher<T, R> {
     private readonly run: (items: T[]) => Promise<R[]>,
   ) {}
 
-  submit(item: T): Promise<R> {
+  /** `immediate`: run now with whatever is queued, without waiting out the window. */
+  submit(item: T, options: { immediate?: boolean } = {}): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       this.queue.push({ item, resolve, reject });
       this.requests++;
       this.queuedSize += this.options.sizeOf(item);
       this.queuedTokens += this.options.tokensOf(item);
-      if (this.queuedSize >= this.options.maxBatchSize || this.queuedTokens >= this.options.maxBatchTokens) this.flush();
+      if (options.immediate || this.queuedSize >= this.options.maxBatchSize || this.queuedTokens >= this.options.maxBatchTokens) this.flush();
       // A zero window still merges everything submitted in the same tick (without a timer's 1 ms minimum).
       else if (!this.timer) this.timer = this.options.windowMs > 0 ? setTimeout(() => this.flush(), this.options.windowMs) : setImmediate(() => this.flush());
     });
