@@ -50,7 +50,8 @@ describe('CertifyService', () => {
    * tell which scored it), or null.
    */
   interface GenerationScores {
-    version: string;
+    /** One version, or one per generate call (G re-registered between the rounds of a sequential certification). */
+    version: string | string[];
     tokenizersMatch: boolean;
     unscored?: number[];
   }
@@ -64,7 +65,8 @@ describe('CertifyService', () => {
         generateRequests.push({ scoreWith: request.scoreWith });
         const drawn = completions.slice(0, request.n ?? 1);
         if (!generationScores || request.scoreWith === undefined) return { model: request.model, version: '7', completions: drawn, usage: { inputTokens: 1, outputTokens: 1 } } as GenerateResponse;
-        const { version, tokenizersMatch, unscored = [] } = generationScores;
+        const { tokenizersMatch, unscored = [] } = generationScores;
+        const version = Array.isArray(generationScores.version) ? generationScores.version[generateRequests.length - 1] : generationScores.version;
         const scoredWith = (c: Completion, i: number) => {
           const ids = (c.finishReason === 'eos' ? c.tokens.slice(0, -1) : c.tokens).map((t) => t.id);
           return !tokenizersMatch || unscored.includes(i) || ids.length === 0 ? null : { logprobs: ids.map(() => -Math.log(2)), sumLogprob: -ids.length * Math.log(2) };
@@ -86,7 +88,10 @@ describe('CertifyService', () => {
         return { model: 'g', version: '1', results: ids.map((seq) => ({ sumLogprob: -seq.length * Math.log(4), numTokens: seq.length, tokens: seq.map((id) => ({ id, text: '', logprob: -Math.log(4) })), truncatedContextTokens: 0 })) } as unknown as ScoreResponse;
       },
     });
-    const modelFacts = strictMock<ModelFactsService>({ get: async (ref: string) => (ref === 'l@7' ? facts('l@7') : ref === 'g' ? guide : Promise.reject(new Error(`unexpected facts lookup ${ref}`))) });
+    // G by name (resolved here), or by the version the generation service scored with.
+    const modelFacts = strictMock<ModelFactsService>({
+      get: async (ref: string) => (ref === 'l@7' ? facts('l@7') : ref === 'g' ? guide : ref.startsWith('g@') ? { ...guide, ref } : Promise.reject(new Error(`unexpected facts lookup ${ref}`))),
+    });
     // Rectified draws: the same completions, with per-draw diagnostics (their samplingLogprob is what L' gave them).
     const rectifier = strictMock<RectifierClient>({
       generate: async (request) => {
@@ -167,11 +172,13 @@ describe('CertifyService', () => {
     expect(sequential).toMatchObject({ status: 'accepted', text: 'a', certificate: { log2G: -1, log2Epsilon: 1 } });
     expect(sequential.certificate!.perTokenLog2Ratio[0]).toBeCloseTo(-1 / Math.LN2 + 1, 14);
 
-    // Another G version than the one judged, tokenizers the generation service found different, or a draw it did not
-    // score: those draws go to the likelihood service (G = 1/4 per token there).
-    const moved = await sut(draws, facts('g@1'), { version: '2', tokenizersMatch: true }).certify(request({ T: 2, k: -64 }));
-    expect(scored).toEqual([[0], [5, 2, 0]]);
-    expect(moved.attempts.map((a) => a.log2G)).toEqual([-2, -6]);
+    // Another G version than the one judged (re-registered between two sequential rounds: the judge is the first
+    // round's), tokenizers the generation service found different, or a draw it did not score: those draws go to the
+    // likelihood service (G = 1/4 per token there), under the judged version.
+    const moved = await sut(draws, facts('g@1'), { version: ['1', '2'], tokenizersMatch: true }).certify(request({ T: 2, k: -64, mode: 'sequential' }));
+    expect(generateRequests).toHaveLength(2);
+    expect(scored).toEqual([[0]]);
+    expect(moved.attempts.map((a) => a.log2G)).toEqual([-1, -2]);
     await sut(draws, facts('g@1'), { version: '1', tokenizersMatch: false }).certify(request({ T: 2, k: -64 }));
     expect(scored).toEqual([[0], [5, 2, 0]]);
     const partly = await sut(draws, facts('g@1'), { version: '1', tokenizersMatch: true, unscored: [1] }).certify(request({ T: 2, k: -64 }));

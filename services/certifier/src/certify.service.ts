@@ -43,12 +43,14 @@ export class CertifyService {
       throw AssayError.badRequest(`T = ${request.T} exceeds the configured cap of ${this.config.certifier.maxT} (ASSAY_CERTIFIER_MAX_T)`);
     }
     return withSpan('certify', { attributes: { [ATTR.assayOperation]: 'certify', [ATTR.genAiRequestModel]: request.model, 'assay.guide': request.guide, 'assay.valid.k': request.k, 'assay.valid.T': request.T } }, async (span) => {
-      // G's tokenizer and limits are looked up while L generates; L's are those of the version that generated
-      // (both cached per name@version after the first call).
-      const guide = this.facts.get(request.guide);
-      guide.catch(() => undefined);
-      const judge = async (version: string): Promise<Judge> => {
-        const [guideFacts, large] = await Promise.all([guide, this.facts.get(`${splitModelRef(request.model).name}@${version}`)]);
+      // L's tokenizer and limits are those of the version that generated; G's those of the version the generation
+      // service scored with (both cached per name@version after the first call, so no registry lookup of G here on
+      // the common path). Rectified draws are not scored there: G's version is then resolved here, while L' generates.
+      const guideHere = request.rectifier ? this.facts.get(request.guide) : undefined;
+      guideHere?.catch(() => undefined);
+      const judge = async (drawn: GeneratedDraws): Promise<Judge> => {
+        const guide = drawn.guideScores ? this.facts.get(drawn.guideScores.ref) : (guideHere ?? this.facts.get(request.guide));
+        const [guideFacts, large] = await Promise.all([guide, this.facts.get(`${splitModelRef(request.model).name}@${drawn.version}`)]);
         return { large, guide: guideFacts, tokenizersMatch: large.tokenizerDigest === guideFacts.tokenizerDigest };
       };
       const usage = { inputTokens: 0, outputTokens: 0 };
@@ -78,20 +80,20 @@ export class CertifyService {
    * or one by one, so "first accepted among T pre-drawn samples" has exactly the distribution of the
    * sequential loop that stops at the first acceptance, at the latency of a single batch.
    */
-  private async drawBatched(request: CertifyRequest, judgeFor: (version: string) => Promise<Judge>, usage: Usage): Promise<{ draws: Draw[]; tokenizersMatch: boolean }> {
+  private async drawBatched(request: CertifyRequest, judgeFor: (drawn: GeneratedDraws) => Promise<Judge>, usage: Usage): Promise<{ draws: Draw[]; tokenizersMatch: boolean }> {
     const drawn = await this.generate(request, request.T, request.seed, usage);
-    const judge = await judgeFor(drawn.version);
+    const judge = await judgeFor(drawn);
     return { draws: await this.scoreWithGuide(drawn, judge), tokenizersMatch: judge.tokenizersMatch };
   }
 
   /** One draw at a time, stopping at the first acceptance: fewer tokens generated when answers are in-domain. */
-  private async drawSequential(request: CertifyRequest, judgeFor: (version: string) => Promise<Judge>, usage: Usage): Promise<{ draws: Draw[]; tokenizersMatch: boolean }> {
+  private async drawSequential(request: CertifyRequest, judgeFor: (drawn: GeneratedDraws) => Promise<Judge>, usage: Usage): Promise<{ draws: Draw[]; tokenizersMatch: boolean }> {
     const draws: Draw[] = [];
     let judge: Judge | undefined;
     for (let t = 0; t < request.T; t++) {
       const seed = request.seed === undefined ? undefined : derivedSeed(request.seed, t);
       const drawn = await this.generate(request, 1, seed, usage);
-      judge ??= await judgeFor(drawn.version);
+      judge ??= await judgeFor(drawn);
       draws.push(...(await this.scoreWithGuide(drawn, judge)));
       // Reranking chooses among all accepted draws, so it needs all T; otherwise stop at the first acceptance.
       if (!request.rerank && judgeDraws(draws, request.k, request.T, { maxLog2Epsilon: request.maxLog2Epsilon }).chosen) break;
