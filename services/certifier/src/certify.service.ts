@@ -24,8 +24,8 @@ interface GeneratedDraws {
 /**
  * VALID (spec valid.md §2): draw up to T answers from L, accept the first whose log2 L(y|x) − log2 G(y)
  * ≤ k·N_y (and whose text re-encodes to its own tokens, see certify-attempts.ts), else abstain with a fixed
- * refusal. L and G run in the generation and likelihood services, so one certification is one trace across
- * three services.
+ * refusal. L runs in the generation service, which also scores the draws under G in the same call (the likelihood
+ * service scores what it cannot: two tokenizers, rectified draws), so one certification is one trace across the services.
  */
 @Injectable()
 export class CertifyService {

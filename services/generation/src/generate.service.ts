@@ -49,7 +49,13 @@ export class GenerateService {
       const model = await this.models.acquire(request.model, { variant: request.variant });
       const result = await generate(model);
       const scoredBy = scorer ? await scorer : undefined;
-      const scored = scoredBy ? await scoreCompletionsWith(this.models.engine, model, scoredBy, result) : undefined;
+      const scored = scoredBy
+        ? await withSpan(`score ${scoredBy.key}`, { attributes: { [ATTR.genAiOperation]: 'score', [ATTR.genAiProviderName]: GEN_AI_PROVIDER, [ATTR.genAiRequestModel]: request.scoreWith } }, async (scoring) => {
+            const scores = await scoreCompletionsWith(this.models.engine, model, scoredBy, result);
+            scoring.setAttributes({ [ATTR.genAiResponseModel]: scoredBy.key, [ATTR.genAiInputTokens]: scores.inputTokens, 'assay.tokenizers_match': scores.scorer.tokenizersMatch });
+            return scores;
+          })
+        : undefined;
       span.setAttributes({
         [ATTR.genAiResponseModel]: model.key,
         [ATTR.genAiInputTokens]: result.usage.inputTokens,
