@@ -143,6 +143,22 @@ describe('certifier service: VALID over generation + likelihood', () => {
     expect(response.certificate!.log2Epsilon).toBeCloseTo(64 * response.certificate!.nTokens + 3 + response.certificate!.log2G, 6);
   });
 
+  it('generation scores the draws under G in the same call (scoreWith) exactly as the likelihood service does', async () => {
+    const reply = await harness.rpc.request<GenerateResponse>('assay.generation.generate', { model: base.model, prompts: [base.prompt], n: 8, maxNewTokens: 6, seed: 5, scoreWith: 'tiny-g' });
+    expect(reply.scoredWith).toEqual({ model: 'tiny-g', version: '1', tokenizersMatch: true });
+    const scorable = reply.completions.filter((c) => responseIds(c).length > 0);
+    expect(scorable.length).toBeGreaterThan(0);
+    // The same items in one likelihood call (one batch, as the generation service makes it): the same numbers, bit for bit.
+    const guide = await harness.rpc.request<ScoreResponse>('assay.likelihood.score', { model: 'tiny-g@1', items: scorable.map((c) => ({ context: '', continuationIds: responseIds(c) })) });
+    expect(scorable.map((c) => c.scoredWith)).toEqual(guide.results.map((r) => ({ logprobs: r.tokens.map((t) => t.logprob), sumLogprob: r.sumLogprob })));
+    for (const c of reply.completions) if (responseIds(c).length === 0) expect(c.scoredWith).toBeNull();
+    // Another tokenizer: nothing is scored (L's ids mean other text to G), and the reply says why.
+    const other = await harness.rpc.request<GenerateResponse>('assay.generation.generate', { model: base.model, prompts: [base.prompt], n: 2, maxNewTokens: 2, seed: 5, scoreWith: 'other-g' });
+    expect(other.scoredWith).toEqual({ model: 'other-g', version: '1', tokenizersMatch: false });
+    expect(other.completions.map((c) => c.scoredWith)).toEqual([null, null]);
+    await expect(harness.rpc.request('assay.generation.generate', { model: base.model, prompts: [base.prompt], scoreWith: 'nope' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
   it('with different tokenizers, G re-tokenizes the text and N_y counts G\'s tokens', async () => {
     const response = await certify({ guide: 'other-g', k: 64, T: 8 });
     expect(response.status).toBe('accepted');

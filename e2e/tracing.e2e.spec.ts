@@ -8,7 +8,9 @@ import { LikelihoodModule } from '../services/likelihood/src/likelihood.module';
 
 const TEXTS = ['the patient should rest and drink fluids', 'take the tablet twice a day with food', 'see a doctor if the fever persists'];
 
-describe('one certification is one trace across three services', () => {
+// G's score of the draws is made in the generation service's call (`score guide@1`, a child of its span there); the
+// likelihood service only scores what that call could not (two tokenizers, rectified draws).
+describe('one certification is one trace across the services', () => {
   const tracing = installInMemoryTracing();
   const harness = new PlatformHarness('tracing');
 
@@ -29,7 +31,7 @@ describe('one certification is one trace across three services', () => {
     await tracing.provider.shutdown();
   });
 
-  it('certifier, generation and likelihood spans carry the caller trace id', async () => {
+  it('certifier and generation spans (G scored inside the generation call) carry the caller trace id', async () => {
     tracing.exporter.reset();
     const { response, traceId } = await withSpan('caller', {}, async (span) => ({
       traceId: span.spanContext().traceId,
@@ -46,7 +48,7 @@ describe('one certification is one trace across three services', () => {
     const inTrace = spans.filter((s) => s.spanContext().traceId === traceId);
     const names = inTrace.map((s) => s.name);
     // Consumer spans are named by the (namespaced) subject: `<namespace>.certifier.certify process`.
-    for (const name of ['assay.certifier.certify send', 'certifier.certify process', 'certify', 'generation.generate process', 'text_completion large', 'likelihood.score process', 'score guide@1']) {
+    for (const name of ['assay.certifier.certify send', 'certifier.certify process', 'certify', 'generation.generate process', 'text_completion large', 'score guide@1']) {
       expect([name, names.some((n) => n === name || n.endsWith(`.${name}`))]).toEqual([name, true]);
     }
     const generation = inTrace.find((s) => s.name === 'text_completion large')!;
@@ -56,8 +58,8 @@ describe('one certification is one trace across three services', () => {
     expect(certify.events.map((e) => e.name)).toContain('assay.guardrail.result');
   });
 
-  // One OpenAI request to the gateway is one trace (gateway → certifier → generation → likelihood), named by assay.traceId.
-  it('the trace id in the assay block spans gateway, certifier, generation and likelihood', async () => {
+  // One OpenAI request to the gateway is one trace (gateway → certifier → generation, G scored there), named by assay.traceId.
+  it('the trace id in the assay block spans gateway, certifier and generation', async () => {
     tracing.exporter.reset();
     const reply = await fetch(`${await harness.url('gateway')}/v1/completions`, {
       method: 'POST',
@@ -71,7 +73,7 @@ describe('one certification is one trace across three services', () => {
     const inTrace = tracing.exporter.getFinishedSpans().filter((s) => s.spanContext().traceId === assay.traceId);
     // Consumer spans are named by the (namespaced) subject: `<namespace>.certifier.certify process`.
     const names = inTrace.map((s) => s.name);
-    for (const name of ['gateway.completion', 'assay.certifier.certify send', 'certifier.certify process', 'certify', 'generation.generate process', 'text_completion large', 'likelihood.score process', 'score guide@1']) {
+    for (const name of ['gateway.completion', 'assay.certifier.certify send', 'certifier.certify process', 'certify', 'generation.generate process', 'text_completion large', 'score guide@1']) {
       expect([name, names.some((n) => n === name || n.endsWith(`.${name}`))]).toEqual([name, true]);
     }
     // One tree: a single span of the trace (the gateway's, or the HTTP server span above it) has no parent in it.

@@ -42,12 +42,43 @@ describe('CertifyService', () => {
   let scored: number[][];
 
   let stageCalls: string[];
+  let generateRequests: Array<{ scoreWith?: string }>;
 
-  function sut(completions: Completion[], guide: ModelFacts = facts('g@1')) {
+  /**
+   * What the generation service answers to `scoreWith`: the G version that scored, whether it found the tokenizers
+   * equal, and per draw its log-probs (every token 1/2 here, against 1/4 from the likelihood service, so a test can
+   * tell which scored it), or null.
+   */
+  interface GenerationScores {
+    /** One version, or one per generate call (G re-registered between the rounds of a sequential certification). */
+    version: string | string[];
+    tokenizersMatch: boolean;
+    unscored?: number[];
+  }
+
+  function sut(completions: Completion[], guide: ModelFacts = facts('g@1'), generationScores?: GenerationScores) {
     stageCalls = [];
     scored = [];
+    generateRequests = [];
     const generation = strictMock<GenerationClient>({
-      generate: async (request) => ({ model: request.model, version: '7', completions: completions.slice(0, request.n ?? 1), usage: { inputTokens: 1, outputTokens: 1 } }) as GenerateResponse,
+      generate: async (request) => {
+        generateRequests.push({ scoreWith: request.scoreWith });
+        const drawn = completions.slice(0, request.n ?? 1);
+        if (!generationScores || request.scoreWith === undefined) return { model: request.model, version: '7', completions: drawn, usage: { inputTokens: 1, outputTokens: 1 } } as GenerateResponse;
+        const { tokenizersMatch, unscored = [] } = generationScores;
+        const version = Array.isArray(generationScores.version) ? generationScores.version[generateRequests.length - 1] : generationScores.version;
+        const scoredWith = (c: Completion, i: number) => {
+          const ids = (c.finishReason === 'eos' ? c.tokens.slice(0, -1) : c.tokens).map((t) => t.id);
+          return !tokenizersMatch || unscored.includes(i) || ids.length === 0 ? null : { logprobs: ids.map(() => -Math.log(2)), sumLogprob: -ids.length * Math.log(2) };
+        };
+        return {
+          model: request.model,
+          version: '7',
+          completions: drawn.map((c, i) => ({ ...c, scoredWith: scoredWith(c, i) })),
+          usage: { inputTokens: 1, outputTokens: 1 },
+          scoredWith: { model: request.scoreWith, version, tokenizersMatch },
+        } as GenerateResponse;
+      },
     });
     const likelihood = strictMock<LikelihoodClient>({
       score: async (_model, items) => {
@@ -57,7 +88,10 @@ describe('CertifyService', () => {
         return { model: 'g', version: '1', results: ids.map((seq) => ({ sumLogprob: -seq.length * Math.log(4), numTokens: seq.length, tokens: seq.map((id) => ({ id, text: '', logprob: -Math.log(4) })), truncatedContextTokens: 0 })) } as unknown as ScoreResponse;
       },
     });
-    const modelFacts = strictMock<ModelFactsService>({ get: async (ref: string) => (ref === 'l@7' ? facts('l@7') : ref === 'g' ? guide : Promise.reject(new Error(`unexpected facts lookup ${ref}`))) });
+    // G by name (resolved here), or by the version the generation service scored with.
+    const modelFacts = strictMock<ModelFactsService>({
+      get: async (ref: string) => (ref === 'l@7' ? facts('l@7') : ref === 'g' ? guide : ref.startsWith('g@') ? { ...guide, ref } : Promise.reject(new Error(`unexpected facts lookup ${ref}`))),
+    });
     // Rectified draws: the same completions, with per-draw diagnostics (their samplingLogprob is what L' gave them).
     const rectifier = strictMock<RectifierClient>({
       generate: async (request) => {
@@ -121,6 +155,45 @@ describe('CertifyService', () => {
     expect(response.attempts.map((a) => [a.rejection, a.nTokens])).toEqual([['guide-empty', 0], ['guide-context', 5], [undefined, 2]]);
     expect(response).toMatchObject({ status: 'accepted', text: ' a', certificate: { tokenizersMatch: false, nTokens: 2, perTokenLog2Ratio: [] } });
     expect(scored).toEqual([[1, 0]]);
+  });
+
+  it("uses G's scores made by the generation service in the same call only when they are for the judged G version and ids", async () => {
+    // "a" and "ab a" (ids 0 | 5 2 0), the second ending with EOS, which neither side scores.
+    const draws = [draw([0]), draw([5, 2, 0], { eos: true })];
+    const same = await sut(draws, facts('g@1'), { version: '1', tokenizersMatch: true }).certify(request({ T: 2, k: -64 }));
+    expect(generateRequests).toEqual([{ scoreWith: 'g' }]);
+    expect(scored).toEqual([]); // no likelihood call
+    expect(same.attempts.map((a) => [a.nTokens, a.log2G])).toEqual([[1, -1], [3, -3]]);
+
+    const sequential = await sut(draws, facts('g@1'), { version: '1', tokenizersMatch: true }).certify(request({ T: 2, k: 1, mode: 'sequential' }));
+    expect(generateRequests).toEqual([{ scoreWith: 'g' }]);
+    expect(scored).toEqual([]);
+    // log2 L − log2 G = −1/ln 2 + 1 ≤ k·1; log2 ε = 1 + log2 2 − 1, per-token ratio from the generation's G log-prob.
+    expect(sequential).toMatchObject({ status: 'accepted', text: 'a', certificate: { log2G: -1, log2Epsilon: 1 } });
+    expect(sequential.certificate!.perTokenLog2Ratio[0]).toBeCloseTo(-1 / Math.LN2 + 1, 14);
+
+    // Another G version than the one judged (re-registered between two sequential rounds: the judge is the first
+    // round's), tokenizers the generation service found different, or a draw it did not score: those draws go to the
+    // likelihood service (G = 1/4 per token there), under the judged version.
+    const moved = await sut(draws, facts('g@1'), { version: ['1', '2'], tokenizersMatch: true }).certify(request({ T: 2, k: -64, mode: 'sequential' }));
+    expect(generateRequests).toHaveLength(2);
+    expect(scored).toEqual([[0]]);
+    expect(moved.attempts.map((a) => a.log2G)).toEqual([-1, -2]);
+    await sut(draws, facts('g@1'), { version: '1', tokenizersMatch: false }).certify(request({ T: 2, k: -64 }));
+    expect(scored).toEqual([[0], [5, 2, 0]]);
+    const partly = await sut(draws, facts('g@1'), { version: '1', tokenizersMatch: true, unscored: [1] }).certify(request({ T: 2, k: -64 }));
+    expect(scored).toEqual([[5, 2, 0]]);
+    expect(partly.attempts.map((a) => a.log2G)).toEqual([-1, -6]);
+
+    // With two tokenizers (G's ids are its own encoding), the generation's scores of L's ids are never used.
+    const other = await sut([draw([2, 0])], facts('g@1', G_TOKENIZER, 64, 'g-tokenizer'), { version: '1', tokenizersMatch: true }).certify(request({ T: 1, k: -64 }));
+    expect(scored).toEqual([[1, 0]]);
+    expect(other.attempts[0].log2G).toBe(-4);
+
+    // Rectified draws come from the rectifier, which does not score: G is asked through the likelihood service.
+    await sut(draws, facts('g@1'), { version: '1', tokenizersMatch: true }).certify(request({ T: 2, k: -64, rectifier: { name: 'q' } }));
+    expect(generateRequests).toEqual([]);
+    expect(scored).toEqual([[0], [5, 2, 0]]);
   });
 
   it('a certificate beyond the float range has no epsilon (null), a finite log2 ε, and is vacuous', async () => {

@@ -1,10 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { GenerateRequest, GenerateResponse, StreamTokenEvent } from '@assay/contracts';
-import { AssayConfig, ASSAY_CONFIG, checkGenerateCaps, engineGenerateRequest, generateResponse, HostedModel, MetricsService, ModelHostService } from '@assay/platform';
+import { AssayConfig, ASSAY_CONFIG, checkGenerateCaps, engineGenerateRequest, generateResponse, HostedModel, MetricsService, ModelHostService, scoreCompletionsWith } from '@assay/platform';
 import { GenerateResult, StreamedToken } from '@assay/runtime';
 import { ATTR, GEN_AI_PROVIDER, withSpan } from '@assay/telemetry';
 
-/** Sampling from decoder LMs through the shared runtime; every token comes with its log-probs. */
+/**
+ * Sampling from decoder LMs through the shared runtime; every token comes with its log-probs, and with `scoreWith`
+ * also with a second model's (the certifier's guide G), scored here so that a certification is one round trip.
+ */
 @Injectable()
 export class GenerateService {
   constructor(
@@ -40,8 +43,19 @@ export class GenerateService {
       [ATTR.genAiTopK]: request.topK,
     };
     return withSpan(`text_completion ${request.model}`, { attributes }, async (span) => {
+      // The scorer loads (or resolves) while L generates.
+      const scorer = request.scoreWith === undefined ? undefined : this.models.acquire(request.scoreWith);
+      scorer?.catch(() => undefined);
       const model = await this.models.acquire(request.model, { variant: request.variant });
       const result = await generate(model);
+      const scoredBy = scorer ? await scorer : undefined;
+      const scored = scoredBy
+        ? await withSpan(`score ${scoredBy.key}`, { attributes: { [ATTR.genAiOperation]: 'score', [ATTR.genAiProviderName]: GEN_AI_PROVIDER, [ATTR.genAiRequestModel]: request.scoreWith } }, async (scoring) => {
+            const scores = await scoreCompletionsWith(this.models.engine, model, scoredBy, result);
+            scoring.setAttributes({ [ATTR.genAiResponseModel]: scoredBy.key, [ATTR.genAiInputTokens]: scores.inputTokens, 'assay.tokenizers_match': scores.scorer.tokenizersMatch });
+            return scores;
+          })
+        : undefined;
       span.setAttributes({
         [ATTR.genAiResponseModel]: model.key,
         [ATTR.genAiInputTokens]: result.usage.inputTokens,
@@ -51,7 +65,8 @@ export class GenerateService {
       });
       this.metrics.tokens.inc({ model: model.key, direction: 'input' }, result.usage.inputTokens);
       this.metrics.tokens.inc({ model: model.key, direction: 'output' }, result.usage.outputTokens);
-      return generateResponse(model, result);
+      if (scoredBy && scored) this.metrics.tokens.inc({ model: scoredBy.key, direction: 'input' }, scored.inputTokens);
+      return generateResponse(model, result, scored);
     });
   }
 }

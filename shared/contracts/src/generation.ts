@@ -67,7 +67,16 @@ export function promptsXorMessages(r: { prompts: string[]; messages?: unknown })
 }
 export const PROMPTS_XOR_MESSAGES = { message: 'give either prompts (non-empty) or messages', path: ['prompts'] };
 
-export const GenerateRequestSchema = GenerateRequestFieldsSchema.refine(promptsXorMessages, PROMPTS_XOR_MESSAGES).meta({ id: 'GenerateRequest' });
+export const GenerateRequestSchema = GenerateRequestFieldsSchema.extend({
+  scoreWith: ModelRefSchema.optional().meta({
+    description:
+      "A second model with the same tokenizer (equal sha256 of tokenizer.json), e.g. VALID's guide G: each completion's tokens, a final EOS " +
+      'dropped, are also scored under it after BOS alone (no prompt), exactly as `assay.likelihood.score` scores an empty context, in the same ' +
+      'process and without a second round trip. Returned as `scoredWith` and `completions[].scoredWith`.',
+  }),
+})
+  .refine(promptsXorMessages, PROMPTS_XOR_MESSAGES)
+  .meta({ id: 'GenerateRequest' });
 export type GenerateRequest = z.infer<typeof GenerateRequestSchema>;
 
 export const GeneratedTokenSchema = z.object({
@@ -93,6 +102,15 @@ export const CompletionSchema = z.object({
         "With endOfTurnToken: the final-norm hidden state at the end-of-turn token placed after the completion's tokens (all of them, a stop string's included, " +
         "except the EOS when finishReason is 'eos'; an EOS that is the end-of-turn token gives its own state). Absent when returnHiddenStates is also set and the completion ended with another EOS.",
     }),
+  scoredWith: z
+    .object({ logprobs: z.array(z.number()), sumLogprob: z.number() })
+    .nullable()
+    .optional()
+    .meta({
+      description:
+        'With scoreWith (and equal tokenizers): natural-log probabilities of the tokens, a final EOS dropped, under that model after BOS; null when ' +
+        'they cannot be scored there (no tokens left, longer than its context).',
+    }),
 }).meta({ id: 'Completion' });
 export type Completion = z.infer<typeof CompletionSchema>;
 
@@ -103,6 +121,14 @@ export const GenerateResponseSchema = z
     completions: z.array(CompletionSchema),
     usage: UsageSchema,
     renderedPrompts: z.array(z.string()).optional().meta({ description: 'messages requests: each conversation as the chat template rendered it.' }),
+    scoredWith: z
+      .object({
+        model: z.string(),
+        version: z.string(),
+        tokenizersMatch: z.boolean().meta({ description: 'false: the tokenizers differ, and no completion was scored (each scoredWith is null).' }),
+      })
+      .optional()
+      .meta({ description: 'With scoreWith: the model that scored the completions, resolved.' }),
   })
   .meta({ id: 'GenerateResponse' });
 export type GenerateResponse = z.infer<typeof GenerateResponseSchema>;

@@ -1,3 +1,6 @@
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Logger } from 'pino';
 import { ModelRegistry } from '@assay/artifacts';
@@ -15,6 +18,14 @@ export interface HostedModel {
   name: string;
   version: string;
   info: ModelInfo;
+  /** sha256 of the version's tokenizer.json (as in its registry manifest); undefined without one. */
+  tokenizerDigest?: string;
+}
+
+/** sha256 of a model directory's tokenizer.json (the bytes the registry checksummed), or undefined. */
+async function tokenizerDigest(dir: string): Promise<string | undefined> {
+  const bytes = await fs.readFile(path.join(dir, 'tokenizer.json')).catch(() => undefined);
+  return bytes && createHash('sha256').update(bytes).digest('hex');
 }
 
 /**
@@ -84,7 +95,7 @@ export class ModelHostService implements OnApplicationBootstrap, OnApplicationSh
       const info = await this.engine.loadModel(key, dir, { variant });
       this.metrics.modelLoaded.set({ model: key }, 1);
       this.logger.info({ model: key, ms: Date.now() - started, providers: info.executionProviders }, 'model loaded');
-      return { key, name, version, info };
+      return { key, name, version, info, tokenizerDigest: await tokenizerDigest(dir) };
     } catch (error) {
       this.logger.warn({ model: key, err: (error as Error).message }, 'model failed to load');
       throw error;

@@ -220,6 +220,12 @@ export interface ScoreRequest {
   addBos?: boolean;
   /** Drop context tokens from the left when a pair is longer than the context (default false: fail). */
   truncateContext?: boolean;
+  /**
+   * Run at once instead of waiting out the batching window for other requests to join (still merged with
+   * whatever is already queued): for a caller on a latency path that has all its items, e.g. scoring a
+   * generation's completions with a second model in the same process.
+   */
+  immediate?: boolean;
 }
 
 export interface ScoredToken {

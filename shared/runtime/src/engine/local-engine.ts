@@ -218,7 +218,7 @@ export class LocalEngine implements EngineClient {
   async score(request: ScoreRequest): Promise<ScoreResult> {
     const model = this.model(request?.model);
     const prepared = prepareScore(request, model.prep);
-    const scored = await this.track(model, model.score.submit(prepared));
+    const scored = await this.track(model, model.score.submit(prepared, { immediate: request.immediate === true }));
     const results = prepared.map((item, i) => toScoreResult(item, scored[i], model.prep.tokenizer));
     return {
       model: model.info.name,
