@@ -1,11 +1,13 @@
+import fs from 'node:fs';
 import os from 'node:os';
 import { JobAccepted } from '@assay/contracts';
 import { demoCorpus } from '@assay/forge';
 import { forgeTinyModel } from '@assay/testing';
+import { onnxScaleCeiling } from '../support/onnx-ceiling';
 import { cpuSeconds, drainJobs, generationLoad, pushModel, startScalePlatform } from '../support/scale-out';
 
 /**
- * `npm run bench -- scale [requests] [jobs]`: scale-out measured on this machine (issue 14.7), every replica a
+ * `npm run bench -- scale [requests] [jobs] [steps] [--concurrency n] [--max-batch n] [--worker-threads]`: scale-out measured on this machine (issue 14.7), every replica a
  * separate process started by `assay up --replicas <service>=<n>` and pinned to one inference thread, so the figures
  * measure scale-out rather than thread count.
  *  (a) generation request throughput (completions/s) at 1 and 2 replicas, same requests, same model;
@@ -20,10 +22,18 @@ const MODEL = { texts: demoCorpus({ seed: 1, inDomainItems: 40, generalItems: 10
 const TINY_GUIDE = { vocabSize: 320, layers: 1, heads: 2, dim: 32, context: 32, batchSize: 8, evalEvery: 25, progressEvery: 25, checkpointEvery: 50, earlyStoppingPatience: 0 };
 
 export async function run(args: string[]): Promise<Record<string, unknown>> {
-  const requests = Number(args[0] ?? 96);
-  const jobCount = Number(args[1] ?? 8);
-  const steps = Number(args[2] ?? 400);
-  const concurrency = Number(args[3] ?? 8);
+  const flag = (name: string, fallback: number) => (args.includes(`--${name}`) ? Number(args[args.indexOf(`--${name}`) + 1]) : fallback);
+  const positional = args.filter((a, i) => !a.startsWith('--') && !(i > 0 && args[i - 1].startsWith('--')));
+  const requests = Number(positional[0] ?? 768);
+  const jobCount = Number(positional[1] ?? 8);
+  const steps = Number(positional[2] ?? 400);
+  // Enough clients to keep every replica's batch full at both 1 and 2 replicas, and the same batch cap in each
+  // replica: the ratio then measures what a second replica adds, not a single replica's batching efficiency (with
+  // a 32-row cap, one replica fed 32 clients decodes 32 rows a step where two decode 16 each, and on a small model
+  // a step costs nearly the same for 16 rows as for 32: that would measure batching, not scale-out).
+  const concurrency = flag('concurrency', 32);
+  const maxBatch = flag('max-batch', 8);
+  const executor = args.includes('--worker-threads') ? 'worker-threads' : 'in-process';
   const load = () => os.loadavg().map((l) => Math.round(l * 10) / 10);
   const loadBefore = load();
   console.error(`scale bench: ${requests} generation requests, ${jobCount} guide-training jobs of ${steps} steps; load ${loadBefore.join(' ')} on ${os.cpus().length} cores`);
@@ -34,7 +44,10 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
   const cpuMsPerRequest: number[] = [];
   let killLoad: Awaited<ReturnType<typeof generationLoad>> | undefined;
   for (const replicas of [1, 2]) {
-    const scale = await startScalePlatform('generation', replicas);
+    // One thread per replica: the in-process executor runs the decode loop on the thread that serves requests. With
+    // the default worker-thread executor a replica keeps two JavaScript threads busy (requests, decode loop): measured
+    // here, one replica alone then used 1.3 of the 2 cores, and the ratio would measure thread count, not replicas.
+    const scale = await startScalePlatform('generation', replicas, { ASSAY_RUNTIME_MAX_BATCH_SIZE: String(maxBatch), ASSAY_RUNTIME_EXECUTOR: executor });
     try {
       await pushModel(scale.registry, 'bench', () => forgeTinyModel(MODEL));
       const options = { model: 'bench', concurrency, maxNewTokens: 24 };
@@ -103,11 +116,23 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     }
   }
 
+  // (d) the ceiling: what two bare onnxruntime processes get from these cores against one, same model, same batch
+  // sizes the replicas decode at (see onnx-ceiling.ts). scale_2_over_1 cannot exceed it.
+  const ceilingDir = await forgeTinyModel(MODEL);
+  const ceiling = await onnxScaleCeiling(ceilingDir, { batch: 8, seconds: 4 });
+  fs.rmSync(ceilingDir, { recursive: true, force: true });
+  console.error(`  ceiling: bare onnxruntime, one thread per process, batch 8: ${ceiling.alone.toFixed(0)} passes/s alone, ${ceiling.together.toFixed(0)} for two processes together (${ceiling.ratio.toFixed(2)}×)`);
+
   const round = (x: number) => Math.round(x * 100) / 100;
   return {
     throughput_1: round(throughput[0]),
     throughput_2: round(throughput[1]),
     scale_2_over_1: round(throughput[1] / throughput[0]),
+    clients: concurrency,
+    executor,
+    max_batch_per_replica: maxBatch,
+    onnx_ceiling_2_over_1: round(ceiling.ratio),
+    scale_vs_ceiling: round(throughput[1] / throughput[0] / ceiling.ratio),
     jobs_drain_1_s: round(drain[0]),
     jobs_drain_2_s: round(drain[1]),
     jobs_per_worker_2: jobsPerWorker[1],
